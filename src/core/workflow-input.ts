@@ -1,0 +1,42 @@
+import * as z from 'zod';
+
+/**
+ * The contract between the start-mitigation function and the state machine
+ * (statemachine/mitigation-workflow.asl.json): the execution input.
+ *
+ * `startRequest` is the StartAuditMitigationActionsTask input in the PascalCase that Step Functions'
+ * aws-sdk integrations expect (map keys, i.e. check names, keep their case). The state machine uses
+ * it only when `deferredStart` is true: the function could not start the task (throttled, or the
+ * 10-concurrent-task quota was full) and hands the start over to the durable retry of the ASL.
+ */
+export const WorkflowInputSchema = z.object({
+  taskId: z.string().min(1).max(80),
+  auditTaskId: z.string().min(1).max(40),
+  deferredStart: z.boolean(),
+  startRequest: z.object({
+    TaskId: z.string(),
+    Target: z.object({
+      AuditTaskId: z.string(),
+      AuditCheckToReasonCodeFilter: z.record(z.string(), z.array(z.string())).optional(),
+    }),
+    AuditCheckToActionsMapping: z.record(z.string(), z.array(z.string())),
+    ClientRequestToken: z.string(),
+  }),
+  /** The poll loop gives up (Fail DeadlineExceeded) once this many seconds of waiting have passed. */
+  pollDeadlineSeconds: z.number().int().positive(),
+});
+
+export type WorkflowInput = z.infer<typeof WorkflowInputSchema>;
+
+/** detail-type of the event the state machine puts on the bus when a workflow ends, whatever the outcome. */
+export const TASK_FINISHED_DETAIL_TYPE = 'Audit Mitigation Task Finished';
+
+/** detail-type of the audit-completion events that trigger the workflow. */
+export const AUDIT_COMPLETED_DETAIL_TYPE = 'Audit Task Completed';
+
+/** Default event source of the audit-completion events (a template parameter in the cloud). */
+export const DEFAULT_EVENT_SOURCE = 'custom.iot.devicedefender';
+
+/** How a workflow ended, as the completion event's `detail.outcome` reports it. */
+export const WORKFLOW_OUTCOMES = ['COMPLETED', 'FAILED', 'CANCELED', 'DEADLINE_EXCEEDED', 'START_FAILED'] as const;
+export type WorkflowOutcome = (typeof WORKFLOW_OUTCOMES)[number];
