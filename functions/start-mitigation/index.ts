@@ -1,0 +1,72 @@
+import { IoTClient } from '@aws-sdk/client-iot';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import bundledConfig from '../../config/remediation.json';
+import { createIotMitigationApi } from '../../src/adapters/iot';
+import { readParameter } from '../../src/adapters/ssm';
+import { createStepFunctionsWorkflowApi } from '../../src/adapters/step-functions';
+import { createStartMitigation, type StartMitigationOutcome } from '../../src/app/start-mitigation';
+import { describeError, parseRemediationConfig, type RemediationConfig } from '../../src/core';
+
+/** Entry point: an audit-completion event from EventBridge -> plan -> mitigation task -> poll workflow. */
+
+const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'start-mitigation' });
+const metrics = new Metrics({
+  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'IotAuditRemediation',
+  serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'start-mitigation',
+});
+// Clients are built once per container; AWS_ENDPOINT_URL points them at the local stack when set.
+const iot = new IoTClient({});
+const sfn = new SFNClient({});
+
+function requiredEnv(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`environment variable ${name} is not set`);
+  return value;
+}
+
+const pollDeadlineSeconds = Number(process.env.POLL_DEADLINE_SECONDS ?? '21600');
+
+// Parsed once per container: the bundled config, or the SSM parameter that overrides it.
+let config: Promise<RemediationConfig> | undefined;
+function loadConfig(): Promise<RemediationConfig> {
+  const parameter = process.env.REMEDIATION_CONFIG_PARAMETER;
+  config ??= (async () => {
+    const document = parameter ? JSON.parse(await readParameter(new SSMClient({}), parameter)) : bundledConfig;
+    return parseRemediationConfig(document);
+  })();
+  // A failed load is not cached: the next invocation tries again.
+  config.catch(() => {
+    config = undefined;
+  });
+  return config;
+}
+
+async function startMitigation(event: unknown, _context: Context): Promise<StartMitigationOutcome> {
+  try {
+    const run = createStartMitigation({
+      iot: createIotMitigationApi(iot),
+      workflows: createStepFunctionsWorkflowApi(sfn, requiredEnv('STATE_MACHINE_ARN')),
+      config: await loadConfig(),
+      logger,
+      counters: { count: (name) => metrics.addMetric(name, MetricUnit.Count, 1) },
+      pollDeadlineSeconds,
+    });
+    return await run(event);
+  } catch (error) {
+    // Logged with its problems, then rethrown so the invocation fails: EventBridge retries it and
+    // its dead-letter queue keeps it. Nothing was started half-way (see createStartMitigation).
+    logger.error('Start mitigation failed', { error: describeError(error) });
+    throw error;
+  }
+}
+
+export const handler = middy(startMitigation)
+  .use(injectLambdaContext(logger, { clearState: true }))
+  .use(logMetrics(metrics));

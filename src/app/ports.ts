@@ -1,0 +1,39 @@
+import type { DescribedAuditTask, StartMitigationRequest, WorkflowInput } from '../core';
+
+/** Starting mitigation tasks and reading audits: implemented over IoT by src/adapters/iot.ts. */
+export interface MitigationApi {
+  /**
+   * Starts the task. `already-started` when IoT already has it (same id and token, or
+   * TaskAlreadyExistsException). Throws StartBlockedError when throttled or over the
+   * concurrent-task quota after the SDK's own retries.
+   */
+  startTask(request: StartMitigationRequest): Promise<'started' | 'already-started'>;
+  describeAudit(auditTaskId: string): Promise<DescribedAuditTask>;
+}
+
+/** Starting the poll workflow: implemented over Step Functions by src/adapters/step-functions.ts. */
+export interface WorkflowApi {
+  /** `already-exists` when an execution of that name exists: the workflow is under way. */
+  startExecution(name: string, input: WorkflowInput): Promise<'started' | 'already-exists'>;
+}
+
+/** The structured logger (Powertools' Logger satisfies it). */
+export interface Log {
+  info(message: string, ...attributes: Record<string, unknown>[]): void;
+  warn(message: string, ...attributes: Record<string, unknown>[]): void;
+  error(message: string, ...attributes: Record<string, unknown>[]): void;
+  appendKeys(keys: Record<string, unknown>): void;
+}
+
+/** Counters published as metrics (Powertools' Metrics in the cloud). */
+export interface Counters {
+  count(name: 'TasksStarted' | 'TasksDeferred' | 'TasksSkipped' | 'DryRuns' | 'PlanErrors'): void;
+}
+
+/** IoT would not start the task now (throttling or the 10-concurrent-task quota): hand it to the state machine. */
+export class StartBlockedError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StartBlockedError';
+  }
+}

@@ -1,0 +1,116 @@
+import {
+  type AuditSummary,
+  type InvalidInputError,
+  type MitigationPlan,
+  parseAuditCompletionInput,
+  planMitigation,
+  type RemediationConfig,
+  summariseDescribedAudit,
+  summariseNotification,
+  toStepFunctionsStartRequest,
+  type WorkflowInput,
+} from '../core';
+import { type Counters, type Log, type MitigationApi, StartBlockedError, type WorkflowApi } from './ports';
+
+/** What one audit-completion event led to. */
+export type StartMitigationOutcome =
+  | { readonly status: 'skipped' | 'dry-run'; readonly plan: MitigationPlan }
+  | {
+      readonly status: 'started' | 'deferred';
+      readonly plan: MitigationPlan;
+      /** The mitigation task id, which is also the execution name. */
+      readonly taskId: string;
+      /** True when IoT already had the task (a duplicate delivery or a retry). */
+      readonly taskAlreadyStarted: boolean;
+      /** True when an execution of that name already existed. */
+      readonly executionAlreadyExisted: boolean;
+    };
+
+export interface StartMitigationDependencies {
+  readonly iot: MitigationApi;
+  readonly workflows: WorkflowApi;
+  readonly config: RemediationConfig;
+  readonly logger: Log;
+  readonly counters?: Counters;
+  /** The poll loop's deadline, in seconds of waiting. */
+  readonly pollDeadlineSeconds: number;
+}
+
+const noCounters: Counters = { count: () => undefined };
+
+/**
+ * The start-mitigation use case: event -> plan -> StartAuditMitigationActionsTask -> StartExecution.
+ * Exactly once: every id comes from the plan, so a repeated event finds the task and the execution
+ * already there. When IoT refuses the start for now (throttled, quota full), the execution is
+ * started with `deferredStart` and the state machine retries the start durably.
+ */
+export function createStartMitigation(deps: StartMitigationDependencies) {
+  const { iot, workflows, config, logger } = deps;
+  const counters = deps.counters ?? noCounters;
+
+  async function readAudit(event: unknown): Promise<AuditSummary> {
+    const completion = parseAuditCompletionInput(event);
+    if (completion.kind === 'notification') return summariseNotification(completion.notification);
+    logger.info('Minimal event: reading the audit', { auditTaskId: completion.auditTaskId });
+    return summariseDescribedAudit(completion.auditTaskId, await iot.describeAudit(completion.auditTaskId));
+  }
+
+  async function startTask(plan: Extract<MitigationPlan, { action: 'start' }>) {
+    try {
+      return { deferred: false, alreadyStarted: (await iot.startTask(plan.request)) === 'already-started' };
+    } catch (error) {
+      if (!(error instanceof StartBlockedError)) throw error;
+      logger.warn('Start refused for now: deferring it to the state machine', { reason: error.message });
+      return { deferred: true, alreadyStarted: false };
+    }
+  }
+
+  return async function startMitigation(event: unknown): Promise<StartMitigationOutcome> {
+    let audit: AuditSummary;
+    let plan: MitigationPlan;
+    try {
+      audit = await readAudit(event);
+      plan = planMitigation(audit, config);
+    } catch (error) {
+      if ((error as InvalidInputError).problems) counters.count('PlanErrors');
+      throw error;
+    }
+    logger.appendKeys({ auditTaskId: audit.auditTaskId });
+
+    if (plan.action === 'skip') {
+      counters.count('TasksSkipped');
+      logger.info('Nothing to mitigate', { reason: plan.reason, skipped: plan.skipped });
+      return { status: 'skipped', plan };
+    }
+    const { request } = plan;
+    logger.appendKeys({ mitigationTaskId: request.taskId });
+    if (plan.mode === 'dry-run') {
+      counters.count('DryRuns');
+      logger.info('Dry run: planned, not started', { request, skipped: plan.skipped });
+      return { status: 'dry-run', plan };
+    }
+
+    const start = await startTask(plan);
+    const input: WorkflowInput = {
+      taskId: request.taskId,
+      auditTaskId: audit.auditTaskId,
+      deferredStart: start.deferred,
+      startRequest: toStepFunctionsStartRequest(request),
+      pollDeadlineSeconds: deps.pollDeadlineSeconds,
+    };
+    const execution = await workflows.startExecution(request.taskId, input);
+    counters.count(start.deferred ? 'TasksDeferred' : 'TasksStarted');
+    logger.info(start.deferred ? 'Start deferred to the workflow' : 'Mitigation task started', {
+      checks: Object.keys(request.auditCheckToActionsMapping),
+      taskAlreadyStarted: start.alreadyStarted,
+      executionAlreadyExisted: execution === 'already-exists',
+    });
+    return {
+      status: start.deferred ? 'deferred' : 'started',
+      plan,
+      taskId: request.taskId,
+      taskAlreadyStarted: start.alreadyStarted,
+      executionAlreadyExisted: execution === 'already-exists',
+    };
+  };
+}

@@ -1,0 +1,145 @@
+import * as z from 'zod';
+import { LEGACY_CHECK_NAMES, toApiCheckName } from './check-catalog';
+import { InvalidEventError, type Problem } from './errors';
+import { AUDIT_COMPLETED_DETAIL_TYPE } from './workflow-input';
+import { toProblems } from './zod-problems';
+
+const AUDIT_TASK_ID = /^[a-zA-Z0-9-]{1,40}$/;
+const AuditTaskIdSchema = z
+  .string()
+  .regex(AUDIT_TASK_ID, 'must be 1 to 40 characters of [a-zA-Z0-9-] (an audit task id)');
+
+/** A check name as the notification carries it; legacy names become API names. */
+const CheckNameSchema = z.string().transform((name, ctx) => {
+  const apiName = toApiCheckName(name);
+  if (apiName === undefined) {
+    ctx.addIssue({ code: 'custom', message: `unknown audit check '${name}'` });
+    return z.NEVER;
+  }
+  return apiName;
+});
+
+const CountSchema = z.number().int().nonnegative();
+
+/** One entry of `auditDetails`: the result of one check in the audit. */
+export const AuditCheckDetailSchema = z.object({
+  checkName: CheckNameSchema,
+  checkRunStatus: z.enum(['FAILED', 'CANCELED', 'COMPLETED_COMPLIANT', 'COMPLETED_NON_COMPLIANT']),
+  nonCompliantResourcesCount: CountSchema,
+  totalResourcesCount: CountSchema,
+  // The suppression docs say the notification carries a suppressed count; its name is unconfirmed.
+  suppressedNonCompliantResourcesCount: CountSchema.optional(),
+  message: z.string().optional(),
+  errorCode: z.enum(['INSUFFICIENT_PERMISSIONS', 'AUDIT_CHECK_DISABLED']).optional(),
+});
+
+/**
+ * The Device Defender audit notification (schema `arn:aws:iot:::schema:auditnotification/1.0`), as
+ * SNS delivers it. `auditDetails` is an array and `taskStartTime` is epoch MILLISECONDS, unlike the
+ * API's seconds. Unknown fields are kept out, not refused: AWS may add some.
+ */
+export const AuditNotificationSchema = z.object({
+  accountId: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id'),
+  taskId: AuditTaskIdSchema,
+  taskStatus: z.enum(['FAILED', 'CANCELED', 'COMPLETED']),
+  taskType: z.enum(['ON_DEMAND_AUDIT_TASK', 'SCHEDULED_AUDIT_TASK']),
+  scheduledAuditName: z.string().optional(),
+  failedChecksCount: CountSchema,
+  canceledChecksCount: CountSchema,
+  nonCompliantChecksCount: CountSchema,
+  compliantChecksCount: CountSchema,
+  totalChecksCount: CountSchema,
+  taskStartTime: z.number().int().nonnegative(),
+  auditDetails: z.array(AuditCheckDetailSchema),
+});
+
+export type AuditNotification = z.infer<typeof AuditNotificationSchema>;
+export type AuditCheckDetail = z.infer<typeof AuditCheckDetailSchema>;
+
+/** The detail of a minimal audit-completion event: only the audit task id; the checks come from DescribeAuditTask. */
+export const MinimalAuditDetailSchema = z.object({
+  taskId: AuditTaskIdSchema,
+  accountId: z.string().regex(/^\d{12}$/).optional(),
+});
+
+/** The EventBridge envelope of an audit-completion event (the fields the workflow reads). */
+export const AuditCompletedEventSchema = z.object({
+  'detail-type': z.literal(AUDIT_COMPLETED_DETAIL_TYPE),
+  source: z.string().min(1),
+  id: z.string().optional(),
+  account: z.string().optional(),
+  time: z.string().optional(),
+  'replay-name': z.string().optional(),
+  detail: z.unknown(),
+});
+
+/** What the workflow learnt from an audit-completion input. */
+export type AuditCompletion =
+  | { readonly kind: 'notification'; readonly notification: AuditNotification }
+  | { readonly kind: 'audit-task-id'; readonly auditTaskId: string };
+
+function fail(problems: Problem[]): never {
+  throw new InvalidEventError(problems);
+}
+
+function parseJsonString(text: string, path: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    return fail([{ path, message: `is not JSON (${(error as Error).message})` }]);
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Parses a notification payload or a minimal `{ taskId }` detail found at `path`. */
+function parseDetail(detail: unknown, path: string): AuditCompletion {
+  if (isObject(detail) && !('auditDetails' in detail) && 'taskId' in detail && Object.keys(detail).length <= 2) {
+    const minimal = MinimalAuditDetailSchema.safeParse(detail);
+    if (!minimal.success) fail(toProblems(minimal.error, path));
+    return { kind: 'audit-task-id', auditTaskId: minimal.data.taskId };
+  }
+  const parsed = AuditNotificationSchema.safeParse(detail);
+  if (!parsed.success) fail(toProblems(parsed.error, path));
+  return { kind: 'notification', notification: parsed.data };
+}
+
+/**
+ * Reads an audit-completion input in any of the forms it arrives in: the EventBridge event (full
+ * or minimal detail), the raw notification payload, an SNS event (`Records[].Sns.Message`), one SNS
+ * record, or the SNS message envelope (`{ Type: 'Notification', Message }`). Throws
+ * InvalidEventError naming every problem by path.
+ */
+export function parseAuditCompletionInput(input: unknown): AuditCompletion {
+  if (!isObject(input)) return fail([{ path: '', message: 'expected a JSON object' }]);
+
+  if ('detail-type' in input || 'detail' in input) {
+    const envelope = AuditCompletedEventSchema.safeParse(input);
+    if (!envelope.success) fail(toProblems(envelope.error));
+    return parseDetail(envelope.data.detail, 'detail');
+  }
+  if (Array.isArray(input.Records)) {
+    if (input.Records.length !== 1) {
+      fail([{ path: 'Records', message: `expected exactly one SNS record, got ${input.Records.length}` }]);
+    }
+    return parseAuditCompletionInput(input.Records[0]);
+  }
+  if (isObject(input.Sns)) return parseSnsMessage(input.Sns, 'Sns.Message');
+  if (input.Type === 'Notification' && 'Message' in input) return parseSnsMessage(input, 'Message');
+  return parseDetail(input, '');
+}
+
+function parseSnsMessage(sns: Record<string, unknown>, path: string): AuditCompletion {
+  if (typeof sns.Message !== 'string') return fail([{ path, message: 'expected the notification as a JSON string' }]);
+  return parseDetail(parseJsonString(sns.Message, path), path);
+}
+
+/** The detail of the normalised audit-completion event that the bridge puts on the bus. */
+export function toAuditCompletedEventDetail(notification: AuditNotification): AuditNotification {
+  return notification;
+}
+
+/** Legacy names that this version maps, for documentation and `--help`. */
+export const ACCEPTED_LEGACY_CHECK_NAMES = Object.keys(LEGACY_CHECK_NAMES);

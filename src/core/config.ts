@@ -1,0 +1,114 @@
+import * as z from 'zod';
+import {
+  AUDIT_CHECKS,
+  type AuditCheckName,
+  isActionTypeCompatible,
+  isAuditCheckName,
+  LEGACY_CHECK_NAMES,
+  MITIGATION_ACTION_TYPES,
+} from './check-catalog';
+import { InvalidConfigError, type Problem } from './errors';
+import { toProblems } from './zod-problems';
+
+const ACTION_NAME = /^[a-zA-Z0-9_-]+$/;
+
+/** What to do with the findings of one audit check. */
+export const CheckRemediationSchema = z
+  .object({
+    /** Mitigation action names as they exist in the account, applied in this order (1 to 5, the API's limit). */
+    actions: z
+      .array(
+        z
+          .string()
+          .min(1)
+          .max(128)
+          .regex(ACTION_NAME, 'must be 1 to 128 characters of [a-zA-Z0-9_-] (a mitigation action name)'),
+      )
+      .min(1, 'needs at least one action')
+      .max(5, 'at most 5 actions per check (StartAuditMitigationActionsTask limit)')
+      .refine((names) => new Set(names).size === names.length, 'names an action twice'),
+    /** Apply only to findings with these reason codes (1 to 25); every finding of the check when left out. */
+    reasonCodes: z
+      .array(z.string().min(1))
+      .min(1, 'leave reasonCodes out to take every finding')
+      .max(25, 'at most 25 reason codes per check (StartAuditMitigationActionsTask limit)')
+      .optional(),
+    /** Guardrail: above this many non-compliant resources the check is not mitigated automatically. */
+    maxNonCompliantResources: z.number().int().nonnegative().optional(),
+  })
+  .strict();
+
+/** The remediation config: the check-to-actions mapping and how it is applied. */
+export const RemediationConfigSchema = z
+  .object({
+    $schema: z.string().optional(),
+    /** `apply` starts mitigation tasks; `dry-run` plans and reports but starts nothing. */
+    mode: z.enum(['apply', 'dry-run']).default('apply'),
+    /** Audit task statuses whose findings are mitigated (a FAILED audit may have partial results). */
+    acceptAuditStatuses: z
+      .array(z.enum(['COMPLETED', 'FAILED', 'CANCELED']))
+      .min(1)
+      .default(['COMPLETED']),
+    /**
+     * Optional declaration of each action's type, so that `validate-config` can check offline that
+     * an action suits its check. Against an account, the real types are read instead.
+     */
+    actionTypes: z.record(z.string(), z.enum(MITIGATION_ACTION_TYPES)).optional(),
+    /** Per audit check (API names): the actions to apply. */
+    checks: z.record(z.string(), CheckRemediationSchema),
+  })
+  .strict();
+
+export type RemediationConfig = z.infer<typeof RemediationConfigSchema>;
+export type CheckRemediation = z.infer<typeof CheckRemediationSchema>;
+
+/** Rules the schema alone cannot express: known check names, reason codes of the check, declared action types. */
+function crossFieldProblems(config: RemediationConfig): Problem[] {
+  const problems: Problem[] = [];
+  for (const [checkName, remediation] of Object.entries(config.checks)) {
+    const at = `checks.${checkName}`;
+    if (!isAuditCheckName(checkName)) {
+      const apiName = LEGACY_CHECK_NAMES[checkName as keyof typeof LEGACY_CHECK_NAMES];
+      problems.push({
+        path: at,
+        message: apiName
+          ? `'${checkName}' is a legacy name: use '${apiName}'`
+          : `unknown audit check '${checkName}'`,
+      });
+      continue;
+    }
+    const validCodes: readonly string[] = AUDIT_CHECKS[checkName].reasonCodes;
+    remediation.reasonCodes?.forEach((code, i) => {
+      if (!validCodes.includes(code)) {
+        problems.push({
+          path: `${at}.reasonCodes[${i}]`,
+          message: `'${code}' is not a reason code of ${checkName} (valid: ${validCodes.join(', ')})`,
+        });
+      }
+    });
+    remediation.actions.forEach((action, i) => {
+      const type = config.actionTypes?.[action];
+      if (type !== undefined && !isActionTypeCompatible(checkName, type)) {
+        problems.push({
+          path: `${at}.actions[${i}]`,
+          message: `action '${action}' is of type ${type}, which ${checkName} does not support (supported: ${AUDIT_CHECKS[checkName].compatibleActionTypes.join(', ')})`,
+        });
+      }
+    });
+  }
+  return problems;
+}
+
+/** Validates a remediation config document; throws InvalidConfigError listing every problem by path. */
+export function parseRemediationConfig(input: unknown): RemediationConfig {
+  const parsed = RemediationConfigSchema.safeParse(input);
+  if (!parsed.success) throw new InvalidConfigError(toProblems(parsed.error));
+  const problems = crossFieldProblems(parsed.data);
+  if (problems.length > 0) throw new InvalidConfigError(problems);
+  return parsed.data;
+}
+
+/** The config's remediation for a check, if any. */
+export function remediationFor(config: RemediationConfig, checkName: AuditCheckName): CheckRemediation | undefined {
+  return Object.hasOwn(config.checks, checkName) ? config.checks[checkName] : undefined;
+}

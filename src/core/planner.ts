@@ -1,0 +1,118 @@
+import type { AuditSummary } from './audit-summary';
+import { isAuditCheckName } from './check-catalog';
+import { type RemediationConfig, remediationFor } from './config';
+import { PlanConstraintError } from './errors';
+import { type StartMitigationRequest, startRequestProblems, withDerivedIds } from './start-request';
+
+/** A non-compliant check that the plan leaves out, and why. */
+export interface SkippedCheck {
+  readonly check: string;
+  readonly reason: string;
+}
+
+/** A check the task will mitigate. */
+export interface IncludedCheck {
+  readonly check: string;
+  readonly actions: readonly string[];
+  readonly nonCompliantResourcesCount: number;
+  readonly reasonCodes?: readonly string[];
+}
+
+/** The planner's answer: start this exact request, or start nothing and say why. */
+export type MitigationPlan =
+  | {
+      readonly action: 'start';
+      /** `dry-run`: the request is planned and reported, never sent. */
+      readonly mode: 'apply' | 'dry-run';
+      readonly auditTaskId: string;
+      readonly request: StartMitigationRequest;
+      readonly included: readonly IncludedCheck[];
+      readonly skipped: readonly SkippedCheck[];
+    }
+  | {
+      readonly action: 'skip';
+      readonly auditTaskId: string;
+      readonly reason: string;
+      readonly skipped: readonly SkippedCheck[];
+    };
+
+function describeRun(check: AuditSummary['checks'][number]): string {
+  return check.errorCode ? `${check.checkRunStatus} (${check.errorCode})` : check.checkRunStatus;
+}
+
+/**
+ * Decides what to mitigate for a finished audit. Pure: the same audit and config always give the
+ * same plan, ids included. A check is included when its run is COMPLETED_NON_COMPLIANT with at
+ * least one non-compliant resource, the config names actions for it, and its guardrail holds.
+ */
+export function planMitigation(audit: AuditSummary, config: RemediationConfig): MitigationPlan {
+  const auditTaskId = audit.auditTaskId;
+  const accepted: readonly string[] = config.acceptAuditStatuses;
+  if (!accepted.includes(audit.taskStatus)) {
+    return {
+      action: 'skip',
+      auditTaskId,
+      reason: `audit ${auditTaskId} ended ${audit.taskStatus}; the config accepts only ${accepted.join(', ')}`,
+      skipped: [],
+    };
+  }
+
+  const included: IncludedCheck[] = [];
+  const skipped: SkippedCheck[] = [];
+  for (const check of audit.checks) {
+    const remediation = isAuditCheckName(check.checkName) ? remediationFor(config, check.checkName) : undefined;
+    if (check.checkRunStatus !== 'COMPLETED_NON_COMPLIANT') {
+      if (remediation && check.checkRunStatus !== 'COMPLETED_COMPLIANT') {
+        skipped.push({ check: check.checkName, reason: `check run ${describeRun(check)}` });
+      }
+      continue;
+    }
+    if (check.nonCompliantResourcesCount === 0) continue;
+    if (!check.known) {
+      skipped.push({ check: check.checkName, reason: 'check not in the catalog of this version' });
+      continue;
+    }
+    if (!remediation) {
+      skipped.push({ check: check.checkName, reason: 'no actions configured' });
+      continue;
+    }
+    const limit = remediation.maxNonCompliantResources;
+    if (limit !== undefined && check.nonCompliantResourcesCount > limit) {
+      skipped.push({
+        check: check.checkName,
+        reason: `${check.nonCompliantResourcesCount} non-compliant resources exceed the guardrail maxNonCompliantResources=${limit}`,
+      });
+      continue;
+    }
+    included.push({
+      check: check.checkName,
+      actions: remediation.actions,
+      nonCompliantResourcesCount: check.nonCompliantResourcesCount,
+      ...(remediation.reasonCodes ? { reasonCodes: remediation.reasonCodes } : {}),
+    });
+  }
+
+  if (included.length === 0) {
+    const reason =
+      skipped.length > 0
+        ? `no check can be mitigated: ${skipped.map((s) => `${s.check}: ${s.reason}`).join('; ')}`
+        : `audit ${auditTaskId} has no non-compliant check with configured actions`;
+    return { action: 'skip', auditTaskId, reason, skipped };
+  }
+
+  // Sorted so that the order of auditDetails cannot change the request (nor its hash).
+  included.sort((a, b) => (a.check < b.check ? -1 : 1));
+  const filtered = included.filter((c) => c.reasonCodes !== undefined);
+  const request = withDerivedIds({
+    target: {
+      auditTaskId,
+      ...(filtered.length > 0
+        ? { auditCheckToReasonCodeFilter: Object.fromEntries(filtered.map((c) => [c.check, [...(c.reasonCodes ?? [])]])) }
+        : {}),
+    },
+    auditCheckToActionsMapping: Object.fromEntries(included.map((c) => [c.check, [...c.actions]])),
+  });
+  const problems = startRequestProblems(request);
+  if (problems.length > 0) throw new PlanConstraintError(problems);
+  return { action: 'start', mode: config.mode, auditTaskId, request, included, skipped };
+}
