@@ -36,6 +36,10 @@ export type MitigationPlan =
       readonly skipped: readonly SkippedCheck[];
     };
 
+function byCheck(a: { check: string }, b: { check: string }): number {
+  return a.check < b.check ? -1 : a.check > b.check ? 1 : 0;
+}
+
 function describeRun(check: AuditSummary['checks'][number]): string {
   return check.errorCode ? `${check.checkRunStatus} (${check.errorCode})` : check.checkRunStatus;
 }
@@ -92,6 +96,9 @@ export function planMitigation(audit: AuditSummary, config: RemediationConfig): 
     });
   }
 
+  // Sorted so that the order of auditDetails cannot change the plan (nor the request's hash).
+  skipped.sort(byCheck);
+  included.sort(byCheck);
   if (included.length === 0) {
     const reason =
       skipped.length > 0
@@ -100,8 +107,6 @@ export function planMitigation(audit: AuditSummary, config: RemediationConfig): 
     return { action: 'skip', auditTaskId, reason, skipped };
   }
 
-  // Sorted so that the order of auditDetails cannot change the request (nor its hash).
-  included.sort((a, b) => (a.check < b.check ? -1 : 1));
   const filtered = included.filter((c) => c.reasonCodes !== undefined);
   const request = withDerivedIds({
     target: {
