@@ -1,0 +1,53 @@
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { createEventPublisher } from '../../src/adapters/eventbridge';
+import { AUDIT_COMPLETED_DETAIL_TYPE, DEFAULT_EVENT_SOURCE, describeError } from '../../src/core';
+import { createAuditNotificationBridge } from './bridge';
+
+/** Entry point: a Device Defender audit notification from SNS -> a normalised audit-completion event on EventBridge. */
+
+const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? 'audit-notification-bridge';
+const logger = new Logger({ serviceName });
+const metrics = new Metrics({
+  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'IoTAuditRemediation',
+  serviceName,
+});
+
+const bridge = createAuditNotificationBridge({
+  // Built once per container; AWS_ENDPOINT_URL points the client at a local endpoint when set.
+  publish: createEventPublisher({ client: new EventBridgeClient({}) }),
+  settings: {
+    eventBusName: process.env.EVENT_BUS_NAME || 'default',
+    source: process.env.EVENT_SOURCE || DEFAULT_EVENT_SOURCE,
+    detailType: process.env.EVENT_DETAIL_TYPE || AUDIT_COMPLETED_DETAIL_TYPE,
+  },
+  logger,
+  metrics: {
+    count: (name, value) => metrics.addMetric(name, MetricUnit.Count, value),
+    nonCompliantResources: (checkName, count) => {
+      const single = metrics.singleMetric();
+      single.addDimension('CheckName', checkName);
+      single.addMetric('NonCompliantResources', MetricUnit.Count, count);
+    },
+  },
+});
+
+async function bridgeNotification(event: unknown, _context: Context): Promise<{ bridged: number }> {
+  try {
+    return await bridge(event);
+  } catch (error) {
+    // Rethrown: SNS invokes asynchronously, so Lambda retries the invocation and then sends the
+    // event with this error to the bridge dead-letter queue (an alarm watches it).
+    logger.error('Audit notification not bridged', { error: describeError(error) });
+    throw error;
+  }
+}
+
+export const handler = middy(bridgeNotification)
+  .use(injectLambdaContext(logger, { clearState: true }))
+  .use(logMetrics(metrics));

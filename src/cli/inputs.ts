@@ -1,0 +1,84 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  type AuditCompletion,
+  InvalidInputError,
+  parseAuditCompletionInput,
+  parseRemediationConfig,
+  type RemediationConfig,
+} from '../core';
+import { UsageError } from './errors';
+
+/** Reads a JSON file, turning a missing file or bad JSON into a UsageError that names the file. */
+export function readJsonFile(path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`${path} is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+function prefixed(path: string, error: unknown): never {
+  if (error instanceof InvalidInputError) {
+    const lines = error.problems.map((p) => `  ${p.path || '(root)'}: ${p.message}`).join('\n');
+    throw new UsageError(`${path}: ${error.message.split(':')[0]}\n${lines}`, { cause: error });
+  }
+  throw error;
+}
+
+/** The default config shipped with the function. */
+export const DEFAULT_CONFIG_PATH = 'config/remediation.json';
+
+/** Loads and validates a remediation config file. */
+export function loadConfig(path = DEFAULT_CONFIG_PATH): RemediationConfig {
+  const document = readJsonFile(path);
+  try {
+    return parseRemediationConfig(document);
+  } catch (error) {
+    return prefixed(path, error);
+  }
+}
+
+/** One audit-completion input read from disk. */
+export interface EventFile {
+  readonly path: string;
+  readonly raw: unknown;
+  readonly completion: AuditCompletion;
+}
+
+/** Parses one event file; every problem is reported with the file's name. */
+export function loadEvent(path: string): EventFile {
+  const raw = readJsonFile(path);
+  try {
+    return { path, raw, completion: parseAuditCompletionInput(raw) };
+  } catch (error) {
+    return prefixed(path, error);
+  }
+}
+
+/** Expands files and folders (their *.json, sorted) and parses every event before anything runs. */
+export function loadEvents(paths: readonly string[]): EventFile[] {
+  if (paths.length === 0) throw new UsageError('no event file or folder given');
+  const files = paths.flatMap((path) => {
+    let isDirectory: boolean;
+    try {
+      isDirectory = statSync(path).isDirectory();
+    } catch {
+      throw new UsageError(`cannot read ${path}: no such file or folder`);
+    }
+    if (!isDirectory) return [path];
+    const inside = readdirSync(path)
+      .filter((f) => f.endsWith('.json'))
+      .sort()
+      .map((f) => join(path, f));
+    if (inside.length === 0) throw new UsageError(`${path} holds no .json event file`);
+    return inside;
+  });
+  return files.map(loadEvent);
+}

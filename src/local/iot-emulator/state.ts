@@ -1,0 +1,264 @@
+/**
+ * The emulator's account: mitigation actions, audits with their findings, and mitigation tasks,
+ * seeded from a scenario. Ids the scenario does not give come from a seeded PRNG so runs repeat.
+ */
+import { AUDIT_CHECK_NAMES, AUDIT_CHECKS, isAuditCheckName, type MitigationActionType } from '../../core/check-catalog';
+import type { Scenario, ScenarioAudit } from '../scenario';
+import { randomHex, randomUuid, type Random } from './prng';
+import type { TaskPlan } from './task-model';
+import { PARAMS_MEMBER_BY_TYPE, type MitigationTarget } from './validation';
+
+export interface ActionRecord {
+  readonly name: string;
+  readonly id: string;
+  readonly arn: string;
+  readonly type: MitigationActionType;
+  readonly roleArn: string;
+  readonly params: Record<string, unknown>;
+  readonly createdMs: number;
+}
+
+export interface FindingRecord {
+  readonly findingId: string;
+  readonly auditTaskId: string;
+  readonly checkName: string;
+  readonly taskStartMs: number;
+  readonly findingMs: number;
+  readonly severity: string;
+  readonly resourceType: string;
+  readonly resourceIdentifier: Record<string, unknown>;
+  readonly reasonCode: string;
+  readonly suppressed: boolean;
+}
+
+export interface CheckRecord {
+  readonly checkRunStatus: string;
+  readonly totalResourcesCount: number;
+  readonly errorCode?: string;
+  readonly message?: string;
+  readonly findings: readonly FindingRecord[];
+}
+
+export interface AuditRecord {
+  readonly taskId: string;
+  readonly taskType: 'ON_DEMAND_AUDIT_TASK' | 'SCHEDULED_AUDIT_TASK';
+  readonly scheduledAuditName?: string;
+  readonly startMs: number;
+  /** Scenario audits have a fixed status; on-demand audits run until `completesAtMs`. */
+  readonly fixedStatus?: 'IN_PROGRESS' | 'COMPLETED' | 'FAILED' | 'CANCELED';
+  readonly completesAtMs?: number;
+  readonly checks: Readonly<Record<string, CheckRecord>>;
+}
+
+export interface MitigationTaskRecord {
+  readonly taskId: string;
+  readonly clientRequestToken: string;
+  readonly target: MitigationTarget;
+  readonly auditCheckToActionsMapping: Record<string, string[]>;
+  readonly actionsDefinition: readonly ActionRecord[];
+  readonly startMs: number;
+  readonly plan: TaskPlan;
+  cancelMs?: number;
+}
+
+/** Default params per action type, for scenario actions that give none. */
+function defaultParams(type: MitigationActionType, accountId: string, region: string): Record<string, unknown> {
+  const member = PARAMS_MEMBER_BY_TYPE[type];
+  const value: Record<MitigationActionType, Record<string, unknown>> = {
+    UPDATE_DEVICE_CERTIFICATE: { action: 'DEACTIVATE' },
+    UPDATE_CA_CERTIFICATE: { action: 'DEACTIVATE' },
+    ADD_THINGS_TO_THING_GROUP: { thingGroupNames: ['quarantine'], overrideDynamicGroups: false },
+    REPLACE_DEFAULT_POLICY_VERSION: { templateName: 'BLANK_POLICY' },
+    ENABLE_IOT_LOGGING: { roleArnForLogging: `arn:aws:iam::${accountId}:role/IoTLogging`, logLevel: 'ERROR' },
+    PUBLISH_FINDING_TO_SNS: { topicArn: `arn:aws:sns:${region}:${accountId}:audit-findings` },
+  };
+  return { [member]: value[type] };
+}
+
+/** A resource of the kind the check reports, with identifiers that satisfy the model's patterns. */
+function generatedResource(checkName: string, random: Random, accountId: string): Pick<FindingRecord, 'resourceType' | 'resourceIdentifier'> {
+  if (checkName.startsWith('CA_') || checkName.includes('_CA_CERTIFICATE')) {
+    return { resourceType: 'CA_CERTIFICATE', resourceIdentifier: { caCertificateId: randomHex(random, 64) } };
+  }
+  if (checkName.includes('POLICY')) {
+    return {
+      resourceType: 'IOT_POLICY',
+      resourceIdentifier: { policyVersionIdentifier: { policyName: `policy-${randomHex(random, 6)}`, policyVersionId: '1' } },
+    };
+  }
+  if (checkName.includes('COGNITO')) {
+    return { resourceType: 'COGNITO_IDENTITY_POOL', resourceIdentifier: { cognitoIdentityPoolId: `us-east-1:${randomUuid(random)}` } };
+  }
+  if (checkName.includes('ROLE_ALIAS')) {
+    return {
+      resourceType: 'ROLE_ALIAS',
+      resourceIdentifier: { roleAliasArn: `arn:aws:iot:us-east-1:${accountId}:rolealias/alias-${randomHex(random, 6)}` },
+    };
+  }
+  if (checkName.includes('CLIENT_ID')) return { resourceType: 'CLIENT_ID', resourceIdentifier: { clientId: `client-${randomHex(random, 8)}` } };
+  if (checkName === 'LOGGING_DISABLED_CHECK') return { resourceType: 'ACCOUNT_SETTINGS', resourceIdentifier: { account: accountId } };
+  return { resourceType: 'DEVICE_CERTIFICATE', resourceIdentifier: { deviceCertificateId: randomHex(random, 64) } };
+}
+
+/** `${auditTaskId}-${check}-${n}`: it fits the finding-id pattern and length (40 + 1 + 59 + 1 + digits < 128). */
+export function generatedFindingId(auditTaskId: string, checkName: string, n: number): string {
+  const id = `${auditTaskId}-${checkName}-${n}`.replace(/[^a-zA-Z0-9_-]/g, '_');
+  return id.length <= 128 ? id : `${id.slice(0, 120)}-${n}`;
+}
+
+function severityOf(checkName: string, given: string | undefined): string {
+  return given ?? (isAuditCheckName(checkName) ? AUDIT_CHECKS[checkName].severity : 'MEDIUM');
+}
+
+function reasonCodeOf(checkName: string, n: number): string {
+  const codes: readonly string[] = isAuditCheckName(checkName) ? AUDIT_CHECKS[checkName].reasonCodes : ['NON_COMPLIANT'];
+  return codes[n % codes.length] ?? 'NON_COMPLIANT';
+}
+
+export class EmulatorState {
+  readonly accountId: string;
+  readonly region: string;
+  readonly workMs: number;
+  readonly enabledChecks: readonly string[];
+  readonly actions = new Map<string, ActionRecord>();
+  readonly audits = new Map<string, AuditRecord>();
+  readonly findings = new Map<string, FindingRecord>();
+  readonly tasks = new Map<string, MitigationTaskRecord>();
+
+  constructor(
+    readonly scenario: Scenario,
+    private readonly ids: Random,
+    nowMs: number,
+  ) {
+    this.accountId = scenario.accountId;
+    this.region = scenario.region;
+    this.workMs = scenario.workSecondsPerFinding * 1000;
+    this.enabledChecks = scenario.enabledChecks ?? AUDIT_CHECK_NAMES;
+    for (const action of scenario.mitigationActions) {
+      this.addAction({
+        name: action.name,
+        type: action.type,
+        roleArn: action.roleArn ?? `arn:aws:iam::${this.accountId}:role/IoTMitigationRole`,
+        params: action.params ?? defaultParams(action.type, this.accountId, this.region),
+        createdMs: nowMs,
+      });
+    }
+    for (const audit of scenario.audits) {
+      this.addAudit({
+        taskId: audit.taskId,
+        taskType: audit.taskType,
+        scheduledAuditName: audit.scheduledAuditName,
+        startMs: audit.taskStartTime * 1000,
+        fixedStatus: audit.taskStatus,
+        checks: this.#buildChecks(audit.taskId, audit.taskStartTime * 1000, audit.checks, true),
+      });
+    }
+  }
+
+  newUuid(): string {
+    return randomUuid(this.ids);
+  }
+
+  newAuditTaskId(): string {
+    // The docs' sample audit ids are 32 lowercase hex characters.
+    return randomHex(this.ids, 32);
+  }
+
+  addAction(input: Omit<ActionRecord, 'id' | 'arn'>): ActionRecord {
+    const record: ActionRecord = {
+      ...input,
+      id: this.newUuid(),
+      arn: `arn:aws:iot:${this.region}:${this.accountId}:mitigationaction/${input.name}`,
+    };
+    this.actions.set(record.name, record);
+    return record;
+  }
+
+  addAudit(audit: AuditRecord): void {
+    this.audits.set(audit.taskId, audit);
+    for (const check of Object.values(audit.checks)) {
+      for (const finding of check.findings) this.findings.set(finding.findingId, finding);
+    }
+  }
+
+  /**
+   * Checks of an audit from scenario check definitions. With `keepIds` the scenario's explicit
+   * finding ids are used (seeded audits); an on-demand audit re-runs a template, so all its findings
+   * get ids derived from the new audit id.
+   */
+  #buildChecks(auditTaskId: string, startMs: number, checks: ScenarioAudit['checks'], keepIds: boolean): Record<string, CheckRecord> {
+    const out: Record<string, CheckRecord> = {};
+    for (const [checkName, check] of Object.entries(checks)) {
+      const findings: FindingRecord[] = [];
+      const common = { auditTaskId, checkName, taskStartMs: startMs };
+      check.findings.forEach((f, index) => {
+        findings.push({
+          ...common,
+          findingId: keepIds ? f.findingId : generatedFindingId(auditTaskId, checkName, index + 1),
+          findingMs: startMs + (index + 1) * 1000,
+          severity: severityOf(checkName, f.severity),
+          resourceType: f.resourceType,
+          resourceIdentifier: f.resourceIdentifier,
+          reasonCode: f.reasonCode,
+          suppressed: f.suppressed,
+        });
+      });
+      for (let i = 0; i < check.generateFindings; i++) {
+        const n = check.findings.length + i + 1;
+        findings.push({
+          ...common,
+          findingId: generatedFindingId(auditTaskId, checkName, n),
+          findingMs: startMs + n * 1000,
+          severity: severityOf(checkName, undefined),
+          ...generatedResource(checkName, this.ids, this.accountId),
+          reasonCode: reasonCodeOf(checkName, i),
+          suppressed: false,
+        });
+      }
+      out[checkName] = {
+        checkRunStatus: check.checkRunStatus,
+        totalResourcesCount: Math.max(check.totalResourcesCount, findings.length),
+        errorCode: check.errorCode,
+        message: check.message,
+        findings,
+      };
+    }
+    return out;
+  }
+
+  /**
+   * An on-demand audit of `checkNames`. Each check re-runs the latest scenario audit that has it
+   * (same findings, new ids); a check no scenario audit has comes out compliant.
+   */
+  startOnDemandAudit(checkNames: readonly string[], nowMs: number, durationMs: number): AuditRecord {
+    const taskId = this.newAuditTaskId();
+    const templates: ScenarioAudit['checks'] = {};
+    for (const checkName of checkNames) {
+      const source = [...this.scenario.audits].reverse().find((a) => a.checks[checkName] !== undefined);
+      const template = source?.checks[checkName];
+      templates[checkName] = template
+        ? { ...template, checkRunStatus: template.findings.length + template.generateFindings > 0 ? 'COMPLETED_NON_COMPLIANT' : 'COMPLETED_COMPLIANT' }
+        : { checkRunStatus: 'COMPLETED_COMPLIANT', totalResourcesCount: 0, findings: [], generateFindings: 0 };
+    }
+    const audit: AuditRecord = {
+      taskId,
+      taskType: 'ON_DEMAND_AUDIT_TASK',
+      startMs: nowMs,
+      completesAtMs: nowMs + durationMs,
+      checks: this.#buildChecks(taskId, nowMs, templates, false),
+    };
+    this.addAudit(audit);
+    return audit;
+  }
+}
+
+/** The status of an audit at `nowMs`. */
+export function auditStatus(audit: AuditRecord, nowMs: number): 'IN_PROGRESS' | 'COMPLETED' | 'FAILED' | 'CANCELED' {
+  if (audit.fixedStatus !== undefined) return audit.fixedStatus;
+  return audit.completesAtMs !== undefined && nowMs < audit.completesAtMs ? 'IN_PROGRESS' : 'COMPLETED';
+}
+
+/** A check's run status at `nowMs`: IN_PROGRESS while its on-demand audit runs. */
+export function checkRunStatus(audit: AuditRecord, check: CheckRecord, nowMs: number): string {
+  return auditStatus(audit, nowMs) === 'IN_PROGRESS' && audit.fixedStatus === undefined ? 'IN_PROGRESS' : check.checkRunStatus;
+}
