@@ -79,7 +79,9 @@ export function createAuditNotificationBridge(deps: BridgeDependencies) {
   return async function bridge(event: unknown): Promise<{ bridged: number }> {
     const records = isObject(event) ? event.Records : undefined;
     if (!Array.isArray(records) || records.length === 0) {
-      throw new InvalidEventError([{ path: 'Records', message: 'expected an SNS event with at least one record' }]);
+      throw new InvalidEventError([
+        { path: 'Records', message: 'expected an SNS event with at least one record' },
+      ]);
     }
 
     const accepted: { messageId: string; completion: AuditCompletion }[] = [];

@@ -78,7 +78,10 @@ function toRequestEntry(event: BusEvent): PutEventsRequestEntry {
 export function createEventPublisher(options: EventPublisherOptions): PublishEvents {
   const { client, maxAttempts = 3, baseDelayMs = 200, sleep = defaultSleep, random = Math.random } = options;
 
-  async function putBatch(entries: readonly PutEventsRequestEntry[], offset: number): Promise<RefusedEntry[]> {
+  async function putBatch(
+    entries: readonly PutEventsRequestEntry[],
+    offset: number,
+  ): Promise<RefusedEntry[]> {
     let pending = entries.map((entry, i) => ({ entry, index: offset + i }));
     let refused: RefusedEntry[] = [];
     for (let attempt = 1; attempt <= maxAttempts && pending.length > 0; attempt++) {

@@ -1,12 +1,13 @@
 import { parseArgs } from 'node:util';
 import type { Command } from './command';
 import { planCommand } from './commands/plan';
+import { replayCommand } from './commands/replay';
 import { EXIT, UsageError } from './errors';
 import { type Output, processOutput, writeLine } from './output';
 
 /** iot-remediate: the operator CLI of iot-audit-remediation. */
 
-const COMMANDS: readonly Command[] = [planCommand];
+const COMMANDS: readonly Command[] = [planCommand, replayCommand];
 
 function mainHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -2,11 +2,16 @@
  * The emulator's account: mitigation actions, audits with their findings, and mitigation tasks,
  * seeded from a scenario. Ids the scenario does not give come from a seeded PRNG so runs repeat.
  */
-import { AUDIT_CHECK_NAMES, AUDIT_CHECKS, isAuditCheckName, type MitigationActionType } from '../../core/check-catalog';
+import {
+  AUDIT_CHECK_NAMES,
+  AUDIT_CHECKS,
+  isAuditCheckName,
+  type MitigationActionType,
+} from '../../core/check-catalog';
 import type { Scenario, ScenarioAudit } from '../scenario';
-import { randomHex, randomUuid, type Random } from './prng';
+import { type Random, randomHex, randomUuid } from './prng';
 import type { TaskPlan } from './task-model';
-import { PARAMS_MEMBER_BY_TYPE, type MitigationTarget } from './validation';
+import { type MitigationTarget, PARAMS_MEMBER_BY_TYPE } from './validation';
 
 export interface ActionRecord {
   readonly name: string;
@@ -62,7 +67,11 @@ export interface MitigationTaskRecord {
 }
 
 /** Default params per action type, for scenario actions that give none. */
-function defaultParams(type: MitigationActionType, accountId: string, region: string): Record<string, unknown> {
+function defaultParams(
+  type: MitigationActionType,
+  accountId: string,
+  region: string,
+): Record<string, unknown> {
   const member = PARAMS_MEMBER_BY_TYPE[type];
   const value: Record<MitigationActionType, Record<string, unknown>> = {
     UPDATE_DEVICE_CERTIFICATE: { action: 'DEACTIVATE' },
@@ -76,28 +85,44 @@ function defaultParams(type: MitigationActionType, accountId: string, region: st
 }
 
 /** A resource of the kind the check reports, with identifiers that satisfy the model's patterns. */
-function generatedResource(checkName: string, random: Random, accountId: string): Pick<FindingRecord, 'resourceType' | 'resourceIdentifier'> {
+function generatedResource(
+  checkName: string,
+  random: Random,
+  accountId: string,
+): Pick<FindingRecord, 'resourceType' | 'resourceIdentifier'> {
   if (checkName.startsWith('CA_') || checkName.includes('_CA_CERTIFICATE')) {
     return { resourceType: 'CA_CERTIFICATE', resourceIdentifier: { caCertificateId: randomHex(random, 64) } };
   }
   if (checkName.includes('POLICY')) {
     return {
       resourceType: 'IOT_POLICY',
-      resourceIdentifier: { policyVersionIdentifier: { policyName: `policy-${randomHex(random, 6)}`, policyVersionId: '1' } },
+      resourceIdentifier: {
+        policyVersionIdentifier: { policyName: `policy-${randomHex(random, 6)}`, policyVersionId: '1' },
+      },
     };
   }
   if (checkName.includes('COGNITO')) {
-    return { resourceType: 'COGNITO_IDENTITY_POOL', resourceIdentifier: { cognitoIdentityPoolId: `us-east-1:${randomUuid(random)}` } };
+    return {
+      resourceType: 'COGNITO_IDENTITY_POOL',
+      resourceIdentifier: { cognitoIdentityPoolId: `us-east-1:${randomUuid(random)}` },
+    };
   }
   if (checkName.includes('ROLE_ALIAS')) {
     return {
       resourceType: 'ROLE_ALIAS',
-      resourceIdentifier: { roleAliasArn: `arn:aws:iot:us-east-1:${accountId}:rolealias/alias-${randomHex(random, 6)}` },
+      resourceIdentifier: {
+        roleAliasArn: `arn:aws:iot:us-east-1:${accountId}:rolealias/alias-${randomHex(random, 6)}`,
+      },
     };
   }
-  if (checkName.includes('CLIENT_ID')) return { resourceType: 'CLIENT_ID', resourceIdentifier: { clientId: `client-${randomHex(random, 8)}` } };
-  if (checkName === 'LOGGING_DISABLED_CHECK') return { resourceType: 'ACCOUNT_SETTINGS', resourceIdentifier: { account: accountId } };
-  return { resourceType: 'DEVICE_CERTIFICATE', resourceIdentifier: { deviceCertificateId: randomHex(random, 64) } };
+  if (checkName.includes('CLIENT_ID'))
+    return { resourceType: 'CLIENT_ID', resourceIdentifier: { clientId: `client-${randomHex(random, 8)}` } };
+  if (checkName === 'LOGGING_DISABLED_CHECK')
+    return { resourceType: 'ACCOUNT_SETTINGS', resourceIdentifier: { account: accountId } };
+  return {
+    resourceType: 'DEVICE_CERTIFICATE',
+    resourceIdentifier: { deviceCertificateId: randomHex(random, 64) },
+  };
 }
 
 /** `${auditTaskId}-${check}-${n}`: it fits the finding-id pattern and length (40 + 1 + 59 + 1 + digits < 128). */
@@ -111,7 +136,9 @@ function severityOf(checkName: string, given: string | undefined): string {
 }
 
 function reasonCodeOf(checkName: string, n: number): string {
-  const codes: readonly string[] = isAuditCheckName(checkName) ? AUDIT_CHECKS[checkName].reasonCodes : ['NON_COMPLIANT'];
+  const codes: readonly string[] = isAuditCheckName(checkName)
+    ? AUDIT_CHECKS[checkName].reasonCodes
+    : ['NON_COMPLIANT'];
   return codes[n % codes.length] ?? 'NON_COMPLIANT';
 }
 
@@ -186,7 +213,12 @@ export class EmulatorState {
    * finding ids are used (seeded audits); an on-demand audit re-runs a template, so all its findings
    * get ids derived from the new audit id.
    */
-  #buildChecks(auditTaskId: string, startMs: number, checks: ScenarioAudit['checks'], keepIds: boolean): Record<string, CheckRecord> {
+  #buildChecks(
+    auditTaskId: string,
+    startMs: number,
+    checks: ScenarioAudit['checks'],
+    keepIds: boolean,
+  ): Record<string, CheckRecord> {
     const out: Record<string, CheckRecord> = {};
     for (const [checkName, check] of Object.entries(checks)) {
       const findings: FindingRecord[] = [];
@@ -237,8 +269,19 @@ export class EmulatorState {
       const source = [...this.scenario.audits].reverse().find((a) => a.checks[checkName] !== undefined);
       const template = source?.checks[checkName];
       templates[checkName] = template
-        ? { ...template, checkRunStatus: template.findings.length + template.generateFindings > 0 ? 'COMPLETED_NON_COMPLIANT' : 'COMPLETED_COMPLIANT' }
-        : { checkRunStatus: 'COMPLETED_COMPLIANT', totalResourcesCount: 0, findings: [], generateFindings: 0 };
+        ? {
+            ...template,
+            checkRunStatus:
+              template.findings.length + template.generateFindings > 0
+                ? 'COMPLETED_NON_COMPLIANT'
+                : 'COMPLETED_COMPLIANT',
+          }
+        : {
+            checkRunStatus: 'COMPLETED_COMPLIANT',
+            totalResourcesCount: 0,
+            findings: [],
+            generateFindings: 0,
+          };
     }
     const audit: AuditRecord = {
       taskId,
@@ -253,12 +296,17 @@ export class EmulatorState {
 }
 
 /** The status of an audit at `nowMs`. */
-export function auditStatus(audit: AuditRecord, nowMs: number): 'IN_PROGRESS' | 'COMPLETED' | 'FAILED' | 'CANCELED' {
+export function auditStatus(
+  audit: AuditRecord,
+  nowMs: number,
+): 'IN_PROGRESS' | 'COMPLETED' | 'FAILED' | 'CANCELED' {
   if (audit.fixedStatus !== undefined) return audit.fixedStatus;
   return audit.completesAtMs !== undefined && nowMs < audit.completesAtMs ? 'IN_PROGRESS' : 'COMPLETED';
 }
 
 /** A check's run status at `nowMs`: IN_PROGRESS while its on-demand audit runs. */
 export function checkRunStatus(audit: AuditRecord, check: CheckRecord, nowMs: number): string {
-  return auditStatus(audit, nowMs) === 'IN_PROGRESS' && audit.fixedStatus === undefined ? 'IN_PROGRESS' : check.checkRunStatus;
+  return auditStatus(audit, nowMs) === 'IN_PROGRESS' && audit.fixedStatus === undefined
+    ? 'IN_PROGRESS'
+    : check.checkRunStatus;
 }

@@ -46,6 +46,8 @@ export interface PlannedExecution {
 }
 
 export interface TaskPlan {
+  /** The mapped checks: each gets a statistics entry, even with no findings. */
+  readonly checks: readonly string[];
   readonly findings: readonly TaskFinding[];
   readonly executions: readonly PlannedExecution[];
   readonly durationMs: number;
@@ -64,7 +66,12 @@ export function planTask(options: {
     if (finding.filteredOut) continue;
     let failed = false;
     for (const action of options.actionsByCheck[finding.checkName] ?? []) {
-      const base = { findingId: finding.findingId, checkName: finding.checkName, actionName: action.name, actionId: action.id };
+      const base = {
+        findingId: finding.findingId,
+        checkName: finding.checkName,
+        actionName: action.name,
+        actionId: action.id,
+      };
       if (failed) {
         executions.push({ ...base, outcome: 'SKIPPED', startOffsetMs: clock, endOffsetMs: clock });
         continue;
@@ -82,7 +89,12 @@ export function planTask(options: {
       failed = outcome.status === 'FAILED';
     }
   }
-  return { findings: options.findings, executions, durationMs: clock };
+  return {
+    checks: Object.keys(options.actionsByCheck),
+    findings: options.findings,
+    executions,
+    durationMs: clock,
+  };
 }
 
 export interface TaskStatisticsForAuditCheck {
@@ -115,9 +127,16 @@ function executionAt(e: PlannedExecution, startMs: number, t: number, canceled: 
   const start = startMs + e.startOffsetMs;
   const end = startMs + e.endOffsetMs;
   const base = { findingId: e.findingId, actionName: e.actionName, actionId: e.actionId };
-  if (end <= t && (e.outcome !== 'SKIPPED' || start <= t)) {
+  if (end <= t) {
     if (e.outcome === 'SKIPPED') return { ...base, status: 'SKIPPED' };
-    return { ...base, status: e.outcome, startMs: start, endMs: end, errorCode: e.errorCode, message: e.message };
+    return {
+      ...base,
+      status: e.outcome,
+      startMs: start,
+      endMs: end,
+      errorCode: e.errorCode,
+      message: e.message,
+    };
   }
   // Not finished at t. After a cancel nothing more finishes: in-flight and pending work is canceled
   // (what was already applied stays applied: there is no rollback).
@@ -147,14 +166,17 @@ export function viewTask(plan: TaskPlan, startMs: number, nowMs: number, cancelM
   }
 
   const statistics: Record<string, TaskStatisticsForAuditCheck> = {};
+  const zero = (): TaskStatisticsForAuditCheck => ({
+    totalFindingsCount: 0,
+    failedFindingsCount: 0,
+    succeededFindingsCount: 0,
+    skippedFindingsCount: 0,
+    canceledFindingsCount: 0,
+  });
+  for (const check of plan.checks) statistics[check] = zero();
   for (const finding of plan.findings) {
-    const stats = (statistics[finding.checkName] ??= {
-      totalFindingsCount: 0,
-      failedFindingsCount: 0,
-      succeededFindingsCount: 0,
-      skippedFindingsCount: 0,
-      canceledFindingsCount: 0,
-    });
+    const stats = statistics[finding.checkName] ?? zero();
+    statistics[finding.checkName] = stats;
     stats.totalFindingsCount += 1;
     if (finding.filteredOut) {
       stats.skippedFindingsCount += 1;
@@ -170,5 +192,10 @@ export function viewTask(plan: TaskPlan, startMs: number, nowMs: number, cancelM
   if (canceled) return { status: 'CANCELED', endMs: cancelMs, statistics, executions };
   if (!finished) return { status: 'IN_PROGRESS', statistics, executions };
   const failed = executions.some((e) => e.status === 'FAILED');
-  return { status: failed ? 'FAILED' : 'COMPLETED', endMs: startMs + plan.durationMs, statistics, executions };
+  return {
+    status: failed ? 'FAILED' : 'COMPLETED',
+    endMs: startMs + plan.durationMs,
+    statistics,
+    executions,
+  };
 }

@@ -52,7 +52,9 @@ export class Validator {
   readonly #problems: string[] = [];
 
   #fail(path: string, value: unknown, constraint: string): void {
-    this.#problems.push(`Value ${render(value)} at '${path}' failed to satisfy constraint: Member must ${constraint}`);
+    this.#problems.push(
+      `Value ${render(value)} at '${path}' failed to satisfy constraint: Member must ${constraint}`,
+    );
   }
 
   #missing(path: string, value: unknown, required: boolean | undefined): boolean {
@@ -102,7 +104,12 @@ export class Validator {
     return undefined;
   }
 
-  enumOf<T extends string>(path: string, value: unknown, values: readonly T[], required = false): T | undefined {
+  enumOf<T extends string>(
+    path: string,
+    value: unknown,
+    values: readonly T[],
+    required = false,
+  ): T | undefined {
     if (this.#missing(path, value, required)) return undefined;
     const match = values.find((v) => v === value);
     if (match === undefined) this.#fail(path, value, `satisfy enum value set: [${values.join(', ')}]`);
@@ -110,7 +117,11 @@ export class Validator {
   }
 
   /** A list with its size limits; the items are left to the caller. */
-  list(path: string, value: unknown, rule: { required?: boolean; min?: number; max?: number } = {}): unknown[] | undefined {
+  list(
+    path: string,
+    value: unknown,
+    rule: { required?: boolean; min?: number; max?: number } = {},
+  ): unknown[] | undefined {
     if (this.#missing(path, value, rule.required)) return undefined;
     if (!Array.isArray(value)) {
       this.#fail(path, value, 'be a list');
@@ -258,13 +269,20 @@ export function parseStartTaskInput(taskIdLabel: string, body: Record<string, un
     throw new InvalidRequestException('target must specify exactly one of auditTaskId or findingIds');
   }
   if (target.auditCheckToReasonCodeFilter !== undefined && !hasAudit) {
-    throw new InvalidRequestException('target.auditCheckToReasonCodeFilter can only be used with target.auditTaskId');
+    throw new InvalidRequestException(
+      'target.auditCheckToReasonCodeFilter can only be used with target.auditTaskId',
+    );
   }
   if (rawMapping !== undefined && Object.keys(auditCheckToActionsMapping).length === 0) {
     throw new InvalidRequestException('auditCheckToActionsMapping must map at least one audit check');
   }
   // Both are defined here: throwIfAny passed and they are required.
-  return { taskId: taskId ?? '', target, auditCheckToActionsMapping, clientRequestToken: clientRequestToken ?? '' };
+  return {
+    taskId: taskId ?? '',
+    target,
+    auditCheckToActionsMapping,
+    clientRequestToken: clientRequestToken ?? '',
+  };
 }
 
 /** DescribeAuditMitigationActionsTask and CancelAuditMitigationActionsTask. */
@@ -332,7 +350,10 @@ export function parseListExecutionsInput(query: Record<string, string>): ListExe
   const taskId = v.string('taskId', query.taskId, taskIdRule);
   // findingId is required in the model (device-defender-api.md 1.1), so it is enforced here.
   const findingId = v.string('findingId', query.findingId, { ...findingIdRule, required: true });
-  const input = { ...page(v, query), actionStatus: v.enumOf('actionStatus', query.actionStatus, EXECUTION_STATUSES) };
+  const input = {
+    ...page(v, query),
+    actionStatus: v.enumOf('actionStatus', query.actionStatus, EXECUTION_STATUSES),
+  };
   v.throwIfAny();
   return { ...input, taskId: taskId ?? '', findingId: findingId ?? '' };
 }
@@ -419,7 +440,10 @@ export interface ListActionsInput extends PageInput {
 
 export function parseListActionsInput(query: Record<string, string>): ListActionsInput {
   const v = new Validator();
-  const input = { ...page(v, query), actionType: v.enumOf('actionType', query.actionType, MITIGATION_ACTION_TYPES) };
+  const input = {
+    ...page(v, query),
+    actionType: v.enumOf('actionType', query.actionType, MITIGATION_ACTION_TYPES),
+  };
   v.throwIfAny();
   return input;
 }
@@ -442,7 +466,10 @@ export interface CreateActionInput {
   readonly tags: ReadonlyArray<{ Key: string; Value?: string }>;
 }
 
-function validateActionParams(v: Validator, params: Record<string, unknown>): MitigationActionType | undefined {
+function validateActionParams(
+  v: Validator,
+  params: Record<string, unknown>,
+): MitigationActionType | undefined {
   const present = MITIGATION_ACTION_TYPES.filter((type) => params[PARAMS_MEMBER_BY_TYPE[type]] != null);
   for (const type of present) {
     const member = PARAMS_MEMBER_BY_TYPE[type];
@@ -491,7 +518,12 @@ export function parseCreateActionInput(label: string, body: Record<string, unkno
     const path = `tags.${index + 1}.member`;
     const t = v.object(path, tag, true);
     if (!t) return;
-    const Key = v.string(`${path}.Key`, t.Key, { required: true, min: 1, max: 128, pattern: PATTERNS.tagKey });
+    const Key = v.string(`${path}.Key`, t.Key, {
+      required: true,
+      min: 1,
+      max: 128,
+      pattern: PATTERNS.tagKey,
+    });
     const Value = v.string(`${path}.Value`, t.Value, { min: 0, max: 256 });
     if (Key !== undefined) tags.push({ Key, Value });
   });

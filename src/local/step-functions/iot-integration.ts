@@ -28,13 +28,19 @@ const TASK_TARGET_MAPS: MapMembers = { auditCheckToReasonCodeFilter: 'map' };
 const IOT_ACTIONS: Readonly<Record<string, IotAction>> = {
   startAuditMitigationActionsTask: {
     send: (iot, input) =>
-      iot.send(new StartAuditMitigationActionsTaskCommand(input as StartAuditMitigationActionsTaskCommandInput)),
+      iot.send(
+        new StartAuditMitigationActionsTaskCommand(input as StartAuditMitigationActionsTaskCommandInput),
+      ),
     requestMaps: { target: TASK_TARGET_MAPS, auditCheckToActionsMapping: 'map' },
     responseMaps: {},
   },
   describeAuditMitigationActionsTask: {
     send: (iot, input) =>
-      iot.send(new DescribeAuditMitigationActionsTaskCommand(input as DescribeAuditMitigationActionsTaskCommandInput)),
+      iot.send(
+        new DescribeAuditMitigationActionsTaskCommand(
+          input as DescribeAuditMitigationActionsTaskCommandInput,
+        ),
+      ),
     requestMaps: {},
     responseMaps: { taskStatistics: 'map', target: TASK_TARGET_MAPS, auditCheckToActionsMapping: 'map' },
   },
@@ -59,7 +65,10 @@ export function createIotResourceHandler(resource: string, iot: IoTClient): Task
   if (action === undefined) throw new Error(`The local Step Functions facade does not implement ${resource}`);
   return async (input) => {
     try {
-      const { $metadata: _metadata, ...output } = await action.send(iot, toSdkCasing(input, action.requestMaps));
+      const { $metadata: _metadata, ...output } = await action.send(
+        iot,
+        toSdkCasing(input, action.requestMaps),
+      );
       // The SDK's output is JSON apart from Dates, which the conversion renders as strings.
       return toStepFunctionsCasing(output, action.responseMaps) as JsonValue;
     } catch (error) {

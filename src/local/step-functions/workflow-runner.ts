@@ -27,7 +27,10 @@ export interface PreparedWorkflow {
  * Parses the ASL text, fills its `${Name}` placeholders as DefinitionSubstitutions do in the cloud, and
  * validates it (the interpreter runs asl-validator). Every placeholder must have a value.
  */
-export function prepareWorkflow(definitionText: string, substitutions: Readonly<Record<string, string>>): PreparedWorkflow {
+export function prepareWorkflow(
+  definitionText: string,
+  substitutions: Readonly<Record<string, string>>,
+): PreparedWorkflow {
   const text = definitionText.replace(/\$\{([A-Za-z0-9_]+)\}/g, (_placeholder, name: string) => {
     const value = substitutions[name];
     if (value === undefined) throw new Error(`No substitution for the placeholder \${${name}}`);
@@ -36,7 +39,11 @@ export function prepareWorkflow(definitionText: string, substitutions: Readonly<
   // The repository's own ASL file: the interpreter validates it on construction.
   const definition = JSON.parse(text) as StateMachineDefinition;
   for (const state of Object.values(definition.States)) {
-    if (state.Type === 'Task' && state.TimeoutSeconds === undefined && state.TimeoutSecondsPath === undefined) {
+    if (
+      state.Type === 'Task' &&
+      state.TimeoutSeconds === undefined &&
+      state.TimeoutSecondsPath === undefined
+    ) {
       state.TimeoutSeconds = LOCAL_DEFAULT_TASK_TIMEOUT_SECONDS;
     }
   }
@@ -207,7 +214,8 @@ function waitMs(state: WaitState, rawInput: unknown, nowMs: number): number {
   const input = state.InputPath ? readPath(rawInput, state.InputPath) : rawInput;
   if (state.Seconds !== undefined) return state.Seconds * 1000;
   if (state.SecondsPath !== undefined) return Number(readPath(input, state.SecondsPath)) * 1000;
-  const timestamp = state.Timestamp ?? (state.TimestampPath ? readPath(input, state.TimestampPath) : undefined);
+  const timestamp =
+    state.Timestamp ?? (state.TimestampPath ? readPath(input, state.TimestampPath) : undefined);
   return Math.max(0, Date.parse(String(timestamp)) - nowMs);
 }
 
@@ -227,5 +235,8 @@ function readPath(value: unknown, path: string): unknown {
   return path
     .slice(2)
     .split('.')
-    .reduce<unknown>((node, key) => (typeof node === 'object' && node !== null ? Reflect.get(node, key) : undefined), value);
+    .reduce<unknown>(
+      (node, key) => (typeof node === 'object' && node !== null ? Reflect.get(node, key) : undefined),
+      value,
+    );
 }

@@ -1,0 +1,38 @@
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { IoTClient } from '@aws-sdk/client-iot';
+import { SFNClient } from '@aws-sdk/client-sfn';
+
+/** The clients the CLI uses, all pointed at the same place: AWS, or the embedded local stack. */
+export interface AwsClients {
+  readonly iot: IoTClient;
+  readonly sfn: SFNClient;
+  readonly events: EventBridgeClient;
+  readonly cloudFormation: CloudFormationClient;
+}
+
+export interface AwsTarget {
+  /** An endpoint URL for every service (the local stack's, or --endpoint-url). */
+  readonly endpoint?: string;
+  readonly region?: string;
+  /** A named profile; credentials and region otherwise come from the SDK's default chain. */
+  readonly profile?: string;
+  /** Fixed credentials (the local stack takes any). */
+  readonly credentials?: { accessKeyId: string; secretAccessKey: string };
+}
+
+export function createAwsClients(target: AwsTarget): AwsClients {
+  // With --profile, the SDK's default chain reads that profile: the usual AWS CLI behaviour.
+  if (target.profile) process.env.AWS_PROFILE = target.profile;
+  const config = {
+    ...(target.endpoint ? { endpoint: target.endpoint } : {}),
+    ...(target.region ? { region: target.region } : {}),
+    ...(target.credentials ? { credentials: target.credentials } : {}),
+  };
+  return {
+    iot: new IoTClient(config),
+    sfn: new SFNClient(config),
+    events: new EventBridgeClient(config),
+    cloudFormation: new CloudFormationClient(config),
+  };
+}

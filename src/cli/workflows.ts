@@ -1,0 +1,156 @@
+import { DescribeAuditMitigationActionsTaskCommand, type IoTClient } from '@aws-sdk/client-iot';
+import { DescribeExecutionCommand, ListExecutionsCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import { type CheckStatisticsRow, type MitigationPlan, TASK_ID_PREFIX, toStatisticsRows } from '../core';
+import type { Clock } from '../local/clock';
+
+/** How a followed workflow ended, including the ends that start no workflow. */
+export type WorkflowEnd =
+  | 'COMPLETED'
+  | 'FAILED'
+  | 'CANCELED'
+  | 'DEADLINE_EXCEEDED'
+  | 'START_FAILED'
+  | 'SKIPPED'
+  | 'DRY_RUN'
+  | 'NOT_FOUND'
+  | 'EXECUTION_FAILED';
+
+/** One audit event's workflow, as the CLI follows it. */
+export interface TrackedWorkflow {
+  readonly source: string;
+  readonly auditTaskId: string;
+  readonly plan: MitigationPlan;
+  /** The end the scenario expects (local runs), if it says. */
+  readonly expected?: string;
+  executionName?: string;
+  executionArn?: string;
+  executionStatus?: string;
+  taskStatus?: string;
+  findingsDone?: number;
+  findingsTotal?: number;
+  observations: number;
+  startedAt?: number;
+  endedAt?: number;
+  end?: WorkflowEnd;
+  error?: string;
+  cause?: string;
+  statistics?: CheckStatisticsRow[];
+}
+
+/** The Fail states of statemachine/mitigation-workflow.asl.json, by their Error. */
+const ENDS_BY_ERROR: Readonly<Record<string, WorkflowEnd>> = {
+  MitigationTaskFailed: 'FAILED',
+  MitigationTaskCanceled: 'CANCELED',
+  PollDeadlineExceeded: 'DEADLINE_EXCEEDED',
+  StartFailed: 'START_FAILED',
+};
+
+/** True when the workflow ended the way its scenario expects, or (no expectation) without failing. */
+export function endedAsExpected(workflow: TrackedWorkflow): boolean {
+  if (workflow.expected !== undefined) return workflow.end === workflow.expected;
+  return workflow.end === 'COMPLETED' || workflow.end === 'SKIPPED' || workflow.end === 'DRY_RUN';
+}
+
+export interface FollowOptions {
+  readonly iot: IoTClient;
+  readonly sfn: SFNClient;
+  readonly stateMachineArn: string;
+  readonly clock: Clock;
+  /** Between two looks at every running workflow. */
+  readonly pollIntervalMs: number;
+  /** Give up on workflows still running after this long (they stay without an end). */
+  readonly timeoutMs: number;
+  /** Called whenever a workflow's visible state changes. */
+  readonly onChange?: (workflow: TrackedWorkflow) => void;
+}
+
+function executionArnOf(stateMachineArn: string, name: string): string {
+  return `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+}
+
+function errorName(error: unknown): string {
+  return (error as Error).name;
+}
+
+/** Finds the execution of a planned workflow: by the planned name, else the newest of its audit. */
+async function findExecution(options: FollowOptions, workflow: TrackedWorkflow): Promise<boolean> {
+  if (workflow.plan.action !== 'start') return false;
+  const planned = workflow.plan.request.taskId;
+  try {
+    const arn = executionArnOf(options.stateMachineArn, planned);
+    await options.sfn.send(new DescribeExecutionCommand({ executionArn: arn }));
+    workflow.executionName = planned;
+    workflow.executionArn = arn;
+    return true;
+  } catch (error) {
+    if (errorName(error) !== 'ExecutionDoesNotExist') throw error;
+  }
+  // The deployed config may differ from the local one: any workflow of this audit will do.
+  const prefix = `${TASK_ID_PREFIX}${workflow.auditTaskId}-`;
+  const listed = await options.sfn.send(
+    new ListExecutionsCommand({ stateMachineArn: options.stateMachineArn, maxResults: 100 }),
+  );
+  const match = (listed.executions ?? [])
+    .filter((e) => e.name?.startsWith(prefix))
+    .sort((a, b) => (b.startDate?.getTime() ?? 0) - (a.startDate?.getTime() ?? 0))[0];
+  if (!match?.name || !match.executionArn) return false;
+  workflow.executionName = match.name;
+  workflow.executionArn = match.executionArn;
+  return true;
+}
+
+async function readTask(options: FollowOptions, workflow: TrackedWorkflow): Promise<void> {
+  if (!workflow.executionName) return;
+  try {
+    const task = await options.iot.send(new DescribeAuditMitigationActionsTaskCommand({ taskId: workflow.executionName }));
+    const rows = toStatisticsRows(task.taskStatistics);
+    workflow.taskStatus = task.taskStatus;
+    workflow.statistics = rows;
+    workflow.findingsTotal = rows.reduce((n, r) => n + r.total, 0);
+    workflow.findingsDone = rows.reduce((n, r) => n + r.succeeded + r.failed + r.skipped + r.canceled, 0);
+  } catch (error) {
+    // A deferred start has not happened yet: the task does not exist.
+    if (errorName(error) === 'ResourceNotFoundException') workflow.taskStatus = 'WAITING_TO_START';
+    else if (errorName(error) !== 'ThrottlingException') throw error;
+  }
+}
+
+function snapshot(w: TrackedWorkflow): string {
+  return [w.executionName, w.executionStatus, w.taskStatus, w.findingsDone, w.end].join('|');
+}
+
+/**
+ * Follows the workflows of replayed events to their ends through the public APIs only
+ * (Step Functions and IoT), so that the same code follows the cloud and the local stack.
+ */
+export async function followWorkflows(workflows: readonly TrackedWorkflow[], options: FollowOptions): Promise<void> {
+  const started = options.clock.now();
+  for (const w of workflows) {
+    if (w.plan.action === 'skip') w.end = 'SKIPPED';
+    else if (w.plan.mode === 'dry-run') w.end = 'DRY_RUN';
+    if (w.end) options.onChange?.(w);
+  }
+  while (workflows.some((w) => w.end === undefined)) {
+    if (options.clock.now() - started > options.timeoutMs) return;
+    await options.clock.sleep(options.pollIntervalMs);
+    for (const w of workflows.filter((x) => x.end === undefined)) {
+      const before = snapshot(w);
+      w.observations++;
+      if (!w.executionArn && !(await findExecution(options, w))) continue;
+      const execution = await options.sfn.send(new DescribeExecutionCommand({ executionArn: w.executionArn }));
+      w.executionStatus = execution.status;
+      w.startedAt ??= execution.startDate?.getTime();
+      await readTask(options, w);
+      if (execution.status !== 'RUNNING') {
+        w.endedAt = execution.stopDate?.getTime();
+        w.error = execution.error;
+        w.cause = execution.cause;
+        w.end =
+          execution.status === 'SUCCEEDED'
+            ? 'COMPLETED'
+            : (ENDS_BY_ERROR[execution.error ?? ''] ?? 'EXECUTION_FAILED');
+      }
+      if (snapshot(w) !== before) options.onChange?.(w);
+    }
+  }
+}

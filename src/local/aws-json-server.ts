@@ -1,0 +1,77 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+/**
+ * The awsJson protocol (Step Functions 1.0, EventBridge and SSM 1.1): `POST /` with
+ * `x-amz-target: <Prefix>.<Operation>`, a JSON body, errors as `{"__type": Name, "message": ...}`.
+ */
+export class AwsJsonError extends Error {
+  constructor(
+    readonly type: string,
+    message: string,
+    readonly status = 400,
+  ) {
+    super(message);
+    this.name = type;
+  }
+}
+
+export type AwsJsonOperation = (input: Record<string, unknown>) => unknown | Promise<unknown>;
+
+export async function readJsonBody(req: IncomingMessage): Promise<Record<string, unknown>> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (text.trim() === '') return {};
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+  } catch {
+    // answered below
+  }
+  throw new AwsJsonError('SerializationException', 'The request body is not a JSON object');
+}
+
+function send(res: ServerResponse, status: number, body: unknown, contentType: string): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': contentType,
+    'content-length': Buffer.byteLength(text),
+    'x-amzn-requestid': randomUUID(),
+  });
+  res.end(text);
+}
+
+/** Serves one awsJson service: `operations` by name, under the x-amz-target `prefix`. */
+export function awsJsonHandler(
+  prefix: string,
+  contentType: 'application/x-amz-json-1.0' | 'application/x-amz-json-1.1',
+  operations: Readonly<Record<string, AwsJsonOperation>>,
+) {
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const target = String(req.headers['x-amz-target'] ?? '');
+    const name = target.startsWith(`${prefix}.`) ? target.slice(prefix.length + 1) : '';
+    try {
+      const operation = Object.hasOwn(operations, name) ? operations[name] : undefined;
+      if (!operation) throw new AwsJsonError('UnknownOperationException', `Unknown operation ${target}`);
+      send(res, 200, (await operation(await readJsonBody(req))) ?? {}, contentType);
+    } catch (error) {
+      const known = error instanceof AwsJsonError;
+      send(
+        res,
+        known ? error.status : 500,
+        { __type: known ? error.type : 'InternalFailure', message: (error as Error).message },
+        contentType,
+      );
+    }
+  };
+}
+
+/** Requires a string member, as the service would: a ValidationException naming it otherwise. */
+export function requiredString(input: Record<string, unknown>, member: string): string {
+  const value = input[member];
+  if (typeof value !== 'string' || value === '') {
+    throw new AwsJsonError('ValidationException', `1 validation error detected: Value at '${member}' failed to satisfy constraint: Member must not be null`);
+  }
+  return value;
+}

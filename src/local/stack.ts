@@ -1,0 +1,213 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { IoTClient } from '@aws-sdk/client-iot';
+import { AUDIT_COMPLETED_DETAIL_TYPE, DEFAULT_EVENT_SOURCE, TASK_FINISHED_DETAIL_TYPE } from '../core';
+import { type Clock, systemClock, VirtualClock } from './clock';
+import { createLocalEventBus, type LocalEventBus } from './event-bus';
+import { createGateway } from './gateway';
+import { createIotEmulator, type IotEmulator } from './iot-emulator';
+import { type Scenario, ScenarioSchema } from './scenario';
+import { createLocalParameterStore } from './ssm-parameters';
+import { createLocalStepFunctions, type LocalStepFunctions } from './step-functions';
+import { startTimeDriver } from './time-driver';
+
+/** A Lambda handler as the local stack invokes it. */
+export type LambdaHandler = (event: unknown, context: object) => Promise<unknown>;
+
+export const LOCAL_ACCOUNT_ID = '123456789012';
+export const LOCAL_REGION = 'us-east-1';
+export const LOCAL_STATE_MACHINE_ARN = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:stateMachine:MitigationWorkflow`;
+export const LOCAL_CONFIG_PARAMETER = '/iot-audit-remediation/remediation-config';
+export const LOCAL_ARCHIVE_NAME = 'iot-audit-remediation-audit-events';
+export const LOCAL_RULE_NAME = 'iot-audit-remediation-start-mitigation';
+
+export interface LocalStackOptions {
+  /** Seeds the IoT emulator (parsed with ScenarioSchema). */
+  readonly scenario: unknown;
+  /** `virtual` (default): simulated time that jumps ahead whenever nothing is running. */
+  readonly clock?: 'virtual' | 'system';
+  readonly port?: number;
+  /** A config document to serve through SSM; the bundled config is used otherwise. */
+  readonly config?: unknown;
+  readonly faults?: Parameters<IotEmulator['setFaults']>[0];
+  readonly quotas?: Parameters<typeof createIotEmulator>[0]['quotas'];
+  readonly seed?: number;
+  readonly pollDeadlineSeconds?: number;
+  /** The start-mitigation handler; the built bundle (dist/) by default, exactly as deployed. */
+  readonly handler?: LambdaHandler;
+  /** Handler logs (Powertools log level); SILENT by default so reports stay readable. */
+  readonly handlerLogLevel?: string;
+  /** Delays before the bus retries a failed handler invocation (Lambda: about 1 and 2 minutes). */
+  readonly retryDelaysMs?: readonly number[];
+}
+
+export interface LocalStack {
+  /** The one endpoint of every local service (AWS_ENDPOINT_URL / --endpoint-url). */
+  readonly url: string;
+  readonly clock: Clock;
+  readonly scenario: Scenario;
+  readonly emulator: IotEmulator;
+  readonly stepFunctions: LocalStepFunctions;
+  readonly bus: LocalEventBus;
+  /** The environment the handler runs with: only the endpoint differs from the cloud's. */
+  readonly handlerEnvironment: Readonly<Record<string, string>>;
+  /** Invokes start-mitigation once, as the EventBridge rule does. */
+  invokeStartMitigation(event: unknown): Promise<unknown>;
+  /** Resolves when every delivery and every execution has ended. */
+  settled(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The repository root: two levels above this file in src/, one above dist/cli/ when bundled. */
+export function repositoryRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'statemachine')) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+}
+
+let handlerInstances = 0;
+
+/** Loads the bundled handler as a fresh module, so that each stack's endpoint is the one it reads. */
+async function loadBundledHandler(): Promise<LambdaHandler> {
+  const bundle = resolve(repositoryRoot(), 'dist/functions/start-mitigation/index.mjs');
+  if (!existsSync(bundle)) throw new Error(`${bundle} is missing: run npm run build`);
+  const module = (await import(`${pathToFileURL(bundle).href}?instance=${++handlerInstances}`)) as {
+    handler: LambdaHandler;
+  };
+  return module.handler;
+}
+
+/**
+ * Starts the embedded local stack: the IoT emulator, Step Functions running the real ASL, an
+ * EventBridge bus with the rule and archive of template.yaml, and SSM for the config, all behind
+ * one loopback endpoint. The real start-mitigation handler runs in this process with only its
+ * endpoint pointed here.
+ */
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const scenario = ScenarioSchema.parse(options.scenario);
+  const virtual = options.clock !== 'system' ? new VirtualClock() : undefined;
+  const clock: Clock = virtual ?? systemClock;
+  const root = repositoryRoot();
+
+  const emulator = createIotEmulator({
+    scenario,
+    clock,
+    quotas: options.quotas,
+    faults: options.faults,
+    seed: options.seed,
+  });
+  const parameters = createLocalParameterStore();
+  const bus = createLocalEventBus({
+    clock,
+    accountId: scenario.accountId,
+    region: scenario.region,
+    retryDelaysMs: options.retryDelaysMs,
+  });
+  // The gateway is listening before the state machine runner exists: its IoT client needs the URL.
+  let stepFunctions: LocalStepFunctions | undefined;
+  const gateway = createGateway([
+    {
+      name: 'stepfunctions',
+      targetPrefix: 'AWSStepFunctions',
+      handle: (req, res) => (stepFunctions as LocalStepFunctions).handle(req, res),
+    },
+    { name: 'events', targetPrefix: 'AWSEvents', handle: bus.handle },
+    { name: 'ssm', targetPrefix: 'AmazonSSM', handle: parameters.handle },
+    { name: 'iot', handle: emulator.handle },
+  ]);
+  const url = await gateway.listen(options.port ?? 0);
+  const runner = createLocalStepFunctions({
+    definition: readFileSync(join(root, 'statemachine/mitigation-workflow.asl.json'), 'utf8'),
+    substitutions: { EventBusName: 'default', EventSource: DEFAULT_EVENT_SOURCE },
+    stateMachineArn: LOCAL_STATE_MACHINE_ARN,
+    // The state machine's IoT calls go through the real SDK too; Step Functions retries per the ASL.
+    iot: new IoTClient({
+      endpoint: url,
+      region: scenario.region,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      maxAttempts: 1,
+    }),
+    clock,
+    onPutEvents: (entries) => {
+      bus.putEvents(entries as Record<string, unknown>[]);
+    },
+  });
+  stepFunctions = runner;
+
+  if (options.config !== undefined) parameters.put(LOCAL_CONFIG_PARAMETER, JSON.stringify(options.config));
+  const handlerEnvironment: Record<string, string> = {
+    AWS_ENDPOINT_URL: url,
+    AWS_REGION: scenario.region,
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    STATE_MACHINE_ARN: LOCAL_STATE_MACHINE_ARN,
+    REMEDIATION_CONFIG_PARAMETER: options.config !== undefined ? LOCAL_CONFIG_PARAMETER : '',
+    POLL_DEADLINE_SECONDS: String(options.pollDeadlineSeconds ?? 21600),
+    POWERTOOLS_SERVICE_NAME: 'start-mitigation',
+    POWERTOOLS_LOG_LEVEL: options.handlerLogLevel ?? 'SILENT',
+    POWERTOOLS_METRICS_DISABLED: 'true',
+  };
+  Object.assign(process.env, handlerEnvironment);
+  const handler = options.handler ?? (await loadBundledHandler());
+
+  let handlersRunning = 0;
+  let invocations = 0;
+  async function invokeStartMitigation(event: unknown): Promise<unknown> {
+    handlersRunning++;
+    try {
+      const requestId = `local-${++invocations}`;
+      return await handler(event, {
+        functionName: 'start-mitigation',
+        awsRequestId: requestId,
+        invokedFunctionArn: `arn:aws:lambda:${scenario.region}:${scenario.accountId}:function:start-mitigation`,
+        getRemainingTimeInMillis: () => 30_000,
+      });
+    } finally {
+      handlersRunning--;
+    }
+  }
+
+  // template.yaml's rule and archive: audit-completion events on the default bus.
+  const auditEvents = { source: [DEFAULT_EVENT_SOURCE], 'detail-type': [AUDIT_COMPLETED_DETAIL_TYPE] };
+  bus.addRule({ name: LOCAL_RULE_NAME, busName: 'default', pattern: auditEvents, target: invokeStartMitigation });
+  bus.addArchive({ name: LOCAL_ARCHIVE_NAME, busName: 'default', pattern: auditEvents });
+
+  const driver = virtual
+    ? startTimeDriver({
+        clock: virtual,
+        isBusy: () => gateway.inFlight + runner.inFlight + bus.inFlight + handlersRunning > 0,
+      })
+    : undefined;
+
+  return {
+    url,
+    clock,
+    scenario,
+    emulator,
+    stepFunctions: runner,
+    bus,
+    handlerEnvironment,
+    invokeStartMitigation,
+    async settled() {
+      await bus.drained();
+      await runner.waitForAll();
+      await bus.drained();
+    },
+    async close() {
+      driver?.stop();
+      await gateway.close();
+    },
+  };
+}
+
+/** The completion events the workflows put on the bus, by mitigation task id. */
+export function completionEvents(bus: LocalEventBus): Map<string, Record<string, unknown>> {
+  const byTask = new Map<string, Record<string, unknown>>();
+  for (const event of bus.events()) {
+    if (event['detail-type'] !== TASK_FINISHED_DETAIL_TYPE) continue;
+    const detail = event.detail as Record<string, unknown>;
+    byTask.set(String(detail.taskId), detail);
+  }
+  return byTask;
+}

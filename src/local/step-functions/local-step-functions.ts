@@ -1,0 +1,403 @@
+import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import type { IoTClient } from '@aws-sdk/client-iot';
+import * as z from 'zod';
+import type { Clock } from '../clock';
+import { StepFunctionsApiError } from './errors';
+import { createIotResourceHandler, IOT_SDK_RESOURCE_PREFIX } from './iot-integration';
+import {
+  type JsonValue,
+  prepareWorkflow,
+  runWorkflow,
+  type TaskResourceHandler,
+  type WorkflowRun,
+} from './workflow-runner';
+
+const DEFAULT_STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:MitigationWorkflow';
+const PUT_EVENTS_RESOURCE = 'arn:aws:states:::events:putEvents';
+const DESCRIBE_TASK_RESOURCE = `${IOT_SDK_RESOURCE_PREFIX}describeAuditMitigationActionsTask`;
+const EXECUTION_NAME = /^[a-zA-Z0-9_-]{1,80}$/;
+
+export interface LocalStepFunctionsOptions {
+  /** The ASL file text, as read from statemachine/. */
+  definition: string;
+  /** Values of the definition's `${Name}` placeholders (DefinitionSubstitutions in the template). */
+  substitutions: Record<string, string>;
+  stateMachineArn?: string;
+  /** The real IoT client, pointed at the local emulator; give it `maxAttempts: 1` (the ASL retries). */
+  iot: IoTClient;
+  /** Waits and retry intervals are taken on this clock. */
+  clock: Clock;
+  /** For FULL jitter; seed it for reproducible runs. */
+  random?: () => number;
+  /** Receives the entries of each `events:putEvents` call (the completion events). */
+  onPutEvents?: (entries: PutEventsRequestEntry[]) => void | Promise<void>;
+}
+
+export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED';
+
+export interface ExecutionRecord {
+  readonly name: string;
+  readonly executionArn: string;
+  readonly input: unknown;
+  readonly status: ExecutionStatus;
+  readonly output?: unknown;
+  readonly error?: string;
+  readonly cause?: string;
+  /** Billable state transitions: states entered plus retries. */
+  readonly transitions: number;
+  /** DescribeAuditMitigationActionsTask calls, retries included. */
+  readonly polls: number;
+  readonly retries: number;
+  /** Clock milliseconds. */
+  readonly startDate: number;
+  readonly stopDate?: number;
+}
+
+export interface LocalStepFunctions {
+  listen(port?: number, host?: string): Promise<{ url: string }>;
+  /** The awsJson request listener that `listen` serves, for mounting behind a shared local endpoint. */
+  handle(request: IncomingMessage, response: ServerResponse): Promise<void>;
+  close(): Promise<void>;
+  /** HTTP requests being served plus executions doing work right now (not sleeping on the clock). */
+  readonly inFlight: number;
+  executions(): ExecutionRecord[];
+  /** Resolves when no execution is RUNNING. */
+  waitForAll(): Promise<void>;
+}
+
+interface Execution {
+  readonly name: string;
+  readonly executionArn: string;
+  readonly inputText: string;
+  readonly startDate: number;
+  readonly run: WorkflowRun;
+  readonly settled: Promise<void>;
+  status: ExecutionStatus;
+  outputText?: string;
+  error?: string;
+  cause?: string;
+  stopDate?: number;
+}
+
+const StartExecutionSchema = z.object({
+  stateMachineArn: z.string(),
+  name: z.string().optional(),
+  input: z.string().optional(),
+  traceHeader: z.string().optional(),
+});
+const ExecutionArnSchema = z.object({ executionArn: z.string() });
+const StopExecutionSchema = ExecutionArnSchema.extend({
+  error: z.string().optional(),
+  cause: z.string().optional(),
+});
+const ListExecutionsSchema = z.object({
+  stateMachineArn: z.string(),
+  statusFilter: z
+    .enum(['RUNNING', 'SUCCEEDED', 'FAILED', 'ABORTED', 'TIMED_OUT', 'PENDING_REDRIVE'])
+    .optional(),
+  maxResults: z.number().int().min(0).max(1000).optional(),
+  nextToken: z.string().optional(),
+});
+const PutEventsInputSchema = z.object({
+  Entries: z
+    .array(
+      z.object({
+        EventBusName: z.string().optional(),
+        Source: z.string(),
+        DetailType: z.string(),
+        Detail: z.string(),
+        Resources: z.array(z.string()).optional(),
+      }),
+    )
+    .min(1)
+    .max(10),
+});
+
+/**
+ * A local AWS Step Functions endpoint for one state machine: the real SFN client talks to it over HTTP
+ * (awsJson1.0), and each execution runs the repository's ASL with aws-local-stepfunctions, its IoT tasks
+ * calling the real IoT client and its waits taken on `clock`.
+ */
+export function createLocalStepFunctions(options: LocalStepFunctionsOptions): LocalStepFunctions {
+  const { clock } = options;
+  const stateMachineArn = options.stateMachineArn ?? DEFAULT_STATE_MACHINE_ARN;
+  const workflow = prepareWorkflow(options.definition, options.substitutions);
+  const handlers = createHandlers(workflow.definition.States, options);
+  const executions = new Map<string, Execution>();
+  let requestsInFlight = 0;
+  let server: ReturnType<typeof createServer> | undefined;
+
+  const executionArnOf = (name: string): string =>
+    `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+
+  const findExecution = (executionArn: string): Execution => {
+    const execution = [...executions.values()].find((e) => e.executionArn === executionArn);
+    if (!execution)
+      throw new StepFunctionsApiError('ExecutionDoesNotExist', `Execution Does Not Exist: '${executionArn}'`);
+    return execution;
+  };
+
+  const checkStateMachine = (arn: string): void => {
+    if (arn !== stateMachineArn) {
+      throw new StepFunctionsApiError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${arn}'`);
+    }
+  };
+
+  const startExecution = (body: unknown) => {
+    const request = parseRequest(StartExecutionSchema, body);
+    checkStateMachine(request.stateMachineArn);
+    const name = request.name ?? randomUUID();
+    if (!EXECUTION_NAME.test(name)) throw new StepFunctionsApiError('InvalidName', `Invalid Name: '${name}'`);
+    const inputText = request.input ?? '{}';
+    const existing = executions.get(name);
+    if (existing) {
+      // Step Functions answers an identical request for a running execution with that execution;
+      // a different input, or a closed execution, is a conflict (names are not reused for 90 days).
+      if (existing.status === 'RUNNING' && existing.inputText === inputText) {
+        return { executionArn: existing.executionArn, startDate: toEpochSeconds(existing.startDate) };
+      }
+      throw new StepFunctionsApiError(
+        'ExecutionAlreadyExists',
+        `Execution Already Exists: '${existing.executionArn}'`,
+      );
+    }
+    const input = parseInput(inputText);
+    const executionArn = executionArnOf(name);
+    const startDate = clock.now();
+    const run = runWorkflow(workflow, {
+      input,
+      handlers,
+      clock,
+      random: options.random,
+      context: {
+        Execution: { Id: executionArn, Name: name },
+        StateMachine: { Id: stateMachineArn, Name: stateMachineArn.split(':').at(-1) },
+      },
+    });
+    const settled = run.result.then((result) => {
+      if (execution.status !== 'RUNNING') return; // stopped meanwhile
+      execution.status = result.status;
+      execution.outputText = result.output === undefined ? undefined : JSON.stringify(result.output);
+      execution.error = result.error;
+      execution.cause = result.cause;
+      execution.stopDate = clock.now();
+    });
+    const execution: Execution = {
+      name,
+      executionArn,
+      inputText,
+      startDate,
+      run,
+      settled,
+      status: 'RUNNING',
+    };
+    executions.set(name, execution);
+    return { executionArn, startDate: toEpochSeconds(startDate) };
+  };
+
+  const describeExecution = (body: unknown) => {
+    const execution = findExecution(parseRequest(ExecutionArnSchema, body).executionArn);
+    return {
+      ...summary(execution),
+      input: execution.inputText,
+      inputDetails: { included: true },
+      ...(execution.outputText === undefined
+        ? {}
+        : { output: execution.outputText, outputDetails: { included: true } }),
+      ...(execution.error === undefined ? {} : { error: execution.error }),
+      ...(execution.cause === undefined ? {} : { cause: execution.cause }),
+    };
+  };
+
+  const listExecutions = (body: unknown) => {
+    const request = parseRequest(ListExecutionsSchema, body);
+    checkStateMachine(request.stateMachineArn);
+    // Newest first, as Step Functions lists them.
+    const matching = [...executions.values()]
+      .filter((e) => request.statusFilter === undefined || e.status === request.statusFilter)
+      .reverse();
+    const offset = request.nextToken === undefined ? 0 : Number(request.nextToken);
+    if (!Number.isInteger(offset) || offset < 0 || offset > matching.length) {
+      throw new StepFunctionsApiError('InvalidToken', `Invalid Token: '${request.nextToken}'`);
+    }
+    const pageSize = request.maxResults || 100;
+    const page = matching.slice(offset, offset + pageSize);
+    const next = offset + page.length;
+    return { executions: page.map(summary), ...(next < matching.length ? { nextToken: String(next) } : {}) };
+  };
+
+  const stopExecution = (body: unknown) => {
+    const request = parseRequest(StopExecutionSchema, body);
+    const execution = findExecution(request.executionArn);
+    if (execution.status === 'RUNNING') {
+      execution.status = 'ABORTED';
+      execution.error = request.error;
+      execution.cause = request.cause;
+      execution.stopDate = clock.now();
+      execution.run.abort();
+    }
+    return { stopDate: toEpochSeconds(execution.stopDate ?? clock.now()) };
+  };
+
+  const summary = (execution: Execution) => ({
+    executionArn: execution.executionArn,
+    stateMachineArn,
+    name: execution.name,
+    status: execution.status,
+    startDate: toEpochSeconds(execution.startDate),
+    ...(execution.stopDate === undefined ? {} : { stopDate: toEpochSeconds(execution.stopDate) }),
+  });
+
+  const operations: Readonly<Record<string, (body: unknown) => object>> = {
+    StartExecution: startExecution,
+    DescribeExecution: describeExecution,
+    ListExecutions: listExecutions,
+    StopExecution: stopExecution,
+  };
+
+  const handleRequest = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+    requestsInFlight += 1;
+    try {
+      const text = await readBody(request);
+      const target = String(request.headers['x-amz-target'] ?? '');
+      const operation = operations[target.replace(/^AWSStepFunctions\./, '')];
+      if (request.method !== 'POST' || !target.startsWith('AWSStepFunctions.') || operation === undefined) {
+        throw new StepFunctionsApiError('UnknownOperationException', `Unknown operation: '${target}'`);
+      }
+      send(response, 200, operation(parseJson(text)));
+    } catch (error) {
+      const apiError =
+        error instanceof StepFunctionsApiError
+          ? error
+          : new StepFunctionsApiError(
+              'InternalFailure',
+              error instanceof Error ? error.message : String(error),
+              500,
+            );
+      send(response, apiError.statusCode, { __type: apiError.name, message: apiError.message });
+    } finally {
+      requestsInFlight -= 1;
+    }
+  };
+
+  return {
+    handle: handleRequest,
+    async listen(port = 0, host = '127.0.0.1') {
+      server = createServer((request, response) => void handleRequest(request, response));
+      server.listen(port, host);
+      await once(server, 'listening');
+      const address = server.address() as AddressInfo;
+      return { url: `http://${host}:${address.port}` };
+    },
+    async close() {
+      for (const execution of executions.values()) {
+        if (execution.status === 'RUNNING') execution.run.abort();
+      }
+      if (!server?.listening) return;
+      const closing = once(server, 'close');
+      server.close();
+      server.closeAllConnections();
+      await closing;
+    },
+    get inFlight() {
+      let working = 0;
+      for (const execution of executions.values()) if (execution.run.working) working += 1;
+      return requestsInFlight + working;
+    },
+    executions() {
+      return [...executions.values()].map((e) => ({
+        name: e.name,
+        executionArn: e.executionArn,
+        input: JSON.parse(e.inputText),
+        status: e.status,
+        ...(e.outputText === undefined ? {} : { output: JSON.parse(e.outputText) }),
+        ...(e.error === undefined ? {} : { error: e.error }),
+        ...(e.cause === undefined ? {} : { cause: e.cause }),
+        transitions: e.run.transitions,
+        polls: e.run.calls.get(DESCRIBE_TASK_RESOURCE) ?? 0,
+        retries: e.run.retries,
+        startDate: e.startDate,
+        ...(e.stopDate === undefined ? {} : { stopDate: e.stopDate }),
+      }));
+    },
+    async waitForAll() {
+      // Executions may start while others finish: wait until a pass finds none running.
+      for (;;) {
+        const running = [...executions.values()].filter((e) => e.status === 'RUNNING');
+        if (running.length === 0) return;
+        await Promise.all(running.map((e) => e.settled));
+      }
+    },
+  };
+}
+
+/** The Task handlers of the definition's resources: IoT through the SDK, putEvents to the callback. */
+function createHandlers(
+  states: Record<string, { Type: string; Resource?: string }>,
+  options: LocalStepFunctionsOptions,
+): Record<string, TaskResourceHandler> {
+  let eventCount = 0;
+  const putEvents: TaskResourceHandler = async (input) => {
+    const { Entries } = PutEventsInputSchema.parse(input);
+    try {
+      await options.onPutEvents?.(Entries);
+    } catch (error) {
+      const failure = new Error(error instanceof Error ? error.message : String(error), { cause: error });
+      failure.name = 'EventBridge.InternalException';
+      throw failure;
+    }
+    return { Entries: Entries.map(() => ({ EventId: `local-event-${++eventCount}` })), FailedEntryCount: 0 };
+  };
+  const handlers: Record<string, TaskResourceHandler> = {};
+  for (const state of Object.values(states)) {
+    if (state.Type !== 'Task' || state.Resource === undefined || handlers[state.Resource]) continue;
+    handlers[state.Resource] =
+      state.Resource === PUT_EVENTS_RESOURCE
+        ? putEvents
+        : createIotResourceHandler(state.Resource, options.iot);
+  }
+  return handlers;
+}
+
+function parseRequest<T>(schema: z.ZodType<T>, body: unknown): T {
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) throw new StepFunctionsApiError('ValidationException', z.prettifyError(parsed.error));
+  return parsed.data;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return text === '' ? {} : JSON.parse(text);
+  } catch {
+    throw new StepFunctionsApiError('SerializationException', 'The request body is not JSON');
+  }
+}
+
+function parseInput(text: string): JsonValue {
+  try {
+    // JSON.parse yields JSON values only.
+    return JSON.parse(text) as JsonValue;
+  } catch {
+    throw new StepFunctionsApiError('InvalidExecutionInput', 'Invalid execution input: not JSON');
+  }
+}
+
+async function readBody(request: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(Buffer.from(chunk));
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function send(response: ServerResponse, statusCode: number, body: object): void {
+  response.writeHead(statusCode, { 'content-type': 'application/x-amz-json-1.0' });
+  response.end(JSON.stringify(body));
+}
+
+/** The awsJson protocol carries timestamps as epoch seconds (numbers). */
+function toEpochSeconds(ms: number): number {
+  return ms / 1000;
+}

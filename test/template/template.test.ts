@@ -1,0 +1,492 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+/**
+ * Offline checks of template.yaml: cfn-lint, and assertions on the template after the real SAM
+ * transform (scripts/sam-transform.py runs the SAM translator the way cfn-lint does).
+ */
+
+type Json = Record<string, unknown>;
+
+function probe(command: string, args: string[]): string | undefined {
+  const result = spawnSync(command, args, { encoding: 'utf8' });
+  if (result.error) return `${command} is not available (${result.error.message})`;
+  if (result.status !== 0) return `${command} ${args.join(' ')} failed: ${result.stderr.trim()}`;
+  return undefined;
+}
+
+const cfnLintMissing = probe('cfn-lint', ['--version']);
+const samMissing = probe('python3', ['-c', 'import samtranslator, cfnlint']);
+if (cfnLintMissing) console.warn(`Skipping the cfn-lint test: ${cfnLintMissing}`);
+if (samMissing)
+  console.warn(`Skipping the SAM transform tests: ${samMissing} (cfn-lint installs samtranslator)`);
+
+function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function asArray(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [value];
+}
+
+/** Both branches of an Fn::If, minus AWS::NoValue; anything else as is. */
+function branches(value: unknown): unknown[] {
+  if (isObject(value) && Array.isArray(value['Fn::If'])) {
+    const [, whenTrue, whenFalse] = value['Fn::If'];
+    return [whenTrue, whenFalse]
+      .filter((v) => !(isObject(v) && v.Ref === 'AWS::NoValue'))
+      .flatMap((v) => branches(v));
+  }
+  return [value];
+}
+
+const ref = (name: string) => ({ Ref: name });
+const arnOf = (name: string) => ({ 'Fn::GetAtt': [name, 'Arn'] });
+const defaultBusArn = {
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation Fn::Sub string
+  'Fn::Sub': 'arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/default',
+};
+const busArn = { 'Fn::If': ['UseDedicatedBus', arnOf('AuditEventBus'), defaultBusArn] };
+const busName = { 'Fn::If': ['UseDedicatedBus', ref('AuditEventBus'), 'default'] };
+
+interface PolicyStatement {
+  readonly where: string;
+  readonly statement: Json;
+}
+
+describe('template.yaml', () => {
+  it.skipIf(cfnLintMissing !== undefined)('passes cfn-lint', () => {
+    const result = spawnSync('cfn-lint', ['template.yaml'], { encoding: 'utf8' });
+    expect(result.stdout + result.stderr).toBe('');
+    expect(result.status).toBe(0);
+  });
+
+  describe.skipIf(samMissing !== undefined)('after the SAM transform', () => {
+    let template: Json;
+    let resources: Record<string, Json>;
+
+    const resource = (id: string): Json => {
+      const found = resources[id];
+      if (!found) throw new Error(`resource ${id} is missing`);
+      return found;
+    };
+    const props = (id: string): Json => {
+      const properties = resource(id).Properties;
+      return isObject(properties) ? properties : {};
+    };
+    const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
+
+    /** Every statement of every identity and resource policy in the template. */
+    const statements = (): PolicyStatement[] => {
+      const found: PolicyStatement[] = [];
+      const add = (where: string, document: unknown) => {
+        for (const doc of branches(document)) {
+          if (!isObject(doc)) continue;
+          for (const statement of asArray(doc.Statement)) {
+            if (isObject(statement)) found.push({ where, statement });
+          }
+        }
+      };
+      for (const [id, r] of Object.entries(resources)) {
+        const p = isObject(r.Properties) ? r.Properties : {};
+        if (r.Type === 'AWS::IAM::Role') {
+          for (const policy of asArray(p.Policies ?? []).flatMap(branches)) {
+            if (isObject(policy)) add(`${id}/${String(policy.PolicyName)}`, policy.PolicyDocument);
+          }
+        }
+        if (r.Type === 'AWS::IAM::Policy' || r.Type === 'AWS::IAM::ManagedPolicy') add(id, p.PolicyDocument);
+        if (r.Type === 'AWS::SQS::QueuePolicy' || r.Type === 'AWS::SNS::TopicPolicy')
+          add(id, p.PolicyDocument);
+        if (r.Type === 'AWS::KMS::Key') add(id, p.KeyPolicy);
+      }
+      return found;
+    };
+
+    beforeAll(() => {
+      const result = spawnSync('python3', ['scripts/sam-transform.py', 'template.yaml'], {
+        encoding: 'utf8',
+        maxBuffer: 32 * 1024 * 1024,
+      });
+      if (result.status !== 0) throw new Error(`SAM transform failed: ${result.stderr}`);
+      template = JSON.parse(result.stdout) as Json;
+      resources = template.Resources as Record<string, Json>;
+    });
+
+    it('has every resource of the design', () => {
+      const expected: Record<string, string> = {
+        AuditNotificationTopic: 'AWS::SNS::Topic',
+        AuditNotificationTopicPolicy: 'AWS::SNS::TopicPolicy',
+        AuditNotificationRole: 'AWS::IAM::Role',
+        AuditNotificationBridgeFunction: 'AWS::Lambda::Function',
+        AuditNotificationBridgeFunctionAuditNotification: 'AWS::SNS::Subscription',
+        AuditNotificationBridgeFunctionEventInvokeConfig: 'AWS::Lambda::EventInvokeConfig',
+        AuditNotificationBridgeLogGroup: 'AWS::Logs::LogGroup',
+        BridgeDeadLetterQueue: 'AWS::SQS::Queue',
+        AuditEventBus: 'AWS::Events::EventBus',
+        AuditEventArchive: 'AWS::Events::Archive',
+        StartMitigationFunction: 'AWS::Lambda::Function',
+        StartMitigationFunctionAuditCompleted: 'AWS::Events::Rule',
+        StartMitigationFunctionEventInvokeConfig: 'AWS::Lambda::EventInvokeConfig',
+        StartMitigationLogGroup: 'AWS::Logs::LogGroup',
+        RuleDeadLetterQueue: 'AWS::SQS::Queue',
+        StartMitigationFailureQueue: 'AWS::SQS::Queue',
+        MitigationStateMachine: 'AWS::StepFunctions::StateMachine',
+        MitigationStateMachineLogGroup: 'AWS::Logs::LogGroup',
+        AccountAuditConfiguration: 'AWS::IoT::AccountAuditConfiguration',
+        ScheduledAudit: 'AWS::IoT::ScheduledAudit',
+        AlarmTopic: 'AWS::SNS::Topic',
+        OperationsDashboard: 'AWS::CloudWatch::Dashboard',
+      };
+      for (const [id, type] of Object.entries(expected)) expect(resource(id).Type, id).toBe(type);
+      expect(resource('AuditEventBus').Condition).toBe('UseDedicatedBus');
+      expect(resource('AlarmTopic').Condition).toBe('HasAlarmEmail');
+      for (const id of ['AccountAuditConfiguration', 'ScheduledAudit', 'AuditRole']) {
+        expect(resource(id).Condition, id).toBe('ConfigureAccount');
+      }
+    });
+
+    it('runs both functions on nodejs22.x arm64 with tracing and their own log group', () => {
+      for (const [id, logGroup] of [
+        ['StartMitigationFunction', 'StartMitigationLogGroup'],
+        ['AuditNotificationBridgeFunction', 'AuditNotificationBridgeLogGroup'],
+      ] as const) {
+        const p = props(id);
+        expect(p.Runtime).toBe('nodejs22.x');
+        expect(p.Architectures).toEqual(['arm64']);
+        expect(p.TracingConfig).toEqual({ Mode: 'Active' });
+        expect(p.LoggingConfig).toEqual({ LogGroup: ref(logGroup) });
+        expect(props(logGroup).RetentionInDays).toEqual(ref('LogRetentionDays'));
+      }
+      const startEnv = (props('StartMitigationFunction').Environment as Json).Variables as Json;
+      expect(startEnv).toMatchObject({
+        STATE_MACHINE_ARN: ref('MitigationStateMachine'),
+        REMEDIATION_CONFIG_PARAMETER: ref('RemediationConfigParameter'),
+        POLL_DEADLINE_SECONDS: ref('PollDeadlineSeconds'),
+        POWERTOOLS_SERVICE_NAME: 'start-mitigation',
+        POWERTOOLS_METRICS_NAMESPACE: ref('MetricsNamespace'),
+        LOG_LEVEL: ref('LogLevel'),
+      });
+      const bridgeEnv = (props('AuditNotificationBridgeFunction').Environment as Json).Variables as Json;
+      expect(bridgeEnv).toMatchObject({
+        EVENT_BUS_NAME: busName,
+        EVENT_SOURCE: ref('EventSource'),
+        EVENT_DETAIL_TYPE: ref('AuditCompletedDetailType'),
+        POWERTOOLS_SERVICE_NAME: 'audit-notification-bridge',
+      });
+    });
+
+    it('builds both functions with exactly the esbuild options of scripts/esbuild-options.json', () => {
+      const options = JSON.parse(readFileSync('scripts/esbuild-options.json', 'utf8')) as Record<
+        string,
+        unknown
+      >;
+      // How each option is spelt in SAM's esbuild BuildProperties (aws-lambda-builders passes
+      // MainFields as one comma-separated value and the list options as `key=value` items). SAM
+      // always bundles for platform node. An option missing here fails the test, so a new option in
+      // esbuild-options.json cannot be forgotten in the template.
+      const toBuildProperties: Record<string, (value: unknown) => Json> = {
+        comment: () => ({}),
+        bundle: (v) => {
+          expect(v).toBe(true);
+          return {};
+        },
+        platform: (v) => {
+          expect(v).toBe('node');
+          return {};
+        },
+        minify: (v) => ({ Minify: v }),
+        sourcemap: (v) => ({ Sourcemap: v }),
+        target: (v) => ({ Target: v }),
+        format: (v) => ({ Format: v }),
+        outExtension: (v) => ({ OutExtension: [`.js=${String(v)}`] }),
+        banner: (v) => ({ Banner: [`js=${String(v)}`] }),
+        external: (v) => (Array.isArray(v) && v.length > 0 ? { External: v } : {}),
+        mainFields: (v) => ({ MainFields: asArray(v).join(',') }),
+      };
+      let expected: Json = {};
+      for (const [key, value] of Object.entries(options)) {
+        const map = toBuildProperties[key];
+        expect(map, `esbuild option ${key} has no BuildProperties mapping`).toBeDefined();
+        if (map) expected = { ...expected, ...map(value) };
+      }
+      for (const [id, entry] of [
+        ['StartMitigationFunction', 'functions/start-mitigation/index.ts'],
+        ['AuditNotificationBridgeFunction', 'functions/audit-notification-bridge/index.ts'],
+      ] as const) {
+        const metadata = resource(id).Metadata as Json;
+        expect(metadata.BuildMethod).toBe('esbuild');
+        expect(metadata.BuildProperties).toEqual({ ...expected, EntryPoints: [entry] });
+        // One entry point: esbuild writes index.mjs, which the handler names.
+        expect(props(id).Handler).toBe('index.handler');
+      }
+    });
+
+    it('routes the audit-completion events from the rule to the start-mitigation function, with retries and a DLQ', () => {
+      const rule = props('StartMitigationFunctionAuditCompleted');
+      expect(rule.EventBusName).toEqual(busName);
+      expect(rule.EventPattern).toEqual({
+        source: [ref('EventSource')],
+        'detail-type': [ref('AuditCompletedDetailType')],
+      });
+      const [target] = rule.Targets as Json[];
+      expect(target).toMatchObject({
+        Arn: arnOf('StartMitigationFunction'),
+        DeadLetterConfig: { Arn: arnOf('RuleDeadLetterQueue') },
+        RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86400 },
+      });
+      expect(props('StartMitigationFunctionAuditCompletedPermission')).toMatchObject({
+        Principal: 'events.amazonaws.com',
+        SourceArn: arnOf('StartMitigationFunctionAuditCompleted'),
+      });
+      // Only this rule may write to its DLQ.
+      const allow = ((props('RuleDeadLetterQueuePolicy').PolicyDocument as Json).Statement as Json[]).find(
+        (s) => s.Effect === 'Allow',
+      );
+      expect(allow).toMatchObject({
+        Principal: { Service: 'events.amazonaws.com' },
+        Action: 'sqs:SendMessage',
+        Condition: { ArnEquals: { 'aws:SourceArn': arnOf('StartMitigationFunctionAuditCompleted') } },
+      });
+    });
+
+    it('archives the audit-completion events of the bus the rule listens on', () => {
+      const archive = props('AuditEventArchive');
+      expect(archive.SourceArn).toEqual(busArn);
+      expect(archive.RetentionDays).toEqual(ref('ArchiveRetentionDays'));
+      expect(archive.EventPattern).toEqual(props('StartMitigationFunctionAuditCompleted').EventPattern);
+    });
+
+    it('sends failed asynchronous invocations of both functions to their SQS on-failure queue', () => {
+      for (const [id, queue] of [
+        ['StartMitigationFunctionEventInvokeConfig', 'StartMitigationFailureQueue'],
+        ['AuditNotificationBridgeFunctionEventInvokeConfig', 'BridgeDeadLetterQueue'],
+      ] as const) {
+        expect(props(id)).toMatchObject({
+          MaximumRetryAttempts: 2,
+          DestinationConfig: { OnFailure: { Destination: arnOf(queue) } },
+        });
+      }
+    });
+
+    it('subscribes the bridge to the audit notification topic, with an SNS redrive DLQ', () => {
+      expect(props('AuditNotificationBridgeFunctionAuditNotification')).toMatchObject({
+        Protocol: 'lambda',
+        Endpoint: arnOf('AuditNotificationBridgeFunction'),
+        TopicArn: ref('AuditNotificationTopic'),
+        RedrivePolicy: { deadLetterTargetArn: arnOf('BridgeDeadLetterQueue') },
+      });
+      const allows = (
+        (props('AuditNotificationTopicPolicy').PolicyDocument as Json).Statement as Json[]
+      ).filter((s) => s.Effect === 'Allow');
+      expect(allows).toEqual([
+        expect.objectContaining({
+          Principal: { Service: 'iot.amazonaws.com' },
+          Action: 'sns:Publish',
+          Condition: { StringEquals: { 'aws:SourceAccount': ref('AWS::AccountId') } },
+        }),
+      ]);
+      expect(props('AccountAuditConfiguration').AuditNotificationTargetConfigurations).toEqual({
+        Sns: {
+          TargetArn: ref('AuditNotificationTopic'),
+          RoleArn: arnOf('AuditNotificationRole'),
+          Enabled: true,
+        },
+      });
+    });
+
+    it('encrypts every queue and topic', () => {
+      for (const [id, queue] of ofType('AWS::SQS::Queue')) {
+        const p = queue.Properties as Json;
+        expect(p.SqsManagedSseEnabled === true || p.KmsMasterKeyId !== undefined, id).toBe(true);
+      }
+      for (const [id, topic] of ofType('AWS::SNS::Topic')) {
+        expect((topic.Properties as Json).KmsMasterKeyId, id).toBeDefined();
+      }
+    });
+
+    it('fills every placeholder of the state machine definition, and only those', () => {
+      const asl = readFileSync('statemachine/mitigation-workflow.asl.json', 'utf8');
+      const placeholders = new Set([...asl.matchAll(/\$\{([A-Za-z0-9_]+)\}/g)].map((m) => m[1]));
+      const machine = props('MitigationStateMachine');
+      expect(new Set(Object.keys(machine.DefinitionSubstitutions as Json))).toEqual(placeholders);
+      expect(machine.DefinitionSubstitutions).toEqual({
+        EventBusName: busName,
+        EventSource: ref('EventSource'),
+      });
+      expect(machine.StateMachineType).toBe('STANDARD');
+      expect(machine.TracingConfiguration).toEqual({ Enabled: true });
+      expect(machine.LoggingConfiguration).toMatchObject({
+        IncludeExecutionData: false,
+        Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: arnOf('MitigationStateMachineLogGroup') } }],
+      });
+      expect(['ALL', 'ERROR']).toContain((machine.LoggingConfiguration as Json).Level);
+    });
+
+    it('watches each queue, function and the state machine with an alarm on the right metric', () => {
+      const alarms = Object.fromEntries(
+        ofType('AWS::CloudWatch::Alarm').map(([id, alarm]) => {
+          const p = alarm.Properties as Json;
+          return [id, { namespace: p.Namespace, metric: p.MetricName, dimensions: p.Dimensions }];
+        }),
+      );
+      const queueDepth = (queue: string) => ({
+        namespace: 'AWS/SQS',
+        metric: 'ApproximateNumberOfMessagesVisible',
+        dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queue, 'QueueName'] } }],
+      });
+      expect(alarms).toEqual({
+        BridgeDeadLetterQueueAlarm: queueDepth('BridgeDeadLetterQueue'),
+        RuleDeadLetterQueueAlarm: queueDepth('RuleDeadLetterQueue'),
+        StartMitigationFailureQueueAlarm: queueDepth('StartMitigationFailureQueue'),
+        StartMitigationErrorsAlarm: {
+          namespace: 'AWS/Lambda',
+          metric: 'Errors',
+          dimensions: [{ Name: 'FunctionName', Value: ref('StartMitigationFunction') }],
+        },
+        AuditNotificationBridgeErrorsAlarm: {
+          namespace: 'AWS/Lambda',
+          metric: 'Errors',
+          dimensions: [{ Name: 'FunctionName', Value: ref('AuditNotificationBridgeFunction') }],
+        },
+        StateMachineExecutionsFailedAlarm: {
+          namespace: 'AWS/States',
+          metric: 'ExecutionsFailed',
+          dimensions: [{ Name: 'StateMachineArn', Value: ref('MitigationStateMachine') }],
+        },
+        StateMachineExecutionsTimedOutAlarm: {
+          namespace: 'AWS/States',
+          metric: 'ExecutionsTimedOut',
+          dimensions: [{ Name: 'StateMachineArn', Value: ref('MitigationStateMachine') }],
+        },
+      });
+    });
+
+    it('shows the custom metrics, the workflow metrics and the queues on the dashboard', () => {
+      const body = JSON.stringify(props('OperationsDashboard').DashboardBody);
+      for (const metric of [
+        'TasksStarted',
+        'TasksSkipped',
+        'TasksDeferred',
+        'PlanErrors',
+        'FindingsSucceeded',
+        'FindingsFailed',
+        'ExecutionsSucceeded',
+        'ExecutionsFailed',
+        'ApproximateNumberOfMessagesVisible',
+        'Throttles',
+        'Duration',
+      ]) {
+        expect(body, metric).toContain(metric);
+      }
+    });
+
+    it('defines the mitigation actions that config/remediation.json names, each with its own role', () => {
+      const config = JSON.parse(readFileSync('config/remediation.json', 'utf8')) as {
+        actionTypes: Record<string, string>;
+      };
+      const paramsKey: Record<string, string> = {
+        ADD_THINGS_TO_THING_GROUP: 'AddThingsToThingGroupParams',
+        UPDATE_DEVICE_CERTIFICATE: 'UpdateDeviceCertificateParams',
+        UPDATE_CA_CERTIFICATE: 'UpdateCACertificateParams',
+        REPLACE_DEFAULT_POLICY_VERSION: 'ReplaceDefaultPolicyVersionParams',
+        ENABLE_IOT_LOGGING: 'EnableIoTLoggingParams',
+        PUBLISH_FINDING_TO_SNS: 'PublishFindingToSnsParams',
+      };
+      const actions = ofType('AWS::IoT::MitigationAction');
+      const declared = Object.fromEntries(
+        actions.map(([, a]) => {
+          const p = a.Properties as Json;
+          const type = Object.entries(paramsKey).find(([, key]) => key in (p.ActionParams as Json))?.[0];
+          return [p.ActionName, type];
+        }),
+      );
+      expect(declared).toEqual(config.actionTypes);
+      const roles = actions.map(([, a]) => JSON.stringify((a.Properties as Json).RoleArn));
+      expect(new Set(roles).size).toBe(actions.length);
+      for (const [id, a] of actions) expect(a.Condition, id).toBe('ConfigureAccount');
+    });
+
+    it('grants no wildcard action in any Allow statement (every statement printed)', () => {
+      const all = statements();
+      console.log(
+        all
+          .map(({ where, statement }) =>
+            [
+              `${where} ${String(statement.Sid ?? '')} ${String(statement.Effect)}`,
+              `  Action: ${JSON.stringify(statement.Action)}`,
+              `  Resource: ${JSON.stringify(statement.Resource ?? statement.Principal)}`,
+              statement.Condition ? `  Condition: ${JSON.stringify(statement.Condition)}` : '',
+            ]
+              .filter(Boolean)
+              .join('\n'),
+          )
+          .join('\n'),
+      );
+      expect(all.length).toBeGreaterThan(15);
+      for (const { where, statement } of all) {
+        const actions = asArray(statement.Action).map(String);
+        if (statement.Effect === 'Allow') {
+          for (const action of actions) expect(action, `${where}: ${action}`).not.toMatch(/\*/);
+          expect(statement.NotAction, where).toBeUndefined();
+        } else {
+          // Wildcards only in the deny-insecure-transport guardrails.
+          expect(statement.Condition, where).toEqual({ Bool: { 'aws:SecureTransport': 'false' } });
+        }
+      }
+    });
+
+    it('uses only the expected AWS managed policies', () => {
+      const managed = new Set(
+        ofType('AWS::IAM::Role').flatMap(([, r]) =>
+          asArray((r.Properties as Json).ManagedPolicyArns ?? []).map((arn) => JSON.stringify(arn)),
+        ),
+      );
+      expect([...managed].sort()).toEqual(
+        [
+          JSON.stringify('arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess'),
+          JSON.stringify('arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole'),
+          JSON.stringify({
+            // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation Fn::Sub string
+            'Fn::Sub': 'arn:${AWS::Partition}:iam::aws:policy/service-role/AWSIoTDeviceDefenderAudit',
+          }),
+        ].sort(),
+      );
+    });
+
+    it('gives the start-mitigation function only what it calls', () => {
+      const actions = statements()
+        .filter((s) => s.where.startsWith('StartMitigationFunctionRole/'))
+        .flatMap((s) => asArray(s.statement.Action).map(String))
+        .sort();
+      expect(actions).toEqual(
+        [
+          'iot:DescribeAuditTask',
+          'iot:StartAuditMitigationActionsTask',
+          'sqs:SendMessage',
+          'ssm:GetParameter',
+          'states:StartExecution',
+        ].sort(),
+      );
+    });
+
+    it('describes every output', () => {
+      const outputs = template.Outputs as Record<string, Json>;
+      for (const name of [
+        'StartMitigationFunctionArn',
+        'AuditNotificationBridgeFunctionArn',
+        'MitigationStateMachineArn',
+        'EventBusName',
+        'AuditEventArchiveName',
+        'AuditNotificationTopicArn',
+        'BridgeDeadLetterQueueUrl',
+        'RuleDeadLetterQueueUrl',
+        'StartMitigationFailureQueueUrl',
+        'DashboardName',
+      ]) {
+        expect(outputs[name], name).toBeDefined();
+      }
+      for (const [name, output] of Object.entries(outputs)) expect(output.Description, name).toBeTruthy();
+    });
+  });
+});

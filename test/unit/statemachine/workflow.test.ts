@@ -1,0 +1,436 @@
+import { readFileSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import * as z from 'zod';
+import type { WorkflowInput } from '../../../src/core/workflow-input';
+import { TASK_FINISHED_DETAIL_TYPE } from '../../../src/core/workflow-input';
+import { VirtualClock } from '../../../src/local/clock';
+import {
+  type JsonValue,
+  prepareWorkflow,
+  runWorkflow,
+  type TaskResourceHandler,
+} from '../../../src/local/step-functions/workflow-runner';
+import { startTimeDriver, type TimeDriver } from '../../../src/local/time-driver';
+
+const ASL_TEXT = readFileSync(
+  new URL('../../../statemachine/mitigation-workflow.asl.json', import.meta.url),
+  'utf8',
+);
+const SUBSTITUTIONS = { EventBusName: 'audit-bus', EventSource: 'custom.iot.remediation' };
+const START = 'arn:aws:states:::aws-sdk:iot:startAuditMitigationActionsTask';
+const DESCRIBE = 'arn:aws:states:::aws-sdk:iot:describeAuditMitigationActionsTask';
+const PUT_EVENTS = 'arn:aws:states:::events:putEvents';
+const SCHEDULE = [5, 5, 5, 10, 10, 10, 15, 15, 15, 15, 15, 30, 45, 60];
+
+const TASK_ID = 'auto-audit1-abc123';
+const STATISTICS = {
+  DEVICE_CERTIFICATE_EXPIRING_CHECK: {
+    TotalFindingsCount: 3,
+    FailedFindingsCount: 0,
+    SucceededFindingsCount: 3,
+    SkippedFindingsCount: 0,
+    CanceledFindingsCount: 0,
+  },
+};
+
+function workflowInput(deferredStart: boolean, pollDeadlineSeconds = 3600): WorkflowInput {
+  return {
+    taskId: TASK_ID,
+    auditTaskId: 'audit1',
+    deferredStart,
+    startRequest: {
+      TaskId: TASK_ID,
+      Target: { AuditTaskId: 'audit1' },
+      AuditCheckToActionsMapping: { DEVICE_CERTIFICATE_EXPIRING_CHECK: ['RotateCert'] },
+      ClientRequestToken: 'token-abc123',
+    },
+    pollDeadlineSeconds,
+  };
+}
+
+/** mulberry32: a small seeded generator, so FULL jitter is reproducible. */
+function seededRandom(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function namedError(name: string): Error {
+  const error = new Error(`${name} (test)`);
+  error.name = name;
+  return error;
+}
+
+interface Scenario {
+  name: string;
+  deferredStart: boolean;
+  /** Errors of the first start calls, in order; later calls succeed. */
+  startErrors?: string[];
+  /** Errors of the first describe calls, in order; later calls answer. */
+  describeErrors?: string[];
+  /** The describe that first answers a final status (1-based), and that status. */
+  finishOnPoll: number;
+  finalStatus: 'COMPLETED' | 'FAILED' | 'CANCELED';
+  putEventsFails?: boolean;
+  pollDeadlineSeconds?: number;
+  expected: {
+    status: 'SUCCEEDED' | 'FAILED';
+    error?: string;
+    outcome: string;
+    polls: number;
+    transitions: number;
+    startCalls: number;
+    retries: number;
+  };
+}
+
+// Transitions of a direct start that ends on poll n: ChooseStart, InitPolling, n x (Wait, Describe,
+// Choice), (n - 1) x Pass, Report*, PutFinishedEvent, RouteOutcome, end state = 4n + 5.
+const scenarios: Scenario[] = [
+  {
+    name: 'direct start, COMPLETED on poll 3',
+    deferredStart: false,
+    finishOnPoll: 3,
+    finalStatus: 'COMPLETED',
+    expected: {
+      status: 'SUCCEEDED',
+      outcome: 'COMPLETED',
+      polls: 3,
+      transitions: 17,
+      startCalls: 0,
+      retries: 0,
+    },
+  },
+  {
+    name: 'deferred start throttled twice, then started',
+    deferredStart: true,
+    startErrors: ['Iot.ThrottlingException', 'Iot.ThrottlingException'],
+    finishOnPoll: 2,
+    finalStatus: 'COMPLETED',
+    expected: {
+      status: 'SUCCEEDED',
+      outcome: 'COMPLETED',
+      polls: 2,
+      transitions: 16,
+      startCalls: 3,
+      retries: 2,
+    },
+  },
+  {
+    name: 'deferred start over the concurrent-task quota, then started',
+    deferredStart: true,
+    startErrors: ['Iot.LimitExceededException'],
+    finishOnPoll: 2,
+    finalStatus: 'COMPLETED',
+    expected: {
+      status: 'SUCCEEDED',
+      outcome: 'COMPLETED',
+      polls: 2,
+      transitions: 15,
+      startCalls: 2,
+      retries: 1,
+    },
+  },
+  {
+    name: 'deferred start finds the task already started, and polls it',
+    deferredStart: true,
+    startErrors: ['Iot.TaskAlreadyExistsException'],
+    finishOnPoll: 2,
+    finalStatus: 'COMPLETED',
+    expected: {
+      status: 'SUCCEEDED',
+      outcome: 'COMPLETED',
+      polls: 2,
+      transitions: 14,
+      startCalls: 1,
+      retries: 0,
+    },
+  },
+  {
+    name: 'deferred start refused for good',
+    deferredStart: true,
+    startErrors: ['Iot.InvalidRequestException'],
+    finishOnPoll: 1,
+    finalStatus: 'COMPLETED',
+    expected: {
+      status: 'FAILED',
+      error: 'StartFailed',
+      outcome: 'START_FAILED',
+      polls: 0,
+      transitions: 6,
+      startCalls: 1,
+      retries: 0,
+    },
+  },
+  {
+    name: 'task FAILED',
+    deferredStart: false,
+    finishOnPoll: 4,
+    finalStatus: 'FAILED',
+    expected: {
+      status: 'FAILED',
+      error: 'MitigationTaskFailed',
+      outcome: 'FAILED',
+      polls: 4,
+      transitions: 21,
+      startCalls: 0,
+      retries: 0,
+    },
+  },
+  {
+    name: 'task CANCELED',
+    deferredStart: false,
+    finishOnPoll: 2,
+    finalStatus: 'CANCELED',
+    expected: {
+      status: 'FAILED',
+      error: 'MitigationTaskCanceled',
+      outcome: 'CANCELED',
+      polls: 2,
+      transitions: 13,
+      startCalls: 0,
+      retries: 0,
+    },
+  },
+  {
+    // elapsed after each poll: 5, 10, 15, 25, ... 255 (poll 14), then +60 s: 615 >= 600 on poll 20.
+    name: 'task never ends: poll deadline',
+    deferredStart: false,
+    finishOnPoll: Number.POSITIVE_INFINITY,
+    finalStatus: 'COMPLETED',
+    pollDeadlineSeconds: 600,
+    expected: {
+      status: 'FAILED',
+      error: 'PollDeadlineExceeded',
+      outcome: 'DEADLINE_EXCEEDED',
+      polls: 20,
+      transitions: 85,
+      startCalls: 0,
+      retries: 0,
+    },
+  },
+  {
+    name: 'describe throttled twice, retried, goes on',
+    deferredStart: false,
+    describeErrors: ['Iot.ThrottlingException', 'Iot.ThrottlingException'],
+    finishOnPoll: 2,
+    finalStatus: 'COMPLETED',
+    expected: {
+      status: 'SUCCEEDED',
+      outcome: 'COMPLETED',
+      polls: 2,
+      transitions: 15,
+      startCalls: 0,
+      retries: 2,
+    },
+  },
+  {
+    name: 'describe fails for good (task unknown)',
+    deferredStart: false,
+    describeErrors: ['Iot.ResourceNotFoundException'],
+    finishOnPoll: 1,
+    finalStatus: 'COMPLETED',
+    expected: {
+      status: 'FAILED',
+      error: 'PollFailed',
+      outcome: 'FAILED',
+      polls: 1,
+      transitions: 8,
+      startCalls: 0,
+      retries: 0,
+    },
+  },
+  {
+    name: 'putEvents keeps failing: the workflow still ends with its outcome',
+    deferredStart: false,
+    finishOnPoll: 1,
+    finalStatus: 'COMPLETED',
+    putEventsFails: true,
+    expected: {
+      status: 'SUCCEEDED',
+      outcome: 'COMPLETED',
+      polls: 1,
+      transitions: 14,
+      startCalls: 0,
+      retries: 5,
+    },
+  },
+];
+
+let driver: TimeDriver | undefined;
+afterEach(() => driver?.stop());
+
+async function runScenario(scenario: Scenario) {
+  const clock = new VirtualClock();
+  const startErrors = [...(scenario.startErrors ?? [])];
+  const describeErrors = [...(scenario.describeErrors ?? [])];
+  const describeTimes: number[] = [];
+  const putEntries: JsonValue[] = [];
+  let startCalls = 0;
+  let answeredPolls = 0;
+  const handlers: Record<string, TaskResourceHandler> = {
+    [START]: () => {
+      startCalls += 1;
+      const error = startErrors.shift();
+      if (error) throw namedError(error);
+      return { TaskId: TASK_ID };
+    },
+    [DESCRIBE]: () => {
+      describeTimes.push(clock.now());
+      const error = describeErrors.shift();
+      if (error) throw namedError(error);
+      answeredPolls += 1;
+      const status = answeredPolls >= scenario.finishOnPoll ? scenario.finalStatus : 'IN_PROGRESS';
+      return { TaskStatus: status, TaskStatistics: STATISTICS, StartTime: '2026-01-01T00:00:00.000Z' };
+    },
+    [PUT_EVENTS]: (input) => {
+      if (scenario.putEventsFails) throw namedError('EventBridge.InternalException');
+      putEntries.push(input);
+      return { Entries: [{ EventId: 'e1' }], FailedEntryCount: 0 };
+    },
+  };
+  const run = runWorkflow(prepareWorkflow(ASL_TEXT, SUBSTITUTIONS), {
+    input: workflowInput(scenario.deferredStart, scenario.pollDeadlineSeconds),
+    handlers,
+    clock,
+    random: seededRandom(7),
+  });
+  driver = startTimeDriver({ clock, isBusy: () => run.working });
+  const result = await run.result;
+  return { clock, run, result, describeTimes, putEntries, startCalls };
+}
+
+function eventDetail(putEntries: JsonValue[]): unknown {
+  const parsed = PutInputSchema.parse(putEntries[0]);
+  return JSON.parse(parsed.Entries[0].Detail);
+}
+
+const PutInputSchema = z.object({
+  Entries: z.tuple([
+    z.object({ EventBusName: z.string(), Source: z.string(), DetailType: z.string(), Detail: z.string() }),
+  ]),
+});
+
+describe('mitigation-workflow.asl.json', () => {
+  it.each(scenarios)('$name', async (scenario) => {
+    // Prepare: see the scenario table.
+    // Act
+    const { run, result, putEntries, startCalls } = await runScenario(scenario);
+
+    // Assess
+    const { expected } = scenario;
+    expect(result.status).toBe(expected.status);
+    expect(result.error).toBe(expected.error);
+    expect(run.transitions).toBe(expected.transitions);
+    expect(run.retries).toBe(expected.retries);
+    expect(startCalls).toBe(expected.startCalls);
+    const waits = run.delays.filter((d) => d.kind === 'wait').map((d) => d.ms / 1000);
+    const polls = expected.polls;
+    const expectedWaits = Array.from({ length: polls }, (_, i) => SCHEDULE[Math.min(i, SCHEDULE.length - 1)]);
+    expect(waits).toEqual(expectedWaits);
+    if (scenario.putEventsFails) {
+      expect(putEntries).toEqual([]);
+      return;
+    }
+    expect(putEntries).toHaveLength(1);
+    expect(PutInputSchema.parse(putEntries[0]).Entries[0]).toMatchObject({
+      EventBusName: 'audit-bus',
+      Source: 'custom.iot.remediation',
+      DetailType: TASK_FINISHED_DETAIL_TYPE,
+    });
+    const detail = eventDetail(putEntries);
+    expect(detail).toMatchObject({
+      taskId: TASK_ID,
+      auditTaskId: 'audit1',
+      outcome: expected.outcome,
+      polls,
+    });
+    if (
+      ['COMPLETED', 'FAILED', 'CANCELED', 'DEADLINE_EXCEEDED'].includes(expected.outcome) &&
+      expected.error !== 'PollFailed'
+    ) {
+      expect(detail).toMatchObject({ taskStatistics: STATISTICS });
+    } else {
+      expect(detail).toMatchObject({ taskStatus: null, error: { Error: expect.stringMatching(/^Iot\./) } });
+    }
+  });
+
+  it('succeeds with the completion event detail as output', async () => {
+    // Prepare
+    const scenario = scenarios[0];
+    if (!scenario) throw new Error('no scenario');
+
+    // Act
+    const { result } = await runScenario(scenario);
+
+    // Assess
+    expect(result.output).toEqual({
+      taskId: TASK_ID,
+      auditTaskId: 'audit1',
+      outcome: 'COMPLETED',
+      taskStatus: 'COMPLETED',
+      taskStatistics: STATISTICS,
+      polls: 3,
+    });
+  });
+
+  it('describes the task at the clock time the waits add up to (waits are taken before the call)', async () => {
+    // Prepare
+    const [direct] = scenarios;
+    if (!direct) throw new Error('no scenario');
+    const scenario: Scenario = { ...direct, name: 'timing', finishOnPoll: 16 };
+
+    // Act
+    const { describeTimes, clock } = await runScenario(scenario);
+
+    // Assess
+    const start = new VirtualClock().now();
+    const gaps = describeTimes.map((time, i) => (time - (describeTimes[i - 1] ?? start)) / 1000);
+    expect(gaps).toEqual([...SCHEDULE, 60, 60]);
+    expect(clock.now() - start).toBe((SCHEDULE.reduce((a, b) => a + b, 0) + 120) * 1000);
+  });
+
+  it('takes each retry backoff on the clock before the retried call, with FULL jitter under the cap', async () => {
+    // Prepare
+    const scenario = scenarios.find((s) => s.name.startsWith('describe throttled'));
+    if (!scenario) throw new Error('no scenario');
+
+    // Act
+    const { describeTimes, run } = await runScenario(scenario);
+
+    // Assess
+    const retryDelays = run.delays.filter((d) => d.kind === 'retry');
+    expect(retryDelays.map((d) => d.state)).toEqual(['DescribeMitigationTask', 'DescribeMitigationTask']);
+    const [first, second] = retryDelays.map((d) => d.ms);
+    expect(first).toBeGreaterThanOrEqual(0);
+    expect(first).toBeLessThanOrEqual(2000);
+    expect(second).toBeLessThanOrEqual(4000);
+    expect(describeTimes.slice(0, 3).map((time, i, all) => time - (all[i - 1] ?? time))).toEqual([
+      0,
+      first,
+      second,
+    ]);
+  });
+
+  it('keeps lastIndex of InitPolling equal to the schedule length - 1', () => {
+    // Prepare
+    const { definition } = prepareWorkflow(ASL_TEXT, SUBSTITUTIONS);
+
+    // Act
+    const init = definition.States.InitPolling;
+
+    // Assess
+    expect(init?.Type === 'Pass' && init.Result).toEqual({
+      schedule: SCHEDULE,
+      lastIndex: SCHEDULE.length - 1,
+      index: 0,
+      wait: SCHEDULE[0],
+      elapsed: SCHEDULE[0],
+      count: 1,
+    });
+  });
+});
