@@ -2,7 +2,7 @@
 // Bundles every Lambda function (functions/<name>/index.ts -> dist/functions/<name>/index.mjs) with
 // the options of scripts/esbuild-options.json, which template.yaml's esbuild BuildProperties mirror,
 // and the operator CLI (src/cli/main.ts -> dist/cli/iot-remediate.mjs).
-import { readdirSync, readFileSync, existsSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 
@@ -26,7 +26,11 @@ const shared = {
 const functions = readdirSync('functions').filter((name) => existsSync(join('functions', name, 'index.ts')));
 await Promise.all([
   ...functions.map((name) =>
-    build({ ...shared, entryPoints: [join('functions', name, 'index.ts')], outdir: join('dist', 'functions', name) }),
+    build({
+      ...shared,
+      entryPoints: [join('functions', name, 'index.ts')],
+      outdir: join('dist', 'functions', name),
+    }),
   ),
   existsSync('src/cli/main.ts')
     ? build({

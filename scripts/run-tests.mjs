@@ -6,7 +6,13 @@ import { mkdirSync, readFileSync } from 'node:fs';
 
 const report = 'test-results/vitest.json';
 mkdirSync('test-results', { recursive: true });
-const args = ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...process.argv.slice(2)];
+const args = [
+  'run',
+  '--reporter=default',
+  '--reporter=json',
+  `--outputFile.json=${report}`,
+  ...process.argv.slice(2),
+];
 const run = spawnSync('vitest', args, { stdio: 'inherit', shell: false });
 
 let passed = 0;
@@ -18,7 +24,9 @@ try {
   failed = results.numFailedTests;
   skipped = results.numPendingTests + results.numTodoTests;
   // A file that fails to load has no test results: count it as a failure, never as nothing.
-  failed += results.testResults.filter((file) => file.status === 'failed' && file.assertionResults.length === 0).length;
+  failed += results.testResults.filter(
+    (file) => file.status === 'failed' && file.assertionResults.length === 0,
+  ).length;
 } catch (error) {
   console.error(`could not read ${report}: ${error.message}`);
   failed = Math.max(failed, 1);

@@ -1,10 +1,10 @@
-import { IoTClient } from '@aws-sdk/client-iot';
-import { SFNClient } from '@aws-sdk/client-sfn';
-import { SSMClient } from '@aws-sdk/client-ssm';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { IoTClient } from '@aws-sdk/client-iot';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import bundledConfig from '../../config/remediation.json';
@@ -20,6 +20,8 @@ const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 
 const metrics = new Metrics({
   namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'IotAuditRemediation',
   serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'start-mitigation',
+  // Its warnings (e.g. an invocation that published no metric) go through the structured logger.
+  logger,
 });
 // Clients are built once per container; AWS_ENDPOINT_URL points them at the local stack when set.
 const iot = new IoTClient({});
@@ -38,7 +40,9 @@ let config: Promise<RemediationConfig> | undefined;
 function loadConfig(): Promise<RemediationConfig> {
   const parameter = process.env.REMEDIATION_CONFIG_PARAMETER;
   config ??= (async () => {
-    const document = parameter ? JSON.parse(await readParameter(new SSMClient({}), parameter)) : bundledConfig;
+    const document = parameter
+      ? JSON.parse(await readParameter(new SSMClient({}), parameter))
+      : bundledConfig;
     return parseRemediationConfig(document);
   })();
   // A failed load is not cached: the next invocation tries again.

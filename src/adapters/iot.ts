@@ -34,7 +34,8 @@ export function createIotMitigationApi(client: IoTClient): MitigationApi {
         const name = (error as Error).name;
         // Same task id with another token: the task exists, which is all this step needs.
         if (name === 'TaskAlreadyExistsException') return 'already-started';
-        if (BLOCKING_ERRORS.has(name)) throw new StartBlockedError(`${name}: ${(error as Error).message}`, { cause: error });
+        if (BLOCKING_ERRORS.has(name))
+          throw new StartBlockedError(`${name}: ${(error as Error).message}`, { cause: error });
         throw error;
       }
     },

@@ -37,7 +37,8 @@ export async function main(argv: readonly string[], output: Output = processOutp
   }
   const command = COMMANDS.find((c) => c.name === name);
   try {
-    if (!command) throw new UsageError(`unknown command '${name}' (commands: ${COMMANDS.map((c) => c.name).join(', ')})`);
+    if (!command)
+      throw new UsageError(`unknown command '${name}' (commands: ${COMMANDS.map((c) => c.name).join(', ')})`);
     if (rest.includes('--help') || rest.includes('-h')) {
       writeLine(output, commandHelp(command));
       return EXIT.ok;

@@ -60,6 +60,8 @@ export interface FollowOptions {
   readonly pollIntervalMs: number;
   /** Give up on workflows still running after this long (they stay without an end). */
   readonly timeoutMs: number;
+  /** Wraps each round of API calls (the local stack holds its virtual clock still meanwhile). */
+  readonly round?: (work: () => Promise<void>) => Promise<void>;
   /** Called whenever a workflow's visible state changes. */
   readonly onChange?: (workflow: TrackedWorkflow) => void;
 }
@@ -102,7 +104,9 @@ async function findExecution(options: FollowOptions, workflow: TrackedWorkflow):
 async function readTask(options: FollowOptions, workflow: TrackedWorkflow): Promise<void> {
   if (!workflow.executionName) return;
   try {
-    const task = await options.iot.send(new DescribeAuditMitigationActionsTaskCommand({ taskId: workflow.executionName }));
+    const task = await options.iot.send(
+      new DescribeAuditMitigationActionsTaskCommand({ taskId: workflow.executionName }),
+    );
     const rows = toStatisticsRows(task.taskStatistics);
     workflow.taskStatus = task.taskStatus;
     workflow.statistics = rows;
@@ -123,7 +127,10 @@ function snapshot(w: TrackedWorkflow): string {
  * Follows the workflows of replayed events to their ends through the public APIs only
  * (Step Functions and IoT), so that the same code follows the cloud and the local stack.
  */
-export async function followWorkflows(workflows: readonly TrackedWorkflow[], options: FollowOptions): Promise<void> {
+export async function followWorkflows(
+  workflows: readonly TrackedWorkflow[],
+  options: FollowOptions,
+): Promise<void> {
   const started = options.clock.now();
   for (const w of workflows) {
     if (w.plan.action === 'skip') w.end = 'SKIPPED';
@@ -133,24 +140,29 @@ export async function followWorkflows(workflows: readonly TrackedWorkflow[], opt
   while (workflows.some((w) => w.end === undefined)) {
     if (options.clock.now() - started > options.timeoutMs) return;
     await options.clock.sleep(options.pollIntervalMs);
-    for (const w of workflows.filter((x) => x.end === undefined)) {
-      const before = snapshot(w);
-      w.observations++;
-      if (!w.executionArn && !(await findExecution(options, w))) continue;
-      const execution = await options.sfn.send(new DescribeExecutionCommand({ executionArn: w.executionArn }));
-      w.executionStatus = execution.status;
-      w.startedAt ??= execution.startDate?.getTime();
-      await readTask(options, w);
-      if (execution.status !== 'RUNNING') {
-        w.endedAt = execution.stopDate?.getTime();
-        w.error = execution.error;
-        w.cause = execution.cause;
-        w.end =
-          execution.status === 'SUCCEEDED'
-            ? 'COMPLETED'
-            : (ENDS_BY_ERROR[execution.error ?? ''] ?? 'EXECUTION_FAILED');
-      }
-      if (snapshot(w) !== before) options.onChange?.(w);
+    await (options.round ?? ((work) => work()))(() => lookAt(workflows, options));
+  }
+}
+
+/** One look at every workflow still running. */
+async function lookAt(workflows: readonly TrackedWorkflow[], options: FollowOptions): Promise<void> {
+  for (const w of workflows.filter((x) => x.end === undefined)) {
+    const before = snapshot(w);
+    w.observations++;
+    if (!w.executionArn && !(await findExecution(options, w))) continue;
+    const execution = await options.sfn.send(new DescribeExecutionCommand({ executionArn: w.executionArn }));
+    w.executionStatus = execution.status;
+    w.startedAt ??= execution.startDate?.getTime();
+    await readTask(options, w);
+    if (execution.status !== 'RUNNING') {
+      w.endedAt = execution.stopDate?.getTime();
+      w.error = execution.error;
+      w.cause = execution.cause;
+      w.end =
+        execution.status === 'SUCCEEDED'
+          ? 'COMPLETED'
+          : (ENDS_BY_ERROR[execution.error ?? ''] ?? 'EXECUTION_FAILED');
     }
+    if (snapshot(w) !== before) options.onChange?.(w);
   }
 }

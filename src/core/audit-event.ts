@@ -59,7 +59,10 @@ export type AuditCheckDetail = z.infer<typeof AuditCheckDetailSchema>;
 /** The detail of a minimal audit-completion event: only the audit task id; the checks come from DescribeAuditTask. */
 export const MinimalAuditDetailSchema = z.object({
   taskId: AuditTaskIdSchema,
-  accountId: z.string().regex(/^\d{12}$/).optional(),
+  accountId: z
+    .string()
+    .regex(/^\d{12}$/)
+    .optional(),
 });
 
 /** The EventBridge envelope of an audit-completion event (the fields the workflow reads). */
@@ -96,7 +99,12 @@ function isObject(value: unknown): value is Record<string, unknown> {
 
 /** Parses a notification payload or a minimal `{ taskId }` detail found at `path`. */
 function parseDetail(detail: unknown, path: string): AuditCompletion {
-  if (isObject(detail) && !('auditDetails' in detail) && 'taskId' in detail && Object.keys(detail).length <= 2) {
+  if (
+    isObject(detail) &&
+    !('auditDetails' in detail) &&
+    'taskId' in detail &&
+    Object.keys(detail).length <= 2
+  ) {
     const minimal = MinimalAuditDetailSchema.safeParse(detail);
     if (!minimal.success) fail(toProblems(minimal.error, path));
     return { kind: 'audit-task-id', auditTaskId: minimal.data.taskId };
@@ -132,7 +140,8 @@ export function parseAuditCompletionInput(input: unknown): AuditCompletion {
 }
 
 function parseSnsMessage(sns: Record<string, unknown>, path: string): AuditCompletion {
-  if (typeof sns.Message !== 'string') return fail([{ path, message: 'expected the notification as a JSON string' }]);
+  if (typeof sns.Message !== 'string')
+    return fail([{ path, message: 'expected the notification as a JSON string' }]);
   return parseDetail(parseJsonString(sns.Message, path), path);
 }
 

@@ -109,6 +109,9 @@ export function parseRemediationConfig(input: unknown): RemediationConfig {
 }
 
 /** The config's remediation for a check, if any. */
-export function remediationFor(config: RemediationConfig, checkName: AuditCheckName): CheckRemediation | undefined {
+export function remediationFor(
+  config: RemediationConfig,
+  checkName: AuditCheckName,
+): CheckRemediation | undefined {
   return Object.hasOwn(config.checks, checkName) ? config.checks[checkName] : undefined;
 }

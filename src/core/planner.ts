@@ -64,7 +64,9 @@ export function planMitigation(audit: AuditSummary, config: RemediationConfig): 
   const included: IncludedCheck[] = [];
   const skipped: SkippedCheck[] = [];
   for (const check of audit.checks) {
-    const remediation = isAuditCheckName(check.checkName) ? remediationFor(config, check.checkName) : undefined;
+    const remediation = isAuditCheckName(check.checkName)
+      ? remediationFor(config, check.checkName)
+      : undefined;
     if (check.checkRunStatus !== 'COMPLETED_NON_COMPLIANT') {
       if (remediation && check.checkRunStatus !== 'COMPLETED_COMPLIANT') {
         skipped.push({ check: check.checkName, reason: `check run ${describeRun(check)}` });
@@ -112,7 +114,11 @@ export function planMitigation(audit: AuditSummary, config: RemediationConfig): 
     target: {
       auditTaskId,
       ...(filtered.length > 0
-        ? { auditCheckToReasonCodeFilter: Object.fromEntries(filtered.map((c) => [c.check, [...(c.reasonCodes ?? [])]])) }
+        ? {
+            auditCheckToReasonCodeFilter: Object.fromEntries(
+              filtered.map((c) => [c.check, [...(c.reasonCodes ?? [])]]),
+            ),
+          }
         : {}),
     },
     auditCheckToActionsMapping: Object.fromEntries(included.map((c) => [c.check, [...c.actions]])),

@@ -40,7 +40,9 @@ export function withDerivedIds(
   body: Pick<StartMitigationRequest, 'target' | 'auditCheckToActionsMapping'>,
 ): StartMitigationRequest {
   const hash = createHash('sha256')
-    .update(canonicalJson({ target: body.target, auditCheckToActionsMapping: body.auditCheckToActionsMapping }))
+    .update(
+      canonicalJson({ target: body.target, auditCheckToActionsMapping: body.auditCheckToActionsMapping }),
+    )
     .digest('hex');
   return {
     taskId: `${TASK_ID_PREFIX}${body.target.auditTaskId}-${hash.slice(0, HASH_LENGTH_IN_TASK_ID)}`,
@@ -58,7 +60,14 @@ const TOKEN = /^[a-zA-Z0-9_-]+$/;
 const AUDIT_TASK_ID = /^[a-zA-Z0-9-]+$/;
 const ACTION_NAME = /^[a-zA-Z0-9_-]+$/;
 
-function checkString(problems: Problem[], path: string, value: string, min: number, max: number, pattern: RegExp) {
+function checkString(
+  problems: Problem[],
+  path: string,
+  value: string,
+  min: number,
+  max: number,
+  pattern: RegExp,
+) {
   if (value.length < min || value.length > max) {
     problems.push({ path, message: `length ${value.length} is outside ${min}..${max}` });
   }
@@ -85,7 +94,9 @@ export function startRequestProblems(request: StartMitigationRequest): Problem[]
   for (const [check, actions] of mapping) {
     const at = `auditCheckToActionsMapping.${check}`;
     checkList(problems, at, actions, 1, 5);
-    actions.forEach((action, i) => checkString(problems, `${at}[${i}]`, action, 1, 128, ACTION_NAME));
+    actions.forEach((action, i) => {
+      checkString(problems, `${at}[${i}]`, action, 1, 128, ACTION_NAME);
+    });
   }
   for (const [check, codes] of Object.entries(request.target.auditCheckToReasonCodeFilter ?? {})) {
     const at = `target.auditCheckToReasonCodeFilter.${check}`;

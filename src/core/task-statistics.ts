@@ -27,7 +27,10 @@ function readCount(stats: Record<string, unknown>, camel: string): number {
 export function toStatisticsRows(taskStatistics: unknown): CheckStatisticsRow[] {
   if (typeof taskStatistics !== 'object' || taskStatistics === null) return [];
   return Object.entries(taskStatistics as Record<string, unknown>)
-    .filter((entry): entry is [string, Record<string, unknown>] => typeof entry[1] === 'object' && entry[1] !== null)
+    .filter(
+      (entry): entry is [string, Record<string, unknown>] =>
+        typeof entry[1] === 'object' && entry[1] !== null,
+    )
     .map(([check, stats]) => ({
       check,
       total: readCount(stats, FIELDS.total),

@@ -38,5 +38,11 @@ export const AUDIT_COMPLETED_DETAIL_TYPE = 'Audit Task Completed';
 export const DEFAULT_EVENT_SOURCE = 'custom.iot.devicedefender';
 
 /** How a workflow ended, as the completion event's `detail.outcome` reports it. */
-export const WORKFLOW_OUTCOMES = ['COMPLETED', 'FAILED', 'CANCELED', 'DEADLINE_EXCEEDED', 'START_FAILED'] as const;
+export const WORKFLOW_OUTCOMES = [
+  'COMPLETED',
+  'FAILED',
+  'CANCELED',
+  'DEADLINE_EXCEEDED',
+  'START_FAILED',
+] as const;
 export type WorkflowOutcome = (typeof WORKFLOW_OUTCOMES)[number];

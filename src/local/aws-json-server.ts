@@ -25,7 +25,8 @@ export async function readJsonBody(req: IncomingMessage): Promise<Record<string,
   if (text.trim() === '') return {};
   try {
     const parsed: unknown = JSON.parse(text);
-    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed))
+      return parsed as Record<string, unknown>;
   } catch {
     // answered below
   }
@@ -71,7 +72,10 @@ export function awsJsonHandler(
 export function requiredString(input: Record<string, unknown>, member: string): string {
   const value = input[member];
   if (typeof value !== 'string' || value === '') {
-    throw new AwsJsonError('ValidationException', `1 validation error detected: Value at '${member}' failed to satisfy constraint: Member must not be null`);
+    throw new AwsJsonError(
+      'ValidationException',
+      `1 validation error detected: Value at '${member}' failed to satisfy constraint: Member must not be null`,
+    );
   }
   return value;
 }

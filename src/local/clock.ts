@@ -63,7 +63,9 @@ export class VirtualClock implements Clock {
 
   #advanceTo(target: number): void {
     this.#now = Math.max(this.#now, target);
-    const due = this.#sleepers.filter((s) => s.wakeAt <= this.#now).sort((a, b) => a.wakeAt - b.wakeAt || a.seq - b.seq);
+    const due = this.#sleepers
+      .filter((s) => s.wakeAt <= this.#now)
+      .sort((a, b) => a.wakeAt - b.wakeAt || a.seq - b.seq);
     this.#sleepers = this.#sleepers.filter((s) => s.wakeAt > this.#now);
     for (const sleeper of due) sleeper.resolve();
   }

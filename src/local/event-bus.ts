@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { Clock } from './clock';
 import { AwsJsonError, awsJsonHandler, requiredString } from './aws-json-server';
+import type { Clock } from './clock';
 import { type EventPattern, matchesPattern } from './event-pattern';
 
 /** An event as EventBridge delivers it to targets. */
@@ -102,7 +102,8 @@ export function createLocalEventBus(options: LocalEventBusOptions) {
     delivered.push(event);
     if (event['replay-name'] === undefined) {
       for (const archive of archives.values()) {
-        if (archive.busName === busName && matchesPattern(archive.pattern, event)) archive.events.push({ event, at: clock.now() });
+        if (archive.busName === busName && matchesPattern(archive.pattern, event))
+          archive.events.push({ event, at: clock.now() });
       }
     }
     for (const rule of rules) {
@@ -119,9 +120,18 @@ export function createLocalEventBus(options: LocalEventBusOptions) {
   }
 
   /** Puts one entry; the per-entry error EventBridge would report, or the event id. */
-  function putEntry(entry: Record<string, unknown>): { EventId: string } | { ErrorCode: string; ErrorMessage: string } {
-    if (typeof entry.Source !== 'string' || typeof entry.DetailType !== 'string' || typeof entry.Detail !== 'string') {
-      return { ErrorCode: 'InvalidArgument', ErrorMessage: 'Parameters Source, DetailType and Detail are required.' };
+  function putEntry(
+    entry: Record<string, unknown>,
+  ): { EventId: string } | { ErrorCode: string; ErrorMessage: string } {
+    if (
+      typeof entry.Source !== 'string' ||
+      typeof entry.DetailType !== 'string' ||
+      typeof entry.Detail !== 'string'
+    ) {
+      return {
+        ErrorCode: 'InvalidArgument',
+        ErrorMessage: 'Parameters Source, DetailType and Detail are required.',
+      };
     }
     let detail: unknown;
     try {
@@ -138,7 +148,9 @@ export function createLocalEventBus(options: LocalEventBusOptions) {
       'detail-type': entry.DetailType,
       source: entry.Source,
       account: accountId,
-      time: new Date(typeof entry.Time === 'number' ? entry.Time * 1000 : clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      time: new Date(typeof entry.Time === 'number' ? entry.Time * 1000 : clock.now())
+        .toISOString()
+        .replace(/\.\d{3}Z$/, 'Z'),
       region,
       resources: Array.isArray(entry.Resources) ? (entry.Resources as string[]) : [],
       detail,
@@ -163,7 +175,8 @@ export function createLocalEventBus(options: LocalEventBusOptions) {
     const source = requiredString(input, 'EventSourceArn');
     const archive = [...archives.values()].find((a) => archiveArn(a.name) === source);
     if (!archive) throw new AwsJsonError('ResourceNotFoundException', `Archive ${source} does not exist.`);
-    if (replays.has(name)) throw new AwsJsonError('ResourceAlreadyExistsException', `Replay ${name} already exists.`);
+    if (replays.has(name))
+      throw new AwsJsonError('ResourceAlreadyExistsException', `Replay ${name} already exists.`);
     const from = Number(input.EventStartTime) * 1000;
     const to = Number(input.EventEndTime) * 1000;
     if (!Number.isFinite(from) || !Number.isFinite(to) || from >= to) {
@@ -171,7 +184,9 @@ export function createLocalEventBus(options: LocalEventBusOptions) {
     }
     const replay: Replay = { name, archiveArn: source, state: 'STARTING', startTime: clock.now(), from, to };
     replays.set(name, replay);
-    const destination = busNameOf((input.Destination as { Arn?: string } | undefined)?.Arn ?? archive.busName);
+    const destination = busNameOf(
+      (input.Destination as { Arn?: string } | undefined)?.Arn ?? archive.busName,
+    );
     // Replays run in the background, as in EventBridge: DescribeReplay reports their progress.
     void (async () => {
       await clock.sleep(1000);
@@ -183,11 +198,17 @@ export function createLocalEventBus(options: LocalEventBusOptions) {
       replay.state = 'COMPLETED';
       replay.endTime = clock.now();
     })();
-    return { ReplayArn: `arn:aws:events:${region}:${accountId}:replay/${name}`, State: 'STARTING', StateReason: 'Replay started', ReplayStartTime: replay.startTime / 1000 };
+    return {
+      ReplayArn: `arn:aws:events:${region}:${accountId}:replay/${name}`,
+      State: 'STARTING',
+      StateReason: 'Replay started',
+      ReplayStartTime: replay.startTime / 1000,
+    };
   }
 
   const handle = awsJsonHandler('AWSEvents', 'application/x-amz-json-1.1', {
-    PutEvents: (input) => putEvents(Array.isArray(input.Entries) ? (input.Entries as Record<string, unknown>[]) : []),
+    PutEvents: (input) =>
+      putEvents(Array.isArray(input.Entries) ? (input.Entries as Record<string, unknown>[]) : []),
     StartReplay: startReplay,
     DescribeReplay(input) {
       const name = requiredString(input, 'ReplayName');

@@ -18,7 +18,9 @@ export function createGateway(services: readonly LocalService[]) {
   let inFlight = 0;
   const listener: RequestListener = (req, res) => {
     const target = String(req.headers['x-amz-target'] ?? '');
-    const service = services.find((s) => s.targetPrefix !== undefined && target.startsWith(`${s.targetPrefix}.`)) ?? fallback;
+    const service =
+      services.find((s) => s.targetPrefix !== undefined && target.startsWith(`${s.targetPrefix}.`)) ??
+      fallback;
     inFlight++;
     res.on('close', () => inFlight--);
     if (!service) {

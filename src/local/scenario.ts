@@ -66,7 +66,10 @@ export const ScenarioActionOutcomeSchema = z.object({
 });
 
 export const ScenarioSchema = z.object({
-  accountId: z.string().regex(/^\d{12}$/).default('123456789012'),
+  accountId: z
+    .string()
+    .regex(/^\d{12}$/)
+    .default('123456789012'),
   region: z.string().default('us-east-1'),
   /** Simulated seconds one action takes on one finding. */
   workSecondsPerFinding: z.number().nonnegative().default(2),

@@ -13,7 +13,9 @@ export function createLocalParameterStore() {
       const name = requiredString(input, 'Name');
       const parameter = parameters.get(name);
       if (!parameter) throw new AwsJsonError('ParameterNotFound', `Parameter ${name} not found.`);
-      return { Parameter: { Name: name, Type: 'String', Value: parameter.value, Version: parameter.version } };
+      return {
+        Parameter: { Name: name, Type: 'String', Value: parameter.value, Version: parameter.version },
+      };
     },
     PutParameter(input) {
       const name = requiredString(input, 'Name');

@@ -56,6 +56,11 @@ export interface LocalStack {
   invokeStartMitigation(event: unknown): Promise<unknown>;
   /** Resolves when every delivery and every execution has ended. */
   settled(): Promise<void>;
+  /**
+   * Runs work from outside the stack (a CLI following workflows, a test) while holding the virtual
+   * clock still, so that time cannot jump between its requests.
+   */
+  holdClock<T>(work: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -152,6 +157,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const handler = options.handler ?? (await loadBundledHandler());
 
   let handlersRunning = 0;
+  let holders = 0;
   let invocations = 0;
   async function invokeStartMitigation(event: unknown): Promise<unknown> {
     handlersRunning++;
@@ -170,13 +176,18 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
   // template.yaml's rule and archive: audit-completion events on the default bus.
   const auditEvents = { source: [DEFAULT_EVENT_SOURCE], 'detail-type': [AUDIT_COMPLETED_DETAIL_TYPE] };
-  bus.addRule({ name: LOCAL_RULE_NAME, busName: 'default', pattern: auditEvents, target: invokeStartMitigation });
+  bus.addRule({
+    name: LOCAL_RULE_NAME,
+    busName: 'default',
+    pattern: auditEvents,
+    target: invokeStartMitigation,
+  });
   bus.addArchive({ name: LOCAL_ARCHIVE_NAME, busName: 'default', pattern: auditEvents });
 
   const driver = virtual
     ? startTimeDriver({
         clock: virtual,
-        isBusy: () => gateway.inFlight + runner.inFlight + bus.inFlight + handlersRunning > 0,
+        isBusy: () => gateway.inFlight + runner.inFlight + bus.inFlight + handlersRunning + holders > 0,
       })
     : undefined;
 
@@ -193,6 +204,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       await bus.drained();
       await runner.waitForAll();
       await bus.drained();
+    },
+    async holdClock(work) {
+      holders++;
+      try {
+        return await work();
+      } finally {
+        holders--;
+      }
     },
     async close() {
       driver?.stop();

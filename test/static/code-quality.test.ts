@@ -20,7 +20,12 @@ describe('layer boundaries (DESIGN.md)', () => {
 
   it('only the AWS adapters and the local stack import the SDK from src/', () => {
     const offenders = filesUnder('src')
-      .filter((f) => !f.startsWith(join('src', 'adapters')) && !f.startsWith(join('src', 'local')) && !f.startsWith(join('src', 'cli')))
+      .filter(
+        (f) =>
+          !f.startsWith(join('src', 'adapters')) &&
+          !f.startsWith(join('src', 'local')) &&
+          !f.startsWith(join('src', 'cli')),
+      )
       .filter((f) => /from '@aws-sdk\//.test(readFileSync(f, 'utf8')));
     expect(offenders).toEqual([]);
   });

@@ -1,9 +1,4 @@
-import {
-  type AuditSummary,
-  type MitigationPlan,
-  planMitigation,
-  summariseNotification,
-} from '../../core';
+import { type AuditSummary, type MitigationPlan, planMitigation, summariseNotification } from '../../core';
 import { type Command, stringOption } from '../command';
 import { EXIT, UsageError } from '../errors';
 import { type EventFile, loadConfig, loadEvent } from '../inputs';
@@ -18,9 +13,10 @@ export function planToJson(plan: MitigationPlan): Record<string, unknown> {
 
 /** The audit of an event file, when the event carries it (a minimal event does not). */
 export function auditOfEvent(event: EventFile): AuditSummary | undefined {
-  return event.completion.kind === 'notification' ? summariseNotification(event.completion.notification) : undefined;
+  return event.completion.kind === 'notification'
+    ? summariseNotification(event.completion.notification)
+    : undefined;
 }
-
 
 /** Prints a plan for people: the checks, actions and target, or the reason nothing starts. */
 export function printPlan(output: Output, audit: AuditSummary, plan: MitigationPlan, indent = '  '): void {
@@ -31,7 +27,10 @@ export function printPlan(output: Output, audit: AuditSummary, plan: MitigationP
     return;
   }
   const verb = plan.mode === 'dry-run' ? 'dry run (nothing is started)' : 'start';
-  writeLine(output, `${indent}${paint(output, 'green', `plan: ${verb}`)} mitigation task ${plan.request.taskId}`);
+  writeLine(
+    output,
+    `${indent}${paint(output, 'green', `plan: ${verb}`)} mitigation task ${plan.request.taskId}`,
+  );
   const filter = plan.request.target.auditCheckToReasonCodeFilter;
   const filterText = filter
     ? `; reason codes: ${Object.entries(filter)
@@ -40,9 +39,11 @@ export function printPlan(output: Output, audit: AuditSummary, plan: MitigationP
     : '';
   writeLine(output, `${indent}target: audit ${plan.request.target.auditTaskId}${filterText}`);
   const rows: (string | number)[][] = [['check', 'non-compliant', 'actions (in order)']];
-  for (const check of plan.included) rows.push([check.check, check.nonCompliantResourcesCount, check.actions.join(' -> ')]);
+  for (const check of plan.included)
+    rows.push([check.check, check.nonCompliantResourcesCount, check.actions.join(' -> ')]);
   writeLine(output, table(rows, `${indent}  `));
-  for (const skip of plan.skipped) writeLine(output, `${indent}${paint(output, 'dim', `skipped ${skip.check}: ${skip.reason}`)}`);
+  for (const skip of plan.skipped)
+    writeLine(output, `${indent}${paint(output, 'dim', `skipped ${skip.check}: ${skip.reason}`)}`);
 }
 
 export const planCommand: Command = {

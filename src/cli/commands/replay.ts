@@ -42,9 +42,11 @@ function formatElapsed(ms: number): string {
 }
 
 function progressLine(w: TrackedWorkflow, elapsedMs: number): string {
+  const head = `  [${formatElapsed(elapsedMs)}] audit ${w.auditTaskId.slice(0, 8)}…`;
+  if (w.plan.action === 'skip' || !w.executionName) return `${head} ${w.end ?? 'waiting for its workflow'}`;
   const findings = w.findingsTotal !== undefined ? ` ${w.findingsDone}/${w.findingsTotal} findings` : '';
-  const state = w.end ?? w.taskStatus ?? w.executionStatus ?? 'PENDING';
-  return `  [${formatElapsed(elapsedMs)}] ${w.auditTaskId.slice(0, 8)}… ${w.executionName ?? '-'} ${state}${findings}`;
+  const state = w.end ? `ended ${w.end}` : `workflow ${w.executionStatus ?? 'PENDING'}`;
+  return `${head} task ${w.executionName} ${w.taskStatus ?? '-'}${findings} · ${state}`;
 }
 
 function printSummary(output: Output, workflows: readonly TrackedWorkflow[]): void {
@@ -53,12 +55,14 @@ function printSummary(output: Output, workflows: readonly TrackedWorkflow[]): vo
     const mark = ok ? paint(output, 'green', 'ok') : paint(output, 'red', 'UNEXPECTED');
     const expected = w.expected ? ` (expected ${w.expected})` : '';
     writeLine(output, `\n${w.source}: ${paint(output, 'bold', w.end ?? 'STILL RUNNING')}${expected} ${mark}`);
-    if (w.executionName) writeLine(output, `  mitigation task ${w.executionName}, task status ${w.taskStatus ?? '-'}`);
+    if (w.executionName)
+      writeLine(output, `  mitigation task ${w.executionName}, task status ${w.taskStatus ?? '-'}`);
     if (w.error) writeLine(output, `  ${w.error}: ${w.cause ?? ''}`);
     if (w.plan.action === 'skip') writeLine(output, `  ${w.plan.reason}`);
     if (w.statistics && w.statistics.length > 0) {
       const rows: (string | number)[][] = [['check', 'total', 'succeeded', 'failed', 'skipped', 'canceled']];
-      for (const r of w.statistics) rows.push([r.check, r.total, r.succeeded, r.failed, r.skipped, r.canceled]);
+      for (const r of w.statistics)
+        rows.push([r.check, r.total, r.succeeded, r.failed, r.skipped, r.canceled]);
       writeLine(output, table(rows, '    '));
     }
   }
@@ -68,7 +72,10 @@ function toJson(w: TrackedWorkflow) {
   return {
     source: w.source,
     auditTaskId: w.auditTaskId,
-    plan: w.plan.action === 'start' ? { action: 'start', request: w.plan.request, skipped: w.plan.skipped } : { action: 'skip', reason: w.plan.reason },
+    plan:
+      w.plan.action === 'start'
+        ? { action: 'start', request: w.plan.request, skipped: w.plan.skipped }
+        : { action: 'skip', reason: w.plan.reason },
     taskId: w.executionName ?? null,
     end: w.end ?? null,
     expected: w.expected ?? null,
@@ -87,10 +94,15 @@ interface Target {
   readonly clock: LocalStack['clock'];
   readonly expectations: ReadonlyMap<string, string>;
   readonly describe: string;
+  readonly round?: (work: () => Promise<void>) => Promise<void>;
   close(): Promise<void>;
 }
 
-async function localTarget(scenarioPath: string, configDocument: unknown, configGiven: boolean): Promise<Target> {
+async function localTarget(
+  scenarioPath: string,
+  configDocument: unknown,
+  configGiven: boolean,
+): Promise<Target> {
   const scenario = readJsonFile(scenarioPath);
   const { startLocalStack, LOCAL_STATE_MACHINE_ARN } = await import('../../local/stack');
   const stack = await startLocalStack({ scenario, ...(configGiven ? { config: configDocument } : {}) });
@@ -98,12 +110,17 @@ async function localTarget(scenarioPath: string, configDocument: unknown, config
     stack.scenario.audits.flatMap((a) => (a.expectedOutcome ? [[a.taskId, a.expectedOutcome] as const] : [])),
   );
   return {
-    clients: createAwsClients({ endpoint: stack.url, region: stack.scenario.region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
+    clients: createAwsClients({
+      endpoint: stack.url,
+      region: stack.scenario.region,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    }),
     busName: 'default',
     stateMachineArn: LOCAL_STATE_MACHINE_ARN,
     clock: stack.clock,
     expectations,
     describe: `embedded local stack ${stack.url} (virtual clock, scenario ${scenarioPath})`,
+    round: (work) => stack.holdClock(work),
     close: () => stack.close(),
   };
 }
@@ -140,7 +157,11 @@ Examples:
     const config: RemediationConfig = loadConfig(configPath);
     const events = loadEvents(args.positionals);
     const scenarioPath = stringOption(args, 'scenario') ?? DEFAULT_SCENARIO;
-    const target = await localTarget(scenarioPath, configPath ? readJsonFile(configPath) : undefined, configPath !== undefined);
+    const target = await localTarget(
+      scenarioPath,
+      configPath ? readJsonFile(configPath) : undefined,
+      configPath !== undefined,
+    );
     const json = Boolean(args.values.json);
     const say = (line = '') => {
       if (!json) writeLine(output, line);
@@ -153,7 +174,13 @@ Examples:
         const plan = planMitigation(audit, config);
         say(`\n${paint(output, 'cyan', event.path)}`);
         if (!json) printPlan(output, audit, plan);
-        workflows.push({ source: event.path, auditTaskId: audit.auditTaskId, plan, expected: target.expectations.get(audit.auditTaskId), observations: 0 });
+        workflows.push({
+          source: event.path,
+          auditTaskId: audit.auditTaskId,
+          plan,
+          expected: target.expectations.get(audit.auditTaskId),
+          observations: 0,
+        });
       }
 
       await createEventPublisher({ client: target.clients.events })(
@@ -174,18 +201,28 @@ Examples:
         clock: target.clock,
         pollIntervalMs: 10_000,
         timeoutMs: 24 * 3600_000,
+        round: target.round,
         onChange: (w) => say(progressLine(w, target.clock.now() - clockStart)),
       });
 
       const failures = workflows.filter((w) => !endedAsExpected(w));
       const wallSeconds = ((performance.now() - wallStart) / 1000).toFixed(1);
       if (json) {
-        writeLine(output, JSON.stringify({ workflows: workflows.map(toJson), asExpected: failures.length === 0 }));
+        writeLine(
+          output,
+          JSON.stringify({ workflows: workflows.map(toJson), asExpected: failures.length === 0 }),
+        );
       } else {
         printSummary(output, workflows);
         const simulated = formatElapsed(target.clock.now() - clockStart);
-        const verdict = failures.length === 0 ? paint(output, 'green', 'every workflow ended as expected') : paint(output, 'red', `${failures.length} workflow(s) did not end as expected`);
-        writeLine(output, `\n${workflows.length} workflow(s): ${verdict} (${simulated} simulated, ${wallSeconds} s wall time)`);
+        const verdict =
+          failures.length === 0
+            ? paint(output, 'green', 'every workflow ended as expected')
+            : paint(output, 'red', `${failures.length} workflow(s) did not end as expected`);
+        writeLine(
+          output,
+          `\n${workflows.length} workflow(s): ${verdict} (${simulated} simulated, ${wallSeconds} s wall time)`,
+        );
       }
       return failures.length === 0 ? EXIT.ok : EXIT.workflowFailed;
     } finally {
@@ -193,4 +230,3 @@ Examples:
     }
   },
 };
-

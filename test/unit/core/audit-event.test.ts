@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { InvalidEventError, parseAuditCompletionInput } from '../../../src/core';
 import { readJson, sampleEvents } from '../../fixtures';
 
-const scheduled = readJson('events/scheduled-audit-non-compliant.json') as { detail: Record<string, unknown> };
+const scheduled = readJson('events/scheduled-audit-non-compliant.json') as {
+  detail: Record<string, unknown>;
+};
 
 describe('parseAuditCompletionInput', () => {
   it.each(sampleEvents())('reads the sample %s', (_name, event) => {
@@ -42,7 +44,9 @@ describe('parseAuditCompletionInput', () => {
     // Assess
     expect(completion.kind).toBe('notification');
     if (completion.kind !== 'notification') return;
-    expect(completion.notification.auditDetails.map((d) => d.checkName)).toContain('DEVICE_CERTIFICATE_EXPIRING_CHECK');
+    expect(completion.notification.auditDetails.map((d) => d.checkName)).toContain(
+      'DEVICE_CERTIFICATE_EXPIRING_CHECK',
+    );
   });
 
   it('reads a minimal event carrying only the audit task id', () => {
@@ -54,8 +58,16 @@ describe('parseAuditCompletionInput', () => {
   });
 
   it.each([
-    ['an unknown check', { auditDetails: [{ ...detailOf(0), checkName: 'NO_SUCH_CHECK' }] }, 'detail.auditDetails[0].checkName'],
-    ['a negative count', { auditDetails: [{ ...detailOf(0), nonCompliantResourcesCount: -1 }] }, 'detail.auditDetails[0].nonCompliantResourcesCount'],
+    [
+      'an unknown check',
+      { auditDetails: [{ ...detailOf(0), checkName: 'NO_SUCH_CHECK' }] },
+      'detail.auditDetails[0].checkName',
+    ],
+    [
+      'a negative count',
+      { auditDetails: [{ ...detailOf(0), nonCompliantResourcesCount: -1 }] },
+      'detail.auditDetails[0].nonCompliantResourcesCount',
+    ],
     ['a bad task status', { taskStatus: 'DONE' }, 'detail.taskStatus'],
     ['a bad audit task id', { taskId: 'not/valid' }, 'detail.taskId'],
     ['auditDetails as a map', { auditDetails: {} }, 'detail.auditDetails'],
@@ -76,11 +88,15 @@ describe('parseAuditCompletionInput', () => {
   });
 
   it('refuses an SNS message that is not JSON', () => {
-    expect(() => parseAuditCompletionInput({ Records: [{ Sns: { Message: '{oops' } }] })).toThrow(/Sns.Message: is not JSON/);
+    expect(() => parseAuditCompletionInput({ Records: [{ Sns: { Message: '{oops' } }] })).toThrow(
+      /Sns.Message: is not JSON/,
+    );
   });
 
   it('refuses the wrong detail-type', () => {
-    expect(() => parseAuditCompletionInput({ ...scheduled, 'detail-type': 'Something Else' })).toThrow(/detail-type/);
+    expect(() => parseAuditCompletionInput({ ...scheduled, 'detail-type': 'Something Else' })).toThrow(
+      /detail-type/,
+    );
   });
 });
 

@@ -28,14 +28,48 @@ describe('parseRemediationConfig', () => {
   });
 
   it.each([
-    ['an unknown check', { checks: { NOPE_CHECK: { actions: ['A'] } } }, "checks.NOPE_CHECK: unknown audit check 'NOPE_CHECK'"],
-    ['a legacy check name', { checks: { REVOKED_CA_CERT_CHECK: { actions: ['A'] } } }, 'use \'REVOKED_CA_CERTIFICATE_STILL_ACTIVE_CHECK\''],
-    ['six actions', { checks: { LOGGING_DISABLED_CHECK: { actions: ['a', 'b', 'c', 'd', 'e', 'f'] } } }, 'checks.LOGGING_DISABLED_CHECK.actions: at most 5 actions'],
-    ['no action', { checks: { LOGGING_DISABLED_CHECK: { actions: [] } } }, 'checks.LOGGING_DISABLED_CHECK.actions: needs at least one action'],
-    ['a bad action name', { checks: { LOGGING_DISABLED_CHECK: { actions: ['has space'] } } }, 'checks.LOGGING_DISABLED_CHECK.actions[0]'],
-    ['a reason code of another check', { checks: { LOGGING_DISABLED_CHECK: { actions: ['A'], reasonCodes: ['CERTIFICATE_PAST_EXPIRATION'] } } }, 'checks.LOGGING_DISABLED_CHECK.reasonCodes[0]'],
-    ['an incompatible declared action type', { actionTypes: { A: 'UPDATE_CA_CERTIFICATE' }, checks: { LOGGING_DISABLED_CHECK: { actions: ['A'] } } }, 'which LOGGING_DISABLED_CHECK does not support'],
-    ['a misspelt key', { checks: { LOGGING_DISABLED_CHECK: { actions: ['A'], maxNonCompliant: 3 } } }, 'checks.LOGGING_DISABLED_CHECK.maxNonCompliant: unknown key'],
+    [
+      'an unknown check',
+      { checks: { NOPE_CHECK: { actions: ['A'] } } },
+      "checks.NOPE_CHECK: unknown audit check 'NOPE_CHECK'",
+    ],
+    [
+      'a legacy check name',
+      { checks: { REVOKED_CA_CERT_CHECK: { actions: ['A'] } } },
+      "use 'REVOKED_CA_CERTIFICATE_STILL_ACTIVE_CHECK'",
+    ],
+    [
+      'six actions',
+      { checks: { LOGGING_DISABLED_CHECK: { actions: ['a', 'b', 'c', 'd', 'e', 'f'] } } },
+      'checks.LOGGING_DISABLED_CHECK.actions: at most 5 actions',
+    ],
+    [
+      'no action',
+      { checks: { LOGGING_DISABLED_CHECK: { actions: [] } } },
+      'checks.LOGGING_DISABLED_CHECK.actions: needs at least one action',
+    ],
+    [
+      'a bad action name',
+      { checks: { LOGGING_DISABLED_CHECK: { actions: ['has space'] } } },
+      'checks.LOGGING_DISABLED_CHECK.actions[0]',
+    ],
+    [
+      'a reason code of another check',
+      {
+        checks: { LOGGING_DISABLED_CHECK: { actions: ['A'], reasonCodes: ['CERTIFICATE_PAST_EXPIRATION'] } },
+      },
+      'checks.LOGGING_DISABLED_CHECK.reasonCodes[0]',
+    ],
+    [
+      'an incompatible declared action type',
+      { actionTypes: { A: 'UPDATE_CA_CERTIFICATE' }, checks: { LOGGING_DISABLED_CHECK: { actions: ['A'] } } },
+      'which LOGGING_DISABLED_CHECK does not support',
+    ],
+    [
+      'a misspelt key',
+      { checks: { LOGGING_DISABLED_CHECK: { actions: ['A'], maxNonCompliant: 3 } } },
+      'checks.LOGGING_DISABLED_CHECK.maxNonCompliant: unknown key',
+    ],
     ['a bad mode', { mode: 'yolo', checks: {} }, 'mode:'],
   ])('refuses %s, naming the path', (_case, config, expected) => {
     // Act
@@ -47,7 +81,10 @@ describe('parseRemediationConfig', () => {
 
   it('lists every problem, not only the first', () => {
     const problems = problemsOf({
-      checks: { NOPE_CHECK: { actions: ['A'] }, LOGGING_DISABLED_CHECK: { actions: ['A'], reasonCodes: ['X', 'Y'] } },
+      checks: {
+        NOPE_CHECK: { actions: ['A'] },
+        LOGGING_DISABLED_CHECK: { actions: ['A'], reasonCodes: ['X', 'Y'] },
+      },
     });
     expect(problems).toHaveLength(3);
   });

@@ -40,7 +40,9 @@ describe('planMitigation on the sample events', () => {
     });
     expect(plan.request.target).toEqual({
       auditTaskId: 'a3aea009955e501a31b764abe1bebd3d',
-      auditCheckToReasonCodeFilter: { DEVICE_CERTIFICATE_SHARED_CHECK: ['CERTIFICATE_SHARED_BY_MULTIPLE_DEVICES'] },
+      auditCheckToReasonCodeFilter: {
+        DEVICE_CERTIFICATE_SHARED_CHECK: ['CERTIFICATE_SHARED_BY_MULTIPLE_DEVICES'],
+      },
     });
     expect(plan.skipped).toEqual([
       {
@@ -77,7 +79,9 @@ describe('planMitigation on the sample events', () => {
   });
 
   it('reports non-compliant checks without configured actions', () => {
-    const config = parseRemediationConfig({ checks: { LOGGING_DISABLED_CHECK: { actions: ['EnableIoTLogging'] } } });
+    const config = parseRemediationConfig({
+      checks: { LOGGING_DISABLED_CHECK: { actions: ['EnableIoTLogging'] } },
+    });
     const plan = planMitigation(auditOf('events/scheduled-audit-non-compliant.json'), config);
     expect(plan.action).toBe('skip');
     expect(plan.skipped.map((s) => s.reason)).toEqual(Array(4).fill('no actions configured'));
@@ -85,7 +89,9 @@ describe('planMitigation on the sample events', () => {
 
   it('keeps the mode for dry runs', () => {
     const config = { ...defaultConfig, mode: 'dry-run' } as RemediationConfig;
-    expect(started(planMitigation(auditOf('events/scheduled-audit-non-compliant.json'), config)).mode).toBe('dry-run');
+    expect(started(planMitigation(auditOf('events/scheduled-audit-non-compliant.json'), config)).mode).toBe(
+      'dry-run',
+    );
   });
 });
 
@@ -127,9 +133,12 @@ const configArb: fc.Arbitrary<RemediationConfig> = fc
     fc
       .tuple(
         ...Object.keys(config.checks).map((check) =>
-          fc.option(fc.subarray([...AUDIT_CHECKS[check as keyof typeof AUDIT_CHECKS].reasonCodes], { minLength: 1 }), {
-            nil: undefined,
-          }),
+          fc.option(
+            fc.subarray([...AUDIT_CHECKS[check as keyof typeof AUDIT_CHECKS].reasonCodes], { minLength: 1 }),
+            {
+              nil: undefined,
+            },
+          ),
         ),
       )
       .map((codes) => {
@@ -165,7 +174,9 @@ describe('planMitigation properties', () => {
           expect(result?.checkRunStatus).toBe('COMPLETED_NON_COMPLIANT');
           expect(result?.nonCompliantResourcesCount).toBeGreaterThan(0);
           expect(remediation).toBeDefined();
-          expect(result?.nonCompliantResourcesCount).toBeLessThanOrEqual(remediation?.maxNonCompliantResources ?? Infinity);
+          expect(result?.nonCompliantResourcesCount).toBeLessThanOrEqual(
+            remediation?.maxNonCompliantResources ?? Infinity,
+          );
         }
       }),
       { numRuns: 500 },
@@ -191,7 +202,10 @@ describe('planMitigation properties', () => {
         const [check, actions] = Object.entries(plan.request.auditCheckToActionsMapping)[0] ?? [];
         if (!check || !actions || actions.length >= 5 || actions.includes(extraAction)) return;
         const remediation = config.checks[check];
-        const changed = { ...config, checks: { ...config.checks, [check]: { ...remediation, actions: [...actions, extraAction] } } };
+        const changed = {
+          ...config,
+          checks: { ...config.checks, [check]: { ...remediation, actions: [...actions, extraAction] } },
+        };
         const replanned = planMitigation(audit, changed as RemediationConfig);
         expect(replanned.action).toBe('start');
         if (replanned.action !== 'start') return;

@@ -72,7 +72,9 @@ describe('start-mitigation handler', () => {
     sfn.on(StartExecutionCommand).resolves({});
     await handler(scheduled, context);
     await handler(scheduled, context);
-    const [first, second] = iot.commandCalls(StartAuditMitigationActionsTaskCommand).map((c) => c.args[0].input);
+    const [first, second] = iot
+      .commandCalls(StartAuditMitigationActionsTaskCommand)
+      .map((c) => c.args[0].input);
     expect(second).toEqual(first);
   });
 
@@ -93,14 +95,22 @@ describe('start-mitigation handler', () => {
   });
 
   it('treats TaskAlreadyExistsException and ExecutionAlreadyExists as already started', async () => {
-    iot.on(StartAuditMitigationActionsTaskCommand).rejects(new TaskAlreadyExistsException({ message: 'exists', $metadata: {} }));
+    iot
+      .on(StartAuditMitigationActionsTaskCommand)
+      .rejects(new TaskAlreadyExistsException({ message: 'exists', $metadata: {} }));
     sfn.on(StartExecutionCommand).rejects(new ExecutionAlreadyExists({ message: 'exists', $metadata: {} }));
     const outcome = await handler(scheduled, context);
-    expect(outcome).toMatchObject({ status: 'started', taskAlreadyStarted: true, executionAlreadyExisted: true });
+    expect(outcome).toMatchObject({
+      status: 'started',
+      taskAlreadyStarted: true,
+      executionAlreadyExisted: true,
+    });
   });
 
   it('fails the invocation on any other IoT error, starting no execution', async () => {
-    iot.on(StartAuditMitigationActionsTaskCommand).rejects(new InternalFailureException({ message: 'boom', $metadata: {} }));
+    iot
+      .on(StartAuditMitigationActionsTaskCommand)
+      .rejects(new InternalFailureException({ message: 'boom', $metadata: {} }));
     await expect(handler(scheduled, context)).rejects.toThrow('boom');
     expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
   });
@@ -116,7 +126,9 @@ describe('start-mitigation handler', () => {
     // Prepare
     iot.on(DescribeAuditTaskCommand).resolves({
       taskStatus: 'COMPLETED',
-      auditDetails: { LOGGING_DISABLED_CHECK: { checkRunStatus: 'COMPLETED_NON_COMPLIANT', nonCompliantResourcesCount: 1 } },
+      auditDetails: {
+        LOGGING_DISABLED_CHECK: { checkRunStatus: 'COMPLETED_NON_COMPLIANT', nonCompliantResourcesCount: 1 },
+      },
     });
     iot.on(StartAuditMitigationActionsTaskCommand).resolves({});
     sfn.on(StartExecutionCommand).resolves({});
@@ -125,8 +137,12 @@ describe('start-mitigation handler', () => {
     await handler(readJson('events/minimal-audit-task-id.json'), context);
 
     // Assess
-    expect(iot.commandCalls(DescribeAuditTaskCommand)[0]?.args[0].input).toEqual({ taskId: 'f0e1d2c3b4a5968778695a4b3c2d1e0f' });
-    expect(iot.commandCalls(StartAuditMitigationActionsTaskCommand)[0]?.args[0].input.auditCheckToActionsMapping).toEqual({
+    expect(iot.commandCalls(DescribeAuditTaskCommand)[0]?.args[0].input).toEqual({
+      taskId: 'f0e1d2c3b4a5968778695a4b3c2d1e0f',
+    });
+    expect(
+      iot.commandCalls(StartAuditMitigationActionsTaskCommand)[0]?.args[0].input.auditCheckToActionsMapping,
+    ).toEqual({
       LOGGING_DISABLED_CHECK: ['EnableIoTLogging'],
     });
   });
