@@ -27,8 +27,11 @@ export function writeLine(output: Output, line = ''): void {
 /** A plain text table: the first row is the header; numbers are right-aligned. */
 export function table(rows: ReadonlyArray<ReadonlyArray<string | number>>, indent = '  '): string {
   const widths: number[] = [];
-  for (const row of rows)
-    row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, String(cell).length)));
+  for (const row of rows) {
+    row.forEach((cell, i) => {
+      widths[i] = Math.max(widths[i] ?? 0, String(cell).length);
+    });
+  }
   return rows
     .map(
       (row) =>
