@@ -237,7 +237,7 @@ const scenarios: Scenario[] = [
     expected: {
       status: 'FAILED',
       error: 'PollFailed',
-      outcome: 'FAILED',
+      outcome: 'POLL_FAILED',
       polls: 1,
       transitions: 8,
       startCalls: 0,
