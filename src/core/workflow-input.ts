@@ -46,3 +46,16 @@ export const WORKFLOW_OUTCOMES = [
   'START_FAILED',
 ] as const;
 export type WorkflowOutcome = (typeof WORKFLOW_OUTCOMES)[number];
+
+/** detail of the "Audit Mitigation Task Finished" event (statemachine/mitigation-workflow.asl.json). */
+export const TaskFinishedDetailSchema = z.object({
+  taskId: z.string().min(1),
+  auditTaskId: z.string().min(1),
+  outcome: z.enum(WORKFLOW_OUTCOMES),
+  taskStatus: z.string().nullable().optional(),
+  /** Per check, in Step Functions' PascalCase (`TotalFindingsCount`, ...); null when unknown. */
+  taskStatistics: z.record(z.string(), z.record(z.string(), z.unknown())).nullable().optional(),
+  polls: z.number().int().nonnegative().optional(),
+});
+
+export type TaskFinishedDetail = z.infer<typeof TaskFinishedDetailSchema>;

@@ -9,7 +9,11 @@ import { createGateway } from './gateway';
 import { createIotEmulator, type IotEmulator } from './iot-emulator';
 import { type Scenario, ScenarioSchema } from './scenario';
 import { createLocalParameterStore } from './ssm-parameters';
-import { createLocalStepFunctions, type LocalStepFunctions } from './step-functions';
+import {
+  createLocalStepFunctions,
+  type LocalStepFunctions,
+  type LocalStepFunctionsOptions,
+} from './step-functions';
 import { startTimeDriver } from './time-driver';
 
 /** A Lambda handler as the local stack invokes it. */
@@ -31,6 +35,8 @@ export interface LocalStackOptions {
   /** A config document to serve through SSM; the bundled config is used otherwise. */
   readonly config?: unknown;
   readonly faults?: Parameters<IotEmulator['setFaults']>[0];
+  /** Fault injection on the Step Functions API (the handler's StartExecution), for reliability tests. */
+  readonly stepFunctionsFaults?: LocalStepFunctionsOptions['faults'];
   readonly quotas?: Parameters<typeof createIotEmulator>[0]['quotas'];
   readonly seed?: number;
   readonly pollDeadlineSeconds?: number;
@@ -137,6 +143,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     onPutEvents: (entries) => {
       bus.putEvents(entries as Record<string, unknown>[]);
     },
+    faults: options.stepFunctionsFaults,
   });
   stepFunctions = runner;
 

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 /**
@@ -146,10 +146,11 @@ describe('template.yaml', () => {
       }
     });
 
-    it('runs both functions on nodejs22.x arm64 with tracing and their own log group', () => {
+    it('runs every function on nodejs22.x arm64 with tracing and their own log group', () => {
       for (const [id, logGroup] of [
         ['StartMitigationFunction', 'StartMitigationLogGroup'],
         ['AuditNotificationBridgeFunction', 'AuditNotificationBridgeLogGroup'],
+        ['RecordOutcomeFunction', 'RecordOutcomeLogGroup'],
       ] as const) {
         const p = props(id);
         expect(p.Runtime).toBe('nodejs22.x');
@@ -176,7 +177,7 @@ describe('template.yaml', () => {
       });
     });
 
-    it('builds both functions with exactly the esbuild options of scripts/esbuild-options.json', () => {
+    it('builds every function with exactly the esbuild options of scripts/esbuild-options.json', () => {
       const options = JSON.parse(readFileSync('scripts/esbuild-options.json', 'utf8')) as Record<
         string,
         unknown
@@ -213,6 +214,7 @@ describe('template.yaml', () => {
       for (const [id, entry] of [
         ['StartMitigationFunction', 'functions/start-mitigation/index.ts'],
         ['AuditNotificationBridgeFunction', 'functions/audit-notification-bridge/index.ts'],
+        ['RecordOutcomeFunction', 'functions/record-outcome/index.ts'],
       ] as const) {
         const metadata = resource(id).Metadata as Json;
         expect(metadata.BuildMethod).toBe('esbuild');
@@ -248,6 +250,25 @@ describe('template.yaml', () => {
         Action: 'sqs:SendMessage',
         Condition: { ArnEquals: { 'aws:SourceArn': arnOf('StartMitigationFunctionAuditCompleted') } },
       });
+    });
+
+    it('routes the task-finished events to the record-outcome function, which publishes the findings metrics', () => {
+      const rule = props('RecordOutcomeFunctionTaskFinished');
+      expect(rule.EventBusName).toEqual(busName);
+      expect(rule.EventPattern).toEqual({
+        source: [ref('EventSource')],
+        'detail-type': ['Audit Mitigation Task Finished'],
+      });
+      expect((rule.Targets as Json[])[0]).toMatchObject({ Arn: arnOf('RecordOutcomeFunction') });
+      // Every function directory is deployed: a new function cannot be forgotten in the template.
+      const deployed = Object.values(resources)
+        .filter((r) => r.Type === 'AWS::Lambda::Function')
+        .flatMap((r) => ((r.Metadata as Json).BuildProperties as Json).EntryPoints as string[]);
+      expect(deployed.sort()).toEqual(
+        readdirSync('functions')
+          .map((f) => `functions/${f}/index.ts`)
+          .sort(),
+      );
     });
 
     it('archives the audit-completion events of the bus the rule listens on', () => {

@@ -21,6 +21,16 @@ const PUT_EVENTS_RESOURCE = 'arn:aws:states:::events:putEvents';
 const DESCRIBE_TASK_RESOURCE = `${IOT_SDK_RESOURCE_PREFIX}describeAuditMitigationActionsTask`;
 const EXECUTION_NAME = /^[a-zA-Z0-9_-]{1,80}$/;
 
+/** A fault injected into one API request: the answers a throttled or failing Step Functions gives. */
+export type StepFunctionsFault = 'throttle' | 'serverError' | 'drop';
+
+/**
+ * Decides, per API request (`StartExecution`, `DescribeExecution`...), whether to fail it instead of
+ * serving it, so that reliability tests can make the callers' StartExecution fail as a throttled (400
+ * ThrottlingException), failing (500 InternalFailure) or unreachable (dropped connection) service would.
+ */
+export type StepFunctionsFaultHook = (operation: string) => StepFunctionsFault | undefined;
+
 export interface LocalStepFunctionsOptions {
   /** The ASL file text, as read from statemachine/. */
   definition: string;
@@ -35,6 +45,8 @@ export interface LocalStepFunctionsOptions {
   random?: () => number;
   /** Receives the entries of each `events:putEvents` call (the completion events). */
   onPutEvents?: (entries: PutEventsRequestEntry[]) => void | Promise<void>;
+  /** Fault injection on the API requests; none when left out. */
+  faults?: StepFunctionsFaultHook;
 }
 
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED';
@@ -264,9 +276,19 @@ export function createLocalStepFunctions(options: LocalStepFunctionsOptions): Lo
     try {
       const text = await readBody(request);
       const target = String(request.headers['x-amz-target'] ?? '');
-      const operation = operations[target.replace(/^AWSStepFunctions\./, '')];
+      const operationName = target.replace(/^AWSStepFunctions\./, '');
+      const operation = operations[operationName];
       if (request.method !== 'POST' || !target.startsWith('AWSStepFunctions.') || operation === undefined) {
         throw new StepFunctionsApiError('UnknownOperationException', `Unknown operation: '${target}'`);
+      }
+      const fault = options.faults?.(operationName);
+      if (fault === 'drop') {
+        request.socket.destroy();
+        return;
+      }
+      if (fault === 'throttle') throw new StepFunctionsApiError('ThrottlingException', 'Rate exceeded');
+      if (fault === 'serverError') {
+        throw new StepFunctionsApiError('InternalFailure', 'Injected server error', 500);
       }
       send(response, 200, operation(parseJson(text)));
     } catch (error) {

@@ -1,0 +1,36 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { createRecordOutcome } from '../../src/app/record-outcome';
+
+/**
+ * Entry point: an "Audit Mitigation Task Finished" event -> one structured report line and the
+ * per-check findings metrics of the dashboard (FindingsSucceeded / FindingsFailed by CheckName).
+ */
+
+const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? 'record-outcome';
+const logger = new Logger({ serviceName });
+const metrics = new Metrics({
+  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'IoTAuditRemediation',
+  serviceName,
+  logger,
+});
+
+const recordOutcome = createRecordOutcome({
+  logger,
+  metrics: {
+    count: (name, value) => metrics.addMetric(name, MetricUnit.Count, value),
+    countForCheck: (name, checkName, value) => {
+      const single = metrics.singleMetric();
+      single.addDimension('CheckName', checkName);
+      single.addMetric(name, MetricUnit.Count, value);
+    },
+  },
+});
+
+export const handler = middy(async (event: unknown, _context: Context) => recordOutcome(event))
+  .use(injectLambdaContext(logger, { clearState: true }))
+  .use(logMetrics(metrics));
