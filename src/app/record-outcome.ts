@@ -22,7 +22,11 @@ export function createRecordOutcome(deps: { logger: Log; metrics: OutcomeMetrics
     const { detail } = parsed.data;
     const rows = toStatisticsRows(detail.taskStatistics);
     deps.logger.appendKeys({ auditTaskId: detail.auditTaskId, mitigationTaskId: detail.taskId });
-    deps.logger.info('Mitigation task finished', { outcome: detail.outcome, polls: detail.polls, statistics: rows });
+    deps.logger.info('Mitigation task finished', {
+      outcome: detail.outcome,
+      polls: detail.polls,
+      statistics: rows,
+    });
     deps.metrics.count('TasksFinished', 1);
     if (detail.outcome !== 'COMPLETED') deps.metrics.count('TasksFailed', 1);
     for (const row of rows) {

@@ -1,6 +1,6 @@
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { DescribeAuditMitigationActionsTaskCommand, IoTClient } from '@aws-sdk/client-iot';
 import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   AUDIT_COMPLETED_DETAIL_TYPE,
@@ -8,7 +8,12 @@ import {
   parseAuditCompletionInput,
   TASK_FINISHED_DETAIL_TYPE,
 } from '../../src/core';
-import { completionEvents, type LocalStack, LOCAL_STATE_MACHINE_ARN, startLocalStack } from '../../src/local/stack';
+import {
+  completionEvents,
+  LOCAL_STATE_MACHINE_ARN,
+  type LocalStack,
+  startLocalStack,
+} from '../../src/local/stack';
 import { readJson, sampleEvents } from '../fixtures';
 
 /**
@@ -64,8 +69,14 @@ describe('the sample events on the local stack', () => {
   });
 
   it('starts one task and one execution per mitigated audit, named alike', () => {
-    const tasks = stack.emulator.mitigationTasks().map((t) => t.taskId).sort();
-    const executions = stack.stepFunctions.executions().map((e) => e.name).sort();
+    const tasks = stack.emulator
+      .mitigationTasks()
+      .map((t) => t.taskId)
+      .sort();
+    const executions = stack.stepFunctions
+      .executions()
+      .map((e) => e.name)
+      .sort();
     expect(executions).toEqual(tasks);
     expect(new Set(tasks.map((t) => t.split('-')[1])).size).toBe(tasks.length);
   });
@@ -78,7 +89,11 @@ describe('the sample events on the local stack', () => {
     // Act
     const described = await Promise.all(
       finished.map((e) =>
-        iot.send(new DescribeAuditMitigationActionsTaskCommand({ taskId: String((e.detail as { taskId: string }).taskId) })),
+        iot.send(
+          new DescribeAuditMitigationActionsTaskCommand({
+            taskId: String((e.detail as { taskId: string }).taskId),
+          }),
+        ),
       ),
     );
 

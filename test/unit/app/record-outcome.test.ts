@@ -50,7 +50,9 @@ describe('record-outcome', () => {
 
   it('reports a start failure, which has no statistics', async () => {
     const { counts, record } = recorder();
-    await record({ detail: { taskId: 't', auditTaskId: 'a', outcome: 'START_FAILED', taskStatistics: null } });
+    await record({
+      detail: { taskId: 't', auditTaskId: 'a', outcome: 'START_FAILED', taskStatistics: null },
+    });
     expect(counts).toEqual(['TasksFinished=1', 'TasksFailed=1']);
   });
 

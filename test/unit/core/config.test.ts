@@ -89,3 +89,12 @@ describe('parseRemediationConfig', () => {
     expect(problems).toHaveLength(3);
   });
 });
+
+describe('config/remediation-config.schema.json', () => {
+  it('is the JSON Schema generated from the zod schema (npm run schema regenerates it)', async () => {
+    const { remediationConfigJsonSchema } = await import('../../../src/core/config-json-schema');
+    expect(readJson('config/remediation-config.schema.json')).toEqual(
+      JSON.parse(JSON.stringify(remediationConfigJsonSchema())),
+    );
+  });
+});
