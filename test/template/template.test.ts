@@ -278,10 +278,11 @@ describe('template.yaml', () => {
       expect(archive.EventPattern).toEqual(props('StartMitigationFunctionAuditCompleted').EventPattern);
     });
 
-    it('sends failed asynchronous invocations of both functions to their SQS on-failure queue', () => {
+    it('sends failed asynchronous invocations of every function to their SQS on-failure queue', () => {
       for (const [id, queue] of [
         ['StartMitigationFunctionEventInvokeConfig', 'StartMitigationFailureQueue'],
         ['AuditNotificationBridgeFunctionEventInvokeConfig', 'BridgeDeadLetterQueue'],
+        ['RecordOutcomeFunctionEventInvokeConfig', 'RecordOutcomeFailureQueue'],
       ] as const) {
         expect(props(id)).toMatchObject({
           MaximumRetryAttempts: 2,
@@ -360,6 +361,7 @@ describe('template.yaml', () => {
         BridgeDeadLetterQueueAlarm: queueDepth('BridgeDeadLetterQueue'),
         RuleDeadLetterQueueAlarm: queueDepth('RuleDeadLetterQueue'),
         StartMitigationFailureQueueAlarm: queueDepth('StartMitigationFailureQueue'),
+        RecordOutcomeFailureQueueAlarm: queueDepth('RecordOutcomeFailureQueue'),
         StartMitigationErrorsAlarm: {
           namespace: 'AWS/Lambda',
           metric: 'Errors',
