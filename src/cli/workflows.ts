@@ -1,6 +1,12 @@
 import { DescribeAuditMitigationActionsTaskCommand, type IoTClient } from '@aws-sdk/client-iot';
 import { DescribeExecutionCommand, ListExecutionsCommand, type SFNClient } from '@aws-sdk/client-sfn';
-import { type CheckStatisticsRow, type MitigationPlan, TASK_ID_PREFIX, toStatisticsRows } from '../core';
+import {
+  type CheckStatisticsRow,
+  type MitigationPlan,
+  TASK_ID_PREFIX,
+  toStatisticsRows,
+  WorkflowInputSchema,
+} from '../core';
 import type { Clock } from '../local/clock';
 
 /** How a followed workflow ended, including the ends that start no workflow. */
@@ -17,9 +23,11 @@ export type WorkflowEnd =
 
 /** One audit event's workflow, as the CLI follows it. */
 export interface TrackedWorkflow {
+  /** The event file, or the replay the workflow came from. */
   readonly source: string;
-  readonly auditTaskId: string;
-  readonly plan: MitigationPlan;
+  auditTaskId: string;
+  /** The local plan of a replayed file; unknown for workflows found through an archive replay. */
+  readonly plan?: MitigationPlan;
   /** The end the scenario expects (local runs), if it says. */
   readonly expected?: string;
   executionName?: string;
@@ -62,8 +70,13 @@ export interface FollowOptions {
   readonly timeoutMs: number;
   /** Wraps each round of API calls (the local stack holds its virtual clock still meanwhile). */
   readonly round?: (work: () => Promise<void>) => Promise<void>;
-  /** Called whenever a workflow's visible state changes. */
-  readonly onChange?: (workflow: TrackedWorkflow) => void;
+  /** Called once before the first round and after every round, with every workflow. */
+  readonly onRound?: (workflows: readonly TrackedWorkflow[]) => void;
+  /**
+   * Finds workflows not known in advance (an archive replay's): called every round until it says
+   * `done`; what it returns is followed as well.
+   */
+  readonly discover?: () => Promise<{ workflows: TrackedWorkflow[]; done: boolean }>;
 }
 
 function executionArnOf(stateMachineArn: string, name: string): string {
@@ -76,7 +89,7 @@ function errorName(error: unknown): string {
 
 /** Finds the execution of a planned workflow: by the planned name, else the newest of its audit. */
 async function findExecution(options: FollowOptions, workflow: TrackedWorkflow): Promise<boolean> {
-  if (workflow.plan.action !== 'start') return false;
+  if (workflow.plan?.action !== 'start') return false;
   const planned = workflow.plan.request.taskId;
   try {
     const arn = executionArnOf(options.stateMachineArn, planned);
@@ -119,35 +132,36 @@ async function readTask(options: FollowOptions, workflow: TrackedWorkflow): Prom
   }
 }
 
-function snapshot(w: TrackedWorkflow): string {
-  return [w.executionName, w.executionStatus, w.taskStatus, w.findingsDone, w.end].join('|');
-}
-
 /**
  * Follows the workflows of replayed events to their ends through the public APIs only
  * (Step Functions and IoT), so that the same code follows the cloud and the local stack.
  */
-export async function followWorkflows(
-  workflows: readonly TrackedWorkflow[],
-  options: FollowOptions,
-): Promise<void> {
+export async function followWorkflows(workflows: TrackedWorkflow[], options: FollowOptions): Promise<void> {
   const started = options.clock.now();
   for (const w of workflows) {
-    if (w.plan.action === 'skip') w.end = 'SKIPPED';
-    else if (w.plan.mode === 'dry-run') w.end = 'DRY_RUN';
-    if (w.end) options.onChange?.(w);
+    if (w.plan?.action === 'skip') w.end = 'SKIPPED';
+    else if (w.plan?.mode === 'dry-run') w.end = 'DRY_RUN';
   }
-  while (workflows.some((w) => w.end === undefined)) {
+  options.onRound?.(workflows);
+  let discovering = options.discover !== undefined;
+  while (discovering || workflows.some((w) => w.end === undefined)) {
     if (options.clock.now() - started > options.timeoutMs) return;
     await options.clock.sleep(options.pollIntervalMs);
-    await (options.round ?? ((work) => work()))(() => lookAt(workflows, options));
+    await (options.round ?? ((work) => work()))(async () => {
+      if (discovering && options.discover) {
+        const found = await options.discover();
+        workflows.push(...found.workflows);
+        discovering = !found.done;
+      }
+      await lookAt(workflows, options);
+    });
+    options.onRound?.(workflows);
   }
 }
 
 /** One look at every workflow still running. */
 async function lookAt(workflows: readonly TrackedWorkflow[], options: FollowOptions): Promise<void> {
   for (const w of workflows.filter((x) => x.end === undefined)) {
-    const before = snapshot(w);
     w.observations++;
     if (!w.executionArn && !(await findExecution(options, w))) continue;
     const execution = await options.sfn.send(new DescribeExecutionCommand({ executionArn: w.executionArn }));
@@ -163,6 +177,42 @@ async function lookAt(workflows: readonly TrackedWorkflow[], options: FollowOpti
           ? 'COMPLETED'
           : (ENDS_BY_ERROR[execution.error ?? ''] ?? 'EXECUTION_FAILED');
     }
-    if (snapshot(w) !== before) options.onChange?.(w);
   }
+}
+
+/**
+ * The executions of the state machine started at or after `since` that are not known yet, newest
+ * first in the API, as workflows to follow (an archive replay's: which events it replays is not
+ * visible, the executions they start are). The audit comes from the execution's input.
+ */
+export async function findExecutionsSince(
+  sfn: SFNClient,
+  stateMachineArn: string,
+  since: Date,
+  known: ReadonlySet<string>,
+  source: string,
+): Promise<TrackedWorkflow[]> {
+  const found: TrackedWorkflow[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await sfn.send(new ListExecutionsCommand({ stateMachineArn, maxResults: 100, nextToken }));
+    const executions = page.executions ?? [];
+    for (const e of executions) {
+      if (!e.name || !e.executionArn || known.has(e.name) || (e.startDate?.getTime() ?? 0) < since.getTime())
+        continue;
+      const described = await sfn.send(new DescribeExecutionCommand({ executionArn: e.executionArn }));
+      const input = WorkflowInputSchema.safeParse(JSON.parse(described.input ?? '{}'));
+      found.push({
+        source,
+        auditTaskId: input.success ? input.data.auditTaskId : '?',
+        executionName: e.name,
+        executionArn: e.executionArn,
+        observations: 0,
+      });
+    }
+    // Listed newest first: once a page reaches past `since`, older pages hold nothing new.
+    const oldest = executions.at(-1)?.startDate?.getTime() ?? 0;
+    nextToken = oldest >= since.getTime() ? page.nextToken : undefined;
+  } while (nextToken);
+  return found.reverse();
 }

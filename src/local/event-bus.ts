@@ -63,13 +63,17 @@ export interface LocalEventBusOptions {
 const MAX_ENTRIES_PER_PUT = 10;
 
 /**
- * EventBridge in memory: PutEvents onto buses, rules that invoke in-process targets, archives, and
- * StartReplay / DescribeReplay, whose events carry `replay-name` as EventBridge sets it.
+ * EventBridge in memory: PutEvents onto buses, rules that invoke in-process targets (ListRules,
+ * DisableRule, EnableRule), archives (ListArchives, DescribeArchive), and StartReplay /
+ * DescribeReplay, whose events carry `replay-name` as EventBridge sets it and go only to the
+ * replay's FilterArns when it names some.
  */
 export function createLocalEventBus(options: LocalEventBusOptions) {
   const { clock, accountId, region } = options;
   const retryDelays = options.retryDelaysMs ?? [60_000, 120_000];
   const rules: LocalRule[] = [];
+  // Rules disabled through DisableRule, by ARN: their events are still archived, not delivered.
+  const disabled = new Set<string>();
   const archives = new Map<string, Archive>();
   const replays = new Map<string, Replay>();
   const delivered: BusEvent[] = [];
@@ -79,6 +83,9 @@ export function createLocalEventBus(options: LocalEventBusOptions) {
 
   const busArn = (name: string) => `arn:aws:events:${region}:${accountId}:event-bus/${name}`;
   const archiveArn = (name: string) => `arn:aws:events:${region}:${accountId}:archive/${name}`;
+  // EventBridge leaves the bus out of the ARN of a rule on the default bus.
+  const ruleArn = (busName: string, name: string) =>
+    `arn:aws:events:${region}:${accountId}:rule/${busName === 'default' ? '' : `${busName}/`}${name}`;
 
   async function invoke(rule: LocalRule, event: BusEvent): Promise<void> {
     for (let attempt = 0; ; attempt++) {
@@ -98,7 +105,8 @@ export function createLocalEventBus(options: LocalEventBusOptions) {
     }
   }
 
-  function route(busName: string, event: BusEvent): void {
+  /** Routes an event to the rules of its bus; a replay only to its FilterArns, when it has some. */
+  function route(busName: string, event: BusEvent, filterArns?: readonly string[]): void {
     delivered.push(event);
     if (event['replay-name'] === undefined) {
       for (const archive of archives.values()) {
@@ -108,6 +116,8 @@ export function createLocalEventBus(options: LocalEventBusOptions) {
     }
     for (const rule of rules) {
       if (rule.busName !== busName || !matchesPattern(rule.pattern, event)) continue;
+      const arn = ruleArn(rule.busName, rule.name);
+      if (disabled.has(arn) || (filterArns && !filterArns.includes(arn))) continue;
       const delivery = invoke(rule, event).finally(() => pending.delete(delivery));
       pending.add(delivery);
     }
@@ -184,15 +194,16 @@ export function createLocalEventBus(options: LocalEventBusOptions) {
     }
     const replay: Replay = { name, archiveArn: source, state: 'STARTING', startTime: clock.now(), from, to };
     replays.set(name, replay);
-    const destination = busNameOf(
-      (input.Destination as { Arn?: string } | undefined)?.Arn ?? archive.busName,
-    );
+    const target = (input.Destination ?? {}) as { Arn?: string; FilterArns?: unknown };
+    const destination = busNameOf(target.Arn ?? archive.busName);
+    const filterArns = Array.isArray(target.FilterArns) ? target.FilterArns.map(String) : undefined;
     // Replays run in the background, as in EventBridge: DescribeReplay reports their progress.
     void (async () => {
       await clock.sleep(1000);
       replay.state = 'RUNNING';
-      for (const { event, at } of archive.events.filter((e) => e.at >= from && e.at < to)) {
-        route(destination, { ...event, id: randomUUID(), 'replay-name': name });
+      // Both ends inclusive: an event archived at the very second of EventEndTime is replayed.
+      for (const { event, at } of archive.events.filter((e) => e.at >= from && e.at <= to)) {
+        route(destination, { ...event, id: randomUUID(), 'replay-name': name }, filterArns);
         replay.lastReplayed = at;
       }
       replay.state = 'COMPLETED';
@@ -204,6 +215,16 @@ export function createLocalEventBus(options: LocalEventBusOptions) {
       StateReason: 'Replay started',
       ReplayStartTime: replay.startTime / 1000,
     };
+  }
+
+  function setRuleState(input: Record<string, unknown>, enabled: boolean): Record<string, never> {
+    const name = requiredString(input, 'Name');
+    const busName = busNameOf(input.EventBusName);
+    if (!rules.some((r) => r.name === name && r.busName === busName))
+      throw new AwsJsonError('ResourceNotFoundException', `Rule ${name} does not exist on EventBus ${busName}.`);
+    if (enabled) disabled.delete(ruleArn(busName, name));
+    else disabled.add(ruleArn(busName, name));
+    return {};
   }
 
   const handle = awsJsonHandler('AWSEvents', 'application/x-amz-json-1.1', {
@@ -224,6 +245,36 @@ export function createLocalEventBus(options: LocalEventBusOptions) {
         ReplayStartTime: replay.startTime / 1000,
         ...(replay.endTime ? { ReplayEndTime: replay.endTime / 1000 } : {}),
         ...(replay.lastReplayed ? { EventLastReplayedTime: replay.lastReplayed / 1000 } : {}),
+      };
+    },
+    DisableRule: (input) => setRuleState(input, false),
+    EnableRule: (input) => setRuleState(input, true),
+    ListRules(input) {
+      const busName = busNameOf(input.EventBusName);
+      const prefix = typeof input.NamePrefix === 'string' ? input.NamePrefix : '';
+      return {
+        Rules: rules
+          .filter((r) => r.busName === busName && r.name.startsWith(prefix))
+          .map((r) => ({
+            Name: r.name,
+            Arn: ruleArn(r.busName, r.name),
+            EventBusName: r.busName,
+            EventPattern: JSON.stringify(r.pattern),
+            State: disabled.has(ruleArn(r.busName, r.name)) ? 'DISABLED' : 'ENABLED',
+          })),
+      };
+    },
+    ListArchives(input) {
+      const prefix = typeof input.NamePrefix === 'string' ? input.NamePrefix : '';
+      return {
+        Archives: [...archives.values()]
+          .filter((a) => a.name.startsWith(prefix))
+          .map((a) => ({
+            ArchiveName: a.name,
+            EventSourceArn: busArn(a.busName),
+            State: 'ENABLED',
+            EventCount: a.events.length,
+          })),
       };
     },
     DescribeArchive(input) {
@@ -247,6 +298,7 @@ export function createLocalEventBus(options: LocalEventBusOptions) {
     putEvents,
     busArn,
     archiveArn,
+    ruleArn,
     addRule(rule: LocalRule): void {
       rules.push(rule);
     },
