@@ -7,6 +7,7 @@ import { type Clock, systemClock, VirtualClock } from './clock';
 import { createLocalEventBus, type LocalEventBus } from './event-bus';
 import { createGateway } from './gateway';
 import { createIotEmulator, type IotEmulator } from './iot-emulator';
+import { derivedRandom } from './prng';
 import { type Scenario, ScenarioSchema } from './scenario';
 import { createLocalParameterStore } from './ssm-parameters';
 import {
@@ -140,6 +141,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       maxAttempts: 1,
     }),
     clock,
+    // Seeded as the emulator is, so that retry jitter (hence simulated times) repeats run after run.
+    random: derivedRandom(options.seed ?? 1, 'step-functions-jitter'),
     onPutEvents: (entries) => {
       bus.putEvents(entries as Record<string, unknown>[]);
     },
@@ -163,22 +166,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   Object.assign(process.env, handlerEnvironment);
   const handler = options.handler ?? (await loadBundledHandler());
 
-  let handlersRunning = 0;
   let holders = 0;
   let invocations = 0;
-  async function invokeStartMitigation(event: unknown): Promise<unknown> {
-    handlersRunning++;
-    try {
-      const requestId = `local-${++invocations}`;
-      return await handler(event, {
-        functionName: 'start-mitigation',
-        awsRequestId: requestId,
-        invokedFunctionArn: `arn:aws:lambda:${scenario.region}:${scenario.accountId}:function:start-mitigation`,
-        getRemainingTimeInMillis: () => 30_000,
-      });
-    } finally {
-      handlersRunning--;
-    }
+  function invokeStartMitigation(event: unknown): Promise<unknown> {
+    return handler(event, {
+      functionName: 'start-mitigation',
+      awsRequestId: `local-${++invocations}`,
+      invokedFunctionArn: `arn:aws:lambda:${scenario.region}:${scenario.accountId}:function:start-mitigation`,
+      getRemainingTimeInMillis: () => 30_000,
+    });
   }
 
   // template.yaml's rule and archive: audit-completion events on the default bus.
@@ -194,7 +190,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const driver = virtual
     ? startTimeDriver({
         clock: virtual,
-        isBusy: () => gateway.inFlight + runner.inFlight + bus.inFlight + handlersRunning + holders > 0,
+        // A handler between two requests is not busy: while its SDK backs off (real time), virtual
+        // time passes as it would in the cloud, so throttling buckets refill and retries can succeed.
+        isBusy: () => gateway.inFlight + runner.inFlight + bus.inFlight + holders > 0,
       })
     : undefined;
 

@@ -6,6 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { AuditNotification } from '../../core/audit-event';
 import type { Clock } from '../clock';
+import { derivedRandom, randomUuid } from '../prng';
 import { type Scenario, ScenarioSchema } from '../scenario';
 import {
   EmulatorError,
@@ -15,7 +16,6 @@ import {
   UnknownOperationException,
 } from './errors';
 import { auditNotification, type OperationContext, type TaskCounters } from './operations';
-import { derivedRandom, randomUuid } from './prng';
 import {
   DEFAULT_QUOTAS,
   type FaultConfig,

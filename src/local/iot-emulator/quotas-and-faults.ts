@@ -3,7 +3,7 @@
  * (token buckets refilled from the emulator's clock) and seeded fault injection.
  */
 import type { Clock } from '../clock';
-import { derivedRandom, type Random } from './prng';
+import { derivedRandom, type Random } from '../prng';
 
 /** API TPS quotas, none adjustable: device-defender-api.md section 4 [DOC-QUOTA]. */
 export const DEFAULT_RATES: Readonly<Record<string, number>> = {

@@ -8,8 +8,8 @@ import {
   isAuditCheckName,
   type MitigationActionType,
 } from '../../core/check-catalog';
+import { type Random, randomHex, randomUuid } from '../prng';
 import type { Scenario, ScenarioAudit } from '../scenario';
-import { type Random, randomHex, randomUuid } from './prng';
 import type { TaskPlan } from './task-model';
 import { type MitigationTarget, PARAMS_MEMBER_BY_TYPE } from './validation';
 

@@ -277,7 +277,7 @@ describe('createLocalStepFunctions', () => {
     // Assess
     expect(sfnLocal.executions()).toMatchObject([{ status: 'FAILED', error: 'PollFailed' }]);
     expect(JSON.parse(events[0]?.Detail ?? 'null')).toMatchObject({
-      outcome: 'FAILED',
+      outcome: 'POLL_FAILED',
       error: { Error: 'Iot.ResourceNotFoundException' },
     });
   });
