@@ -84,3 +84,24 @@ export function loadEvents(paths: readonly string[]): EventFile[] {
   });
   return files.map(loadEvent);
 }
+
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/** A duration such as `500ms`, `10s`, `15m`, `24h` or `7d`, in milliseconds. */
+export function parseDuration(text: string, option: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(text.trim());
+  if (!match) throw new UsageError(`${option} ${text}: expected a duration such as 30s, 15m, 24h or 7d`);
+  return Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS];
+}
+
+/** A point in time: ISO 8601 (`2026-01-31T12:00:00Z`), or a duration ago (`24h` = 24 hours before `now`). */
+export function parseTime(text: string, option: string, now: number): Date {
+  if (/^\d+(?:\.\d+)?(ms|s|m|h|d)$/.test(text.trim())) return new Date(now - parseDuration(text, option));
+  const ms = Date.parse(text);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(text) || Number.isNaN(ms)) {
+    throw new UsageError(
+      `${option} ${text}: expected an ISO 8601 time (2026-01-31T12:00:00Z) or a duration ago (24h)`,
+    );
+  }
+  return new Date(ms);
+}

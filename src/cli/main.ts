@@ -1,13 +1,22 @@
 import { parseArgs } from 'node:util';
 import type { Command } from './command';
+import { localCommand } from './commands/local';
 import { planCommand } from './commands/plan';
 import { replayCommand } from './commands/replay';
-import { EXIT, UsageError } from './errors';
+import { statusCommand } from './commands/status';
+import { validateConfigCommand } from './commands/validate-config';
+import { asUsageError, EXIT, UsageError } from './errors';
 import { type Output, processOutput, writeLine } from './output';
 
 /** iot-remediate: the operator CLI of iot-audit-remediation. */
 
-const COMMANDS: readonly Command[] = [planCommand, replayCommand];
+const COMMANDS: readonly Command[] = [
+  planCommand,
+  replayCommand,
+  validateConfigCommand,
+  statusCommand,
+  localCommand,
+];
 
 function mainHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -50,7 +59,8 @@ export async function main(argv: readonly string[], output: Output = processOutp
       throw new UsageError((error as Error).message);
     }
     return await command.run({ positionals: parsed.positionals, values: parsed.values }, output);
-  } catch (error) {
+  } catch (caught) {
+    const error = asUsageError(caught);
     if (error instanceof UsageError) {
       output.err.write(`iot-remediate: ${error.message}\n`);
       if (command) output.err.write(`usage: ${command.usage}\n`);

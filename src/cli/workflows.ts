@@ -202,9 +202,10 @@ export async function findExecutionsSince(
         continue;
       const described = await sfn.send(new DescribeExecutionCommand({ executionArn: e.executionArn }));
       const input = WorkflowInputSchema.safeParse(JSON.parse(described.input ?? '{}'));
+      const auditTaskId = input.success ? input.data.auditTaskId : '?';
       found.push({
-        source,
-        auditTaskId: input.success ? input.data.auditTaskId : '?',
+        source: `${source}, audit ${auditTaskId}`,
+        auditTaskId,
         executionName: e.name,
         executionArn: e.executionArn,
         observations: 0,

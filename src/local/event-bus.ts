@@ -221,7 +221,10 @@ export function createLocalEventBus(options: LocalEventBusOptions) {
     const name = requiredString(input, 'Name');
     const busName = busNameOf(input.EventBusName);
     if (!rules.some((r) => r.name === name && r.busName === busName))
-      throw new AwsJsonError('ResourceNotFoundException', `Rule ${name} does not exist on EventBus ${busName}.`);
+      throw new AwsJsonError(
+        'ResourceNotFoundException',
+        `Rule ${name} does not exist on EventBus ${busName}.`,
+      );
     if (enabled) disabled.delete(ruleArn(busName, name));
     else disabled.add(ruleArn(busName, name));
     return {};

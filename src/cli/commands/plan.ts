@@ -1,8 +1,16 @@
-import { type AuditSummary, type MitigationPlan, planMitigation, summariseNotification } from '../../core';
-import { type Command, stringOption } from '../command';
+import { createIotMitigationApi } from '../../adapters/iot';
+import {
+  type AuditSummary,
+  type MitigationPlan,
+  planMitigation,
+  summariseDescribedAudit,
+  summariseNotification,
+} from '../../core';
+import { type Command, type CommandArgs, stringOption } from '../command';
 import { EXIT, UsageError } from '../errors';
-import { type EventFile, loadConfig, loadEvent } from '../inputs';
+import { loadConfig, loadEvent } from '../inputs';
 import { type Output, paint, table, writeLine } from '../output';
+import { AWS_HELP, AWS_OPTIONS, openTarget } from '../target';
 
 /** The plan as `plan --json` prints it: exactly one object, the request being the API input itself. */
 export function planToJson(plan: MitigationPlan): Record<string, unknown> {
@@ -11,11 +19,27 @@ export function planToJson(plan: MitigationPlan): Record<string, unknown> {
     : { action: 'skip', reason: plan.reason };
 }
 
-/** The audit of an event file, when the event carries it (a minimal event does not). */
-export function auditOfEvent(event: EventFile): AuditSummary | undefined {
-  return event.completion.kind === 'notification'
-    ? summariseNotification(event.completion.notification)
-    : undefined;
+/** A minimal event's audit, read with DescribeAuditTask from the account (or the local stack). */
+async function describeAudit(args: CommandArgs, path: string, auditTaskId: string): Promise<AuditSummary> {
+  if (!args.values.account && !args.values.local) {
+    throw new UsageError(
+      `${path} carries only the audit task id ${auditTaskId}: add --account to read its checks with DescribeAuditTask (or --local)`,
+    );
+  }
+  const target = await openTarget(args);
+  try {
+    const described = await target.round(() =>
+      createIotMitigationApi(target.clients.iot).describeAudit(auditTaskId),
+    );
+    return summariseDescribedAudit(auditTaskId, described);
+  } catch (error) {
+    if ((error as Error).name !== 'ResourceNotFoundException') throw error;
+    throw new UsageError(`audit ${auditTaskId} (${path}) does not exist on ${target.description}`, {
+      cause: error,
+    });
+  } finally {
+    await target.close();
+  }
 }
 
 /** Prints a plan for people: the checks, actions and target, or the reason nothing starts. */
@@ -48,43 +72,39 @@ export function printPlan(output: Output, audit: AuditSummary, plan: MitigationP
 
 export const planCommand: Command = {
   name: 'plan',
-  summary: 'print the mitigation request an event would start (touches nothing)',
-  usage: 'iot-remediate plan <event.json> [--config FILE] [--local [--scenario FILE]] [--json]',
+  summary: 'print the mitigation request an event would start (starts nothing)',
+  usage: 'iot-remediate plan <event.json> [--config FILE] [--account | --local] [--json]',
   help: `The event file may hold the EventBridge event, the raw audit notification, or an SNS event
-carrying it. A minimal event (only the audit task id) needs the audit's checks: --local reads them
-from the local stack's scenario through DescribeAuditTask.
+carrying it. A minimal event (only the audit task id) needs the audit's checks: --account reads
+them with DescribeAuditTask from the account (--local: from the embedded local stack's scenario).
+Nothing is started either way.
 
 Options:
-  --config FILE     remediation config (default: ${'config/remediation.json'})
-  --local           read a minimal event's audit from the embedded local stack
-  --scenario FILE   scenario that seeds the local stack (default: scenarios/default.json)
+  --config FILE     remediation config (default: config/remediation.json)
+  --account         fill a minimal event's checks from DescribeAuditTask (AWS options below)
   --json            print exactly one JSON object:
                     {"action":"start","request":{...},"skipped":[...]} or {"action":"skip","reason":"..."}
 
+${AWS_HELP}
+
 Examples:
   iot-remediate plan events/scheduled-audit-non-compliant.json
-  iot-remediate plan events/minimal-audit-task-id.json --local --json`,
+  iot-remediate plan events/minimal-audit-task-id.json --local --json
+  iot-remediate plan events/minimal-audit-task-id.json --account --profile prod --region eu-west-1`,
   options: {
+    ...AWS_OPTIONS,
     config: { type: 'string' },
-    local: { type: 'boolean' },
-    scenario: { type: 'string' },
+    account: { type: 'boolean' },
     json: { type: 'boolean' },
   },
   async run(args, output) {
     if (args.positionals.length !== 1) throw new UsageError('plan takes exactly one event file');
     const config = loadConfig(stringOption(args, 'config'));
     const event = loadEvent(args.positionals[0] ?? '');
-    let audit = auditOfEvent(event);
-    if (audit === undefined) {
-      if (event.completion.kind !== 'audit-task-id') throw new Error('unreachable');
-      if (!args.values.local) {
-        throw new UsageError(
-          `${event.path} carries only the audit task id ${event.completion.auditTaskId}: add --local to read its checks from the local stack`,
-        );
-      }
-      const { describeAuditOnLocalStack } = await import('../local-audit');
-      audit = await describeAuditOnLocalStack(event.completion.auditTaskId, stringOption(args, 'scenario'));
-    }
+    const audit =
+      event.completion.kind === 'notification'
+        ? summariseNotification(event.completion.notification)
+        : await describeAudit(args, event.path, event.completion.auditTaskId);
     const plan = planMitigation(audit, config);
     if (args.values.json) writeLine(output, JSON.stringify(planToJson(plan)));
     else {

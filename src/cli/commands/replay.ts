@@ -1,4 +1,12 @@
+import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import {
+  DescribeArchiveCommand,
+  DescribeReplayCommand,
+  DisableRuleCommand,
+  EnableRuleCommand,
+  StartReplayCommand,
+} from '@aws-sdk/client-eventbridge';
 import type { IoTClient } from '@aws-sdk/client-iot';
 import { createEventPublisher } from '../../adapters/eventbridge';
 import { createIotMitigationApi } from '../../adapters/iot';
@@ -11,16 +19,22 @@ import {
   summariseDescribedAudit,
   summariseNotification,
 } from '../../core';
-import type { LocalStack } from '../../local/stack';
-import { createAwsClients } from '../aws-clients';
 import { type Command, stringOption } from '../command';
 import { EXIT, UsageError } from '../errors';
-import { type EventFile, loadConfig, loadEvents, readJsonFile } from '../inputs';
+import { type EventFile, loadConfig, loadEvents, parseDuration, parseTime, readJsonFile } from '../inputs';
+import { createLiveDisplay } from '../live-display';
 import { type Output, paint, table, writeLine } from '../output';
-import { endedAsExpected, followWorkflows, type TrackedWorkflow } from '../workflows';
-import { printPlan } from './plan';
-
-const DEFAULT_SCENARIO = 'scenarios/default.json';
+import {
+  AWS_HELP,
+  AWS_OPTIONS,
+  openTarget,
+  STACK_HELP,
+  STACK_OPTIONS,
+  stackName,
+  type Target,
+} from '../target';
+import { endedAsExpected, findExecutionsSince, followWorkflows, type TrackedWorkflow } from '../workflows';
+import { planToJson, printPlan } from './plan';
 
 /** The detail an event file puts on the bus: the notification, or the minimal `{ taskId }`. */
 function detailOf(event: EventFile): unknown {
@@ -35,30 +49,38 @@ async function auditOf(event: EventFile, iot: IoTClient): Promise<AuditSummary> 
   return summariseDescribedAudit(id, await createIotMitigationApi(iot).describeAudit(id));
 }
 
-function formatElapsed(ms: number): string {
+export function formatElapsed(ms: number): string {
   const s = Math.max(0, Math.round(ms / 1000));
   const pad = (n: number) => String(n).padStart(2, '0');
   return `${pad(Math.floor(s / 3600))}:${pad(Math.floor((s % 3600) / 60))}:${pad(s % 60)}`;
 }
 
-function progressLine(w: TrackedWorkflow, elapsedMs: number): string {
-  const head = `  [${formatElapsed(elapsedMs)}] audit ${w.auditTaskId.slice(0, 8)}…`;
-  if (w.plan.action === 'skip' || !w.executionName) return `${head} ${w.end ?? 'waiting for its workflow'}`;
+/** One line per workflow: audit, mitigation task, state, polls, elapsed. */
+function progressLine(w: TrackedWorkflow, now: number) {
+  const audit = `audit ${w.auditTaskId.slice(0, 8)}…`;
+  if (!w.executionName) {
+    const state = w.end ?? 'waiting for its workflow';
+    return { id: w.source + w.auditTaskId, state, text: `  ${audit} ${state}` };
+  }
   const findings = w.findingsTotal !== undefined ? ` ${w.findingsDone}/${w.findingsTotal} findings` : '';
-  const state = w.end ? `ended ${w.end}` : `workflow ${w.executionStatus ?? 'PENDING'}`;
-  return `${head} task ${w.executionName} ${w.taskStatus ?? '-'}${findings} · ${state}`;
+  const state = `${w.taskStatus ?? '-'}${findings} · ${w.end ? `ended ${w.end}` : (w.executionStatus ?? 'PENDING')}`;
+  const elapsed = w.startedAt ? formatElapsed((w.endedAt ?? now) - w.startedAt) : '--:--:--';
+  return {
+    id: w.executionName,
+    state,
+    text: `  ${audit} task ${w.executionName} ${state} · ${w.observations} polls · ${elapsed}`,
+  };
 }
 
 function printSummary(output: Output, workflows: readonly TrackedWorkflow[]): void {
   for (const w of workflows) {
-    const ok = endedAsExpected(w);
-    const mark = ok ? paint(output, 'green', 'ok') : paint(output, 'red', 'UNEXPECTED');
+    const mark = endedAsExpected(w) ? paint(output, 'green', 'ok') : paint(output, 'red', 'UNEXPECTED');
     const expected = w.expected ? ` (expected ${w.expected})` : '';
     writeLine(output, `\n${w.source}: ${paint(output, 'bold', w.end ?? 'STILL RUNNING')}${expected} ${mark}`);
     if (w.executionName)
       writeLine(output, `  mitigation task ${w.executionName}, task status ${w.taskStatus ?? '-'}`);
     if (w.error) writeLine(output, `  ${w.error}: ${w.cause ?? ''}`);
-    if (w.plan.action === 'skip') writeLine(output, `  ${w.plan.reason}`);
+    if (w.plan?.action === 'skip') writeLine(output, `  ${w.plan.reason}`);
     if (w.statistics && w.statistics.length > 0) {
       const rows: (string | number)[][] = [['check', 'total', 'succeeded', 'failed', 'skipped', 'canceled']];
       for (const r of w.statistics)
@@ -68,141 +90,275 @@ function printSummary(output: Output, workflows: readonly TrackedWorkflow[]): vo
   }
 }
 
-function toJson(w: TrackedWorkflow) {
+function workflowJson(w: TrackedWorkflow) {
   return {
     source: w.source,
     auditTaskId: w.auditTaskId,
-    plan:
-      w.plan.action === 'start'
-        ? { action: 'start', request: w.plan.request, skipped: w.plan.skipped }
-        : { action: 'skip', reason: w.plan.reason },
+    plan: w.plan ? planToJson(w.plan) : null,
     taskId: w.executionName ?? null,
     end: w.end ?? null,
     expected: w.expected ?? null,
     asExpected: endedAsExpected(w),
     taskStatus: w.taskStatus ?? null,
+    polls: w.observations,
     error: w.error ?? null,
     cause: w.cause ?? null,
     statistics: w.statistics ?? [],
   };
 }
 
-interface Target {
-  readonly clients: ReturnType<typeof createAwsClients>;
-  readonly busName: string;
-  readonly stateMachineArn: string;
-  readonly clock: LocalStack['clock'];
-  readonly expectations: ReadonlyMap<string, string>;
-  readonly describe: string;
-  readonly round?: (work: () => Promise<void>) => Promise<void>;
-  close(): Promise<void>;
+interface ReplayInfo {
+  readonly name: string;
+  readonly archive: string;
+  readonly from: string;
+  readonly to: string;
+  state: string;
+  reason?: string;
+  startTime?: Date;
 }
 
-async function localTarget(
-  scenarioPath: string,
-  configDocument: unknown,
-  configGiven: boolean,
-): Promise<Target> {
-  const scenario = readJsonFile(scenarioPath);
-  const { startLocalStack, LOCAL_STATE_MACHINE_ARN } = await import('../../local/stack');
-  const stack = await startLocalStack({ scenario, ...(configGiven ? { config: configDocument } : {}) });
-  const expectations = new Map(
-    stack.scenario.audits.flatMap((a) => (a.expectedOutcome ? [[a.taskId, a.expectedOutcome] as const] : [])),
+/** Plans every file (to know its workflow) and puts them all on the bus, batched, none dropped. */
+async function putEvents(
+  target: Target,
+  events: readonly EventFile[],
+  config: RemediationConfig,
+  busName: string,
+  print: (audit: AuditSummary, event: EventFile, plan: TrackedWorkflow['plan']) => void,
+): Promise<TrackedWorkflow[]> {
+  const workflows: TrackedWorkflow[] = [];
+  for (const event of events) {
+    const audit = await target.round(() => auditOf(event, target.clients.iot));
+    const plan = planMitigation(audit, config);
+    print(audit, event, plan);
+    workflows.push({
+      source: event.path,
+      auditTaskId: audit.auditTaskId,
+      plan,
+      expected: target.expectations.get(audit.auditTaskId),
+      observations: 0,
+    });
+  }
+  await target.round(() =>
+    createEventPublisher({ client: target.clients.events })(
+      events.map((event) => ({
+        eventBusName: busName,
+        source: DEFAULT_EVENT_SOURCE,
+        detailType: AUDIT_COMPLETED_DETAIL_TYPE,
+        detail: detailOf(event),
+      })),
+    ),
   );
-  return {
-    clients: createAwsClients({
-      endpoint: stack.url,
-      region: stack.scenario.region,
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    }),
-    busName: 'default',
-    stateMachineArn: LOCAL_STATE_MACHINE_ARN,
-    clock: stack.clock,
-    expectations,
-    describe: `embedded local stack ${stack.url} (virtual clock, scenario ${scenarioPath})`,
-    round: (work) => stack.holdClock(work),
-    close: () => stack.close(),
-  };
+  return workflows;
 }
+
+function notFound(error: unknown, message: string): never {
+  if ((error as Error).name === 'ResourceNotFoundException') throw new UsageError(message, { cause: error });
+  throw error;
+}
+
+/** Last segment of an ARN: a rule's or a bus's name. */
+const nameOfArn = (arn: string) => arn.slice(arn.lastIndexOf('/') + 1);
 
 export const replayCommand: Command = {
   name: 'replay',
-  summary: 'put audit events on the bus and follow every resulting workflow to its end',
-  usage: 'iot-remediate replay <files or folders...> --local [--scenario FILE] [--config FILE] [--json]',
-  help: `Each file may hold the EventBridge event, the raw audit notification, or an SNS event carrying
-it; a folder stands for its *.json files. Every file is checked before anything is put on the bus.
-With --local, the embedded local stack runs the events through the real start-mitigation handler
-and the real state machine (statemachine/mitigation-workflow.asl.json) on a virtual clock, and each
-workflow's end is compared with the one its scenario expects.
+  summary: 'put audit events on the bus, or replay the archive, and follow every workflow to its end',
+  usage:
+    'iot-remediate replay <files or folders...> [--bus NAME] | replay --archive NAME [--from TIME] [--to TIME] [options]',
+  help: `Two ways to start workflows, then the same live follow-up:
+  files    each file holds the EventBridge event, the raw audit notification, or an SNS event
+           carrying it (a folder stands for its *.json files); every file is checked first, then
+           all go on the bus (PutEvents batches of 10, refused entries retried, none dropped)
+  archive  --archive NAME (or --from alone: the stack's archive) starts an EventBridge replay of
+           the archive's events between --from and --to to the start-mitigation rule, and waits
+           for it to complete; the executions it starts are followed
+Each workflow (the state machine execution named after its mitigation task) is followed through
+DescribeExecution and DescribeAuditMitigationActionsTask to its end, one live line per workflow,
+then a table per check. With --local the embedded local stack runs everything on a virtual clock
+(hours in a second) and each end is compared with the one its scenario expects. Its archive starts
+empty: with --archive, --local first records the given files in it (the start-mitigation rule
+disabled meanwhile, as when the function was down), then replays them.
 
 Options:
-  --local            run on the embedded local stack
-  --scenario FILE    seeds the local IoT emulator (default: ${DEFAULT_SCENARIO})
-  --config FILE      remediation config (default: config/remediation.json, the bundled one)
-  --json             print one JSON object with every workflow instead of the report
+  --bus NAME             bus to put the events on (default: the stack's EventBusName)
+  --archive NAME         replay this archive (default with --from: the stack's AuditEventArchiveName)
+  --from TIME            start of the window: ISO 8601, or a duration ago such as 24h (default 24h)
+  --to TIME              end of the window (default: now)
+  --state-machine ARN    state machine to follow (default: the stack's MitigationStateMachineArn)
+${STACK_HELP}
+  --config FILE          remediation config used to plan the files (default: config/remediation.json;
+                         with --local, the local stack's function uses it too)
+  --no-follow            return once the events are put or the replay started
+  --poll-interval DUR    between two looks at the workflows (default 10s)
+  --json                 one JSON object: {"workflows":[...],"asExpected":true|false, "replay"?:{...}}
+
+${AWS_HELP}
 
 Examples:
   iot-remediate replay events --local
-  iot-remediate replay events/scheduled-audit-non-compliant.json --local --config my-config.json`,
+  iot-remediate replay --local --archive iot-audit-remediation-audit-events --from 1h events
+  iot-remediate replay events/scheduled-audit-non-compliant.json --stack iot-audit-remediation
+  iot-remediate replay --from 2026-11-01T00:00:00Z --to 2026-11-02T00:00:00Z --profile prod
+  iot-remediate replay events --endpoint-url http://127.0.0.1:4566 --bus default \\
+      --state-machine arn:aws:states:us-east-1:123456789012:stateMachine:MitigationWorkflow`,
   options: {
-    local: { type: 'boolean' },
-    scenario: { type: 'string' },
+    ...AWS_OPTIONS,
+    ...STACK_OPTIONS,
+    bus: { type: 'string' },
+    archive: { type: 'string' },
+    from: { type: 'string' },
+    to: { type: 'string' },
+    'state-machine': { type: 'string' },
     config: { type: 'string' },
+    'no-follow': { type: 'boolean' },
+    'poll-interval': { type: 'string' },
     json: { type: 'boolean' },
   },
   async run(args, output) {
     const wallStart = performance.now();
-    if (!args.values.local) throw new UsageError('replay needs --local (the embedded local stack)');
+    const fromArchive = args.values.archive !== undefined || args.values.from !== undefined;
+    if (args.values.to !== undefined && !fromArchive)
+      throw new UsageError('--to goes with --archive or --from');
+    if (!fromArchive && args.positionals.length === 0) throw new UsageError('no event file or folder given');
+    if (fromArchive && args.positionals.length > 0 && !args.values.local) {
+      throw new UsageError(
+        'event files go with --archive only with --local (to seed its empty archive); the cloud archive holds its events',
+      );
+    }
+    if (fromArchive && args.values.bus !== undefined)
+      throw new UsageError('--bus goes with files, not --archive');
+    const follow = !args.values['no-follow'];
+    const pollIntervalMs = parseDuration(stringOption(args, 'poll-interval') ?? '10s', '--poll-interval');
     const configPath = stringOption(args, 'config');
-    const config: RemediationConfig = loadConfig(configPath);
-    const events = loadEvents(args.positionals);
-    const scenarioPath = stringOption(args, 'scenario') ?? DEFAULT_SCENARIO;
-    const target = await localTarget(
-      scenarioPath,
-      configPath ? readJsonFile(configPath) : undefined,
-      configPath !== undefined,
-    );
+    const config = loadConfig(configPath);
+    const events = args.positionals.length > 0 ? loadEvents(args.positionals) : [];
     const json = Boolean(args.values.json);
     const say = (line = '') => {
       if (!json) writeLine(output, line);
     };
+    const printPlanned = (audit: AuditSummary, event: EventFile, plan: TrackedWorkflow['plan']) => {
+      say(`\n${paint(output, 'cyan', event.path)}`);
+      if (!json && plan) printPlan(output, audit, plan);
+    };
+
+    const target = await openTarget(args, { config: configPath ? readJsonFile(configPath) : undefined });
     try {
-      say(paint(output, 'bold', `iot-remediate replay: ${events.length} event(s) on the ${target.describe}`));
-      const workflows: TrackedWorkflow[] = [];
-      for (const event of events) {
-        const audit = await auditOf(event, target.clients.iot);
-        const plan = planMitigation(audit, config);
-        say(`\n${paint(output, 'cyan', event.path)}`);
-        if (!json) printPlan(output, audit, plan);
-        workflows.push({
-          source: event.path,
-          auditTaskId: audit.auditTaskId,
-          plan,
-          expected: target.expectations.get(audit.auditTaskId),
-          observations: 0,
-        });
+      // Every name is resolved before anything is put or replayed: a wrong stack changes nothing.
+      const stateMachineArn = follow
+        ? await stackName(target, stringOption(args, 'state-machine'), 'stateMachine')
+        : undefined;
+      say(paint(output, 'bold', `iot-remediate replay on ${target.description}`));
+
+      let workflows: TrackedWorkflow[] = [];
+      let replay: ReplayInfo | undefined;
+      if (!fromArchive) {
+        const busName = await stackName(target, stringOption(args, 'bus'), 'bus');
+        workflows = await putEvents(target, events, config, busName, printPlanned);
+        say(`\nPut ${events.length} event(s) on bus ${busName}.`);
+      } else {
+        const explicitArchive = stringOption(args, 'archive');
+        const archiveName = await stackName(target, explicitArchive, 'archive');
+        const archive = await target
+          .round(() => target.clients.events.send(new DescribeArchiveCommand({ ArchiveName: archiveName })))
+          .catch((error) => notFound(error, `archive ${archiveName} does not exist`));
+        const busArn = archive.EventSourceArn ?? '';
+        // Replayed to the start-mitigation rule only (FilterArns), when the stack names it.
+        const ruleArn =
+          explicitArchive && !args.values.stack && !args.values.local
+            ? undefined
+            : await stackName(target, undefined, 'rule');
+        if (events.length > 0 && ruleArn) {
+          const rule = { Name: nameOfArn(ruleArn), EventBusName: nameOfArn(busArn) };
+          await target.round(() => target.clients.events.send(new DisableRuleCommand(rule)));
+          await putEvents(target, events, config, nameOfArn(busArn), printPlanned);
+          await target.round(() => target.clients.events.send(new EnableRuleCommand(rule)));
+          say(
+            `\nRecorded ${events.length} event(s) in archive ${archiveName} (rule ${rule.Name} disabled meanwhile).`,
+          );
+        }
+        const now = target.clock.now();
+        const from = parseTime(stringOption(args, 'from') ?? '24h', '--from', now);
+        const toText = stringOption(args, 'to');
+        const to = toText ? parseTime(toText, '--to', now) : new Date(now);
+        if (from >= to) throw new UsageError('--from must be before --to');
+        const stamp = new Date(now).toISOString().replace(/\D/g, '').slice(0, 14);
+        replay = {
+          name: `iot-remediate-${stamp}-${randomBytes(3).toString('hex')}`,
+          archive: archiveName,
+          from: from.toISOString(),
+          to: to.toISOString(),
+          state: 'STARTING',
+        };
+        const started = await target.round(() =>
+          target.clients.events.send(
+            new StartReplayCommand({
+              ReplayName: replay?.name,
+              EventSourceArn: archive.ArchiveArn,
+              EventStartTime: from,
+              EventEndTime: to,
+              Destination: { Arn: busArn, ...(ruleArn ? { FilterArns: [ruleArn] } : {}) },
+            }),
+          ),
+        );
+        replay.startTime = started.ReplayStartTime ?? new Date(now);
+        say(`\nReplay ${replay.name} of archive ${archiveName}, events from ${replay.from} to ${replay.to}.`);
+        if (follow) await waitForReplay(target, replay, pollIntervalMs, say);
       }
 
-      await createEventPublisher({ client: target.clients.events })(
-        events.map((event) => ({
-          eventBusName: target.busName,
-          source: DEFAULT_EVENT_SOURCE,
-          detailType: AUDIT_COMPLETED_DETAIL_TYPE,
-          detail: detailOf(event),
-        })),
-      );
-      say(`\nPut ${events.length} event(s) on bus ${target.busName}; following the workflows:`);
+      if (!follow || !stateMachineArn) {
+        if (json)
+          writeLine(
+            output,
+            JSON.stringify({ replay: replay ?? null, workflows: workflows.map(workflowJson) }),
+          );
+        else say('Not following (--no-follow).');
+        return EXIT.ok;
+      }
+      if (replay && replay.state !== 'COMPLETED') {
+        if (json) writeLine(output, JSON.stringify({ replay, workflows: [], asExpected: false }));
+        else
+          writeLine(
+            output,
+            paint(output, 'red', `replay ${replay.name} ended ${replay.state}: ${replay.reason ?? ''}`),
+          );
+        return EXIT.workflowFailed;
+      }
 
+      say('Following the workflows:');
+      const display = createLiveDisplay(output);
       const clockStart = target.clock.now();
+      const since = replay?.startTime;
+      let quietRounds = 0;
       await followWorkflows(workflows, {
         iot: target.clients.iot,
         sfn: target.clients.sfn,
-        stateMachineArn: target.stateMachineArn,
+        stateMachineArn,
         clock: target.clock,
-        pollIntervalMs: 10_000,
+        pollIntervalMs,
         timeoutMs: 24 * 3600_000,
-        round: target.round,
-        onChange: (w) => say(progressLine(w, target.clock.now() - clockStart)),
+        round: (work) => target.round(work),
+        onRound: (all) => {
+          if (!json) display.render(all.map((w) => progressLine(w, target.clock.now())));
+        },
+        // An archive replay's executions appear as the function handles the replayed events: they
+        // are looked for until two rounds in a row find no new one.
+        discover: since
+          ? async () => {
+              const known = new Set(workflows.flatMap((w) => (w.executionName ? [w.executionName] : [])));
+              const found = await findExecutionsSince(
+                target.clients.sfn,
+                stateMachineArn,
+                since,
+                known,
+                `replay ${replay?.name}`,
+              );
+              quietRounds = found.length > 0 ? 0 : quietRounds + 1;
+              const expected = (w: TrackedWorkflow) => target.expectations.get(w.auditTaskId);
+              return {
+                workflows: found.map((w) => ({ ...w, expected: expected(w) })),
+                done: quietRounds >= 2,
+              };
+            }
+          : undefined,
       });
 
       const failures = workflows.filter((w) => !endedAsExpected(w));
@@ -210,18 +366,22 @@ Examples:
       if (json) {
         writeLine(
           output,
-          JSON.stringify({ workflows: workflows.map(toJson), asExpected: failures.length === 0 }),
+          JSON.stringify({
+            ...(replay ? { replay } : {}),
+            workflows: workflows.map(workflowJson),
+            asExpected: failures.length === 0,
+          }),
         );
       } else {
         printSummary(output, workflows);
-        const simulated = formatElapsed(target.clock.now() - clockStart);
+        const elapsed = formatElapsed(target.clock.now() - clockStart);
         const verdict =
           failures.length === 0
             ? paint(output, 'green', 'every workflow ended as expected')
             : paint(output, 'red', `${failures.length} workflow(s) did not end as expected`);
         writeLine(
           output,
-          `\n${workflows.length} workflow(s): ${verdict} (${simulated} simulated, ${wallSeconds} s wall time)`,
+          `\n${workflows.length} workflow(s): ${verdict} (${elapsed} followed, ${wallSeconds} s wall time)`,
         );
       }
       return failures.length === 0 ? EXIT.ok : EXIT.workflowFailed;
@@ -230,3 +390,21 @@ Examples:
     }
   },
 };
+
+/** Polls DescribeReplay until the replay leaves STARTING / RUNNING. */
+async function waitForReplay(
+  target: Target,
+  replay: ReplayInfo,
+  pollIntervalMs: number,
+  say: (line: string) => void,
+): Promise<void> {
+  while (replay.state === 'STARTING' || replay.state === 'RUNNING' || replay.state === 'CANCELLING') {
+    await target.clock.sleep(Math.min(pollIntervalMs, 5000));
+    const described = await target.round(() =>
+      target.clients.events.send(new DescribeReplayCommand({ ReplayName: replay.name })),
+    );
+    if (described.State !== replay.state) say(`  replay ${replay.name}: ${described.State}`);
+    replay.state = described.State ?? 'UNKNOWN';
+    replay.reason = described.StateReason;
+  }
+}
