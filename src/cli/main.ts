@@ -63,7 +63,8 @@ export async function main(argv: readonly string[], output: Output = processOutp
     const error = asUsageError(caught);
     if (error instanceof UsageError) {
       output.err.write(`iot-remediate: ${error.message}\n`);
-      if (command) output.err.write(`usage: ${command.usage}\n`);
+      // The usage line helps with a wrong command line, not with refused credentials or a bad file.
+      if (command && error === caught) output.err.write(`usage: ${command.usage}\n`);
       return EXIT.badInput;
     }
     output.err.write(`iot-remediate: ${(error as Error).stack ?? String(error)}\n`);
