@@ -59,6 +59,8 @@ export interface LocalStack {
   readonly bus: LocalEventBus;
   /** The environment the handler runs with: only the endpoint differs from the cloud's. */
   readonly handlerEnvironment: Readonly<Record<string, string>>;
+  /** Audit notifications the bridge failed on (its dead-letter queue in the cloud). */
+  readonly bridgeDeadLetters: ReadonlyArray<{ notification: unknown; error: string }>;
   /** Invokes start-mitigation once, as the EventBridge rule does. */
   invokeStartMitigation(event: unknown): Promise<unknown>;
   /** Resolves when every delivery and every execution has ended. */
@@ -80,9 +82,12 @@ export function repositoryRoot(): string {
 
 let handlerInstances = 0;
 
-/** Loads the bundled handler as a fresh module, so that each stack's endpoint is the one it reads. */
-async function loadBundledHandler(): Promise<LambdaHandler> {
-  const bundle = resolve(repositoryRoot(), 'dist/functions/start-mitigation/index.mjs');
+/**
+ * Loads a function's built bundle (what `sam deploy` ships) as a fresh module, so that each stack's
+ * endpoint is the one its clients read.
+ */
+async function loadBundledHandler(functionName: string): Promise<LambdaHandler> {
+  const bundle = resolve(repositoryRoot(), `dist/functions/${functionName}/index.mjs`);
   if (!existsSync(bundle)) throw new Error(`${bundle} is missing: run npm run build`);
   const module = (await import(`${pathToFileURL(bundle).href}?instance=${++handlerInstances}`)) as {
     handler: LambdaHandler;
@@ -90,11 +95,32 @@ async function loadBundledHandler(): Promise<LambdaHandler> {
   return module.handler;
 }
 
+/** The SNS event Lambda receives for one message of the audit notification topic. */
+function snsEventOf(message: unknown, accountId: string, region: string): unknown {
+  const topicArn = `arn:aws:sns:${region}:${accountId}:AuditNotificationTopic`;
+  return {
+    Records: [
+      {
+        EventSource: 'aws:sns',
+        EventVersion: '1.0',
+        EventSubscriptionArn: `${topicArn}:local`,
+        Sns: {
+          Type: 'Notification',
+          TopicArn: topicArn,
+          Message: JSON.stringify(message),
+          MessageAttributes: {},
+        },
+      },
+    ],
+  };
+}
+
 /**
  * Starts the embedded local stack: the IoT emulator, Step Functions running the real ASL, an
- * EventBridge bus with the rule and archive of template.yaml, and SSM for the config, all behind
- * one loopback endpoint. The real start-mitigation handler runs in this process with only its
- * endpoint pointed here.
+ * EventBridge bus with the rules and archive of template.yaml, and SSM for the config, all behind
+ * one loopback endpoint. The built functions run in this process with only their endpoint pointed
+ * here: on-demand audits notify the bridge (as SNS would), the bus invokes start-mitigation and
+ * record-outcome.
  */
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const scenario = ScenarioSchema.parse(options.scenario);
@@ -102,12 +128,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const clock: Clock = virtual ?? systemClock;
   const root = repositoryRoot();
 
+  // Device Defender -> SNS -> bridge: wired once the bridge is loaded, below.
+  let notifyAuditCompleted: (notification: unknown) => void = () => undefined;
   const emulator = createIotEmulator({
     scenario,
     clock,
     quotas: options.quotas,
     faults: options.faults,
     seed: options.seed,
+    onAuditCompleted: (notification) => notifyAuditCompleted(notification),
   });
   const parameters = createLocalParameterStore();
   const bus = createLocalEventBus({
@@ -159,23 +188,40 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     STATE_MACHINE_ARN: LOCAL_STATE_MACHINE_ARN,
     REMEDIATION_CONFIG_PARAMETER: options.config !== undefined ? LOCAL_CONFIG_PARAMETER : '',
     POLL_DEADLINE_SECONDS: String(options.pollDeadlineSeconds ?? 21600),
-    POWERTOOLS_SERVICE_NAME: 'start-mitigation',
     POWERTOOLS_LOG_LEVEL: options.handlerLogLevel ?? 'SILENT',
     POWERTOOLS_METRICS_DISABLED: 'true',
   };
   Object.assign(process.env, handlerEnvironment);
-  const handler = options.handler ?? (await loadBundledHandler());
+  const handler = options.handler ?? (await loadBundledHandler('start-mitigation'));
+  const bridge = await loadBundledHandler('audit-notification-bridge');
+  const recordOutcome = await loadBundledHandler('record-outcome');
 
   let holders = 0;
   let invocations = 0;
-  function invokeStartMitigation(event: unknown): Promise<unknown> {
-    return handler(event, {
-      functionName: 'start-mitigation',
+  function invoke(fn: LambdaHandler, functionName: string, event: unknown): Promise<unknown> {
+    return fn(event, {
+      functionName,
       awsRequestId: `local-${++invocations}`,
-      invokedFunctionArn: `arn:aws:lambda:${scenario.region}:${scenario.accountId}:function:start-mitigation`,
+      invokedFunctionArn: `arn:aws:lambda:${scenario.region}:${scenario.accountId}:function:${functionName}`,
       getRemainingTimeInMillis: () => 30_000,
     });
   }
+  const invokeStartMitigation = (event: unknown) => invoke(handler, 'start-mitigation', event);
+
+  // An on-demand audit that ends publishes its notification, which SNS hands to the bridge.
+  const notifications = new Set<Promise<unknown>>();
+  const bridgeDeadLetters: { notification: unknown; error: string }[] = [];
+  notifyAuditCompleted = (notification) => {
+    const delivery = invoke(
+      bridge,
+      'audit-notification-bridge',
+      snsEventOf(notification, scenario.accountId, scenario.region),
+    )
+      // Kept as the bridge's dead-letter queue keeps them in the cloud.
+      .catch((error: Error) => bridgeDeadLetters.push({ notification, error: error.message }))
+      .finally(() => notifications.delete(delivery));
+    notifications.add(delivery);
+  };
 
   // template.yaml's rule and archive: audit-completion events on the default bus.
   const auditEvents = { source: [DEFAULT_EVENT_SOURCE], 'detail-type': [AUDIT_COMPLETED_DETAIL_TYPE] };
@@ -186,6 +232,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     target: invokeStartMitigation,
   });
   bus.addArchive({ name: LOCAL_ARCHIVE_NAME, busName: 'default', pattern: auditEvents });
+  bus.addRule({
+    name: 'iot-audit-remediation-record-outcome',
+    busName: 'default',
+    pattern: { source: [DEFAULT_EVENT_SOURCE], 'detail-type': [TASK_FINISHED_DETAIL_TYPE] },
+    target: (event) => invoke(recordOutcome, 'record-outcome', event),
+  });
 
   const driver = virtual
     ? startTimeDriver({
@@ -204,8 +256,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     stepFunctions: runner,
     bus,
     handlerEnvironment,
+    bridgeDeadLetters,
     invokeStartMitigation,
     async settled() {
+      await Promise.all([...notifications]);
       await bus.drained();
       await runner.waitForAll();
       await bus.drained();
