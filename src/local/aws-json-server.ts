@@ -18,6 +18,14 @@ export class AwsJsonError extends Error {
 
 export type AwsJsonOperation = (input: Record<string, unknown>) => unknown | Promise<unknown>;
 
+/** A fault to inject into one request: a throttle (400), a server error (500) or a dropped connection. */
+export type AwsJsonFault = 'throttle' | 'serverError' | 'drop';
+
+export interface AwsJsonHandlerOptions {
+  /** Asked once per request of a known operation, after its body is read. */
+  readonly faults?: (operation: string) => AwsJsonFault | undefined;
+}
+
 export async function readJsonBody(req: IncomingMessage): Promise<Record<string, unknown>> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -48,14 +56,25 @@ export function awsJsonHandler(
   prefix: string,
   contentType: 'application/x-amz-json-1.0' | 'application/x-amz-json-1.1',
   operations: Readonly<Record<string, AwsJsonOperation>>,
+  options: AwsJsonHandlerOptions = {},
 ) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const target = String(req.headers['x-amz-target'] ?? '');
     const name = target.startsWith(`${prefix}.`) ? target.slice(prefix.length + 1) : '';
     try {
       const operation = Object.hasOwn(operations, name) ? operations[name] : undefined;
-      if (!operation) throw new AwsJsonError('UnknownOperationException', `Unknown operation ${target}`);
-      send(res, 200, (await operation(await readJsonBody(req))) ?? {}, contentType);
+      if (req.method !== 'POST' || !operation) {
+        throw new AwsJsonError('UnknownOperationException', `Unknown operation: '${target}'`);
+      }
+      const input = await readJsonBody(req);
+      const fault = options.faults?.(name);
+      if (fault === 'drop') {
+        req.socket.destroy();
+        return;
+      }
+      if (fault === 'throttle') throw new AwsJsonError('ThrottlingException', 'Rate exceeded');
+      if (fault === 'serverError') throw new AwsJsonError('InternalFailure', 'Injected server error', 500);
+      send(res, 200, (await operation(input)) ?? {}, contentType);
     } catch (error) {
       const known = error instanceof AwsJsonError;
       send(

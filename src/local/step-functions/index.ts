@@ -1,5 +1,4 @@
 /** A local Step Functions endpoint that runs the repository's ASL with aws-local-stepfunctions. */
-export { StepFunctionsApiError } from './errors';
 export { createIotResourceHandler, IotIntegrationError } from './iot-integration';
 export {
   createLocalStepFunctions,

@@ -5,8 +5,8 @@ import type { AddressInfo } from 'node:net';
 import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import type { IoTClient } from '@aws-sdk/client-iot';
 import * as z from 'zod';
+import { AwsJsonError, type AwsJsonFault, awsJsonHandler } from '../aws-json-server';
 import type { Clock } from '../clock';
-import { StepFunctionsApiError } from './errors';
 import { createIotResourceHandler, IOT_SDK_RESOURCE_PREFIX } from './iot-integration';
 import {
   type JsonValue,
@@ -22,7 +22,7 @@ const DESCRIBE_TASK_RESOURCE = `${IOT_SDK_RESOURCE_PREFIX}describeAuditMitigatio
 const EXECUTION_NAME = /^[a-zA-Z0-9_-]{1,80}$/;
 
 /** A fault injected into one API request: the answers a throttled or failing Step Functions gives. */
-export type StepFunctionsFault = 'throttle' | 'serverError' | 'drop';
+export type StepFunctionsFault = AwsJsonFault;
 
 /**
  * Decides, per API request (`StartExecution`, `DescribeExecution`...), whether to fail it instead of
@@ -149,13 +149,13 @@ export function createLocalStepFunctions(options: LocalStepFunctionsOptions): Lo
   const findExecution = (executionArn: string): Execution => {
     const execution = [...executions.values()].find((e) => e.executionArn === executionArn);
     if (!execution)
-      throw new StepFunctionsApiError('ExecutionDoesNotExist', `Execution Does Not Exist: '${executionArn}'`);
+      throw new AwsJsonError('ExecutionDoesNotExist', `Execution Does Not Exist: '${executionArn}'`);
     return execution;
   };
 
   const checkStateMachine = (arn: string): void => {
     if (arn !== stateMachineArn) {
-      throw new StepFunctionsApiError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${arn}'`);
+      throw new AwsJsonError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${arn}'`);
     }
   };
 
@@ -163,7 +163,7 @@ export function createLocalStepFunctions(options: LocalStepFunctionsOptions): Lo
     const request = parseRequest(StartExecutionSchema, body);
     checkStateMachine(request.stateMachineArn);
     const name = request.name ?? randomUUID();
-    if (!EXECUTION_NAME.test(name)) throw new StepFunctionsApiError('InvalidName', `Invalid Name: '${name}'`);
+    if (!EXECUTION_NAME.test(name)) throw new AwsJsonError('InvalidName', `Invalid Name: '${name}'`);
     const inputText = request.input ?? '{}';
     const existing = executions.get(name);
     if (existing) {
@@ -172,7 +172,7 @@ export function createLocalStepFunctions(options: LocalStepFunctionsOptions): Lo
       if (existing.status === 'RUNNING' && existing.inputText === inputText) {
         return { executionArn: existing.executionArn, startDate: toEpochSeconds(existing.startDate) };
       }
-      throw new StepFunctionsApiError(
+      throw new AwsJsonError(
         'ExecutionAlreadyExists',
         `Execution Already Exists: '${existing.executionArn}'`,
       );
@@ -234,7 +234,7 @@ export function createLocalStepFunctions(options: LocalStepFunctionsOptions): Lo
       .reverse();
     const offset = request.nextToken === undefined ? 0 : Number(request.nextToken);
     if (!Number.isInteger(offset) || offset < 0 || offset > matching.length) {
-      throw new StepFunctionsApiError('InvalidToken', `Invalid Token: '${request.nextToken}'`);
+      throw new AwsJsonError('InvalidToken', `Invalid Token: '${request.nextToken}'`);
     }
     const pageSize = request.maxResults || 100;
     const page = matching.slice(offset, offset + pageSize);
@@ -271,36 +271,13 @@ export function createLocalStepFunctions(options: LocalStepFunctionsOptions): Lo
     StopExecution: stopExecution,
   };
 
+  const serve = awsJsonHandler('AWSStepFunctions', 'application/x-amz-json-1.0', operations, {
+    faults: options.faults,
+  });
   const handleRequest = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     requestsInFlight += 1;
     try {
-      const text = await readBody(request);
-      const target = String(request.headers['x-amz-target'] ?? '');
-      const operationName = target.replace(/^AWSStepFunctions\./, '');
-      const operation = operations[operationName];
-      if (request.method !== 'POST' || !target.startsWith('AWSStepFunctions.') || operation === undefined) {
-        throw new StepFunctionsApiError('UnknownOperationException', `Unknown operation: '${target}'`);
-      }
-      const fault = options.faults?.(operationName);
-      if (fault === 'drop') {
-        request.socket.destroy();
-        return;
-      }
-      if (fault === 'throttle') throw new StepFunctionsApiError('ThrottlingException', 'Rate exceeded');
-      if (fault === 'serverError') {
-        throw new StepFunctionsApiError('InternalFailure', 'Injected server error', 500);
-      }
-      send(response, 200, operation(parseJson(text)));
-    } catch (error) {
-      const apiError =
-        error instanceof StepFunctionsApiError
-          ? error
-          : new StepFunctionsApiError(
-              'InternalFailure',
-              error instanceof Error ? error.message : String(error),
-              500,
-            );
-      send(response, apiError.statusCode, { __type: apiError.name, message: apiError.message });
+      await serve(request, response);
     } finally {
       requestsInFlight -= 1;
     }
@@ -387,16 +364,8 @@ function createHandlers(
 
 function parseRequest<T>(schema: z.ZodType<T>, body: unknown): T {
   const parsed = schema.safeParse(body);
-  if (!parsed.success) throw new StepFunctionsApiError('ValidationException', z.prettifyError(parsed.error));
+  if (!parsed.success) throw new AwsJsonError('ValidationException', z.prettifyError(parsed.error));
   return parsed.data;
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return text === '' ? {} : JSON.parse(text);
-  } catch {
-    throw new StepFunctionsApiError('SerializationException', 'The request body is not JSON');
-  }
 }
 
 function parseInput(text: string): JsonValue {
@@ -404,19 +373,8 @@ function parseInput(text: string): JsonValue {
     // JSON.parse yields JSON values only.
     return JSON.parse(text) as JsonValue;
   } catch {
-    throw new StepFunctionsApiError('InvalidExecutionInput', 'Invalid execution input: not JSON');
+    throw new AwsJsonError('InvalidExecutionInput', 'Invalid execution input: not JSON');
   }
-}
-
-async function readBody(request: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(Buffer.from(chunk));
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-function send(response: ServerResponse, statusCode: number, body: object): void {
-  response.writeHead(statusCode, { 'content-type': 'application/x-amz-json-1.0' });
-  response.end(JSON.stringify(body));
 }
 
 /** The awsJson protocol carries timestamps as epoch seconds (numbers). */
