@@ -84,56 +84,6 @@ const BASELINE_ASL = {
 type Definition = PreparedWorkflow['definition'];
 type States = Definition['States'];
 
-/**
- * Alternative for the lead (not the product): the same poll schedule with the loop unrolled into one
- * Wait -> Describe -> Choice triple per schedule step, so a poll costs 3 transitions instead of 4
- * (no Pass to advance the schedule). The cap step loops on itself. What it gives up: `$.poll.count`
- * and `$.poll.elapsed` are no longer counted, so the deadline check would have to compare
- * `$$.State.EnteredTime` with a deadline timestamp put in the input by the function, and the
- * completion event's `polls` would go. Transitions and latency are what it is measured for.
- */
-export function unrolledPollVariant(product: Definition): Definition {
-  const states = structuredClone(product.States) as unknown as Record<string, Record<string, unknown>>;
-  const init = states.InitPolling as { Result: { schedule: number[] } };
-  const schedule = init.Result.schedule;
-  const describe = states.DescribeMitigationTask as Record<string, unknown>;
-  const check = states.CheckTaskStatus as { Choices: Record<string, unknown>[] };
-  const finalChoice = check.Choices[0] as Record<string, unknown>;
-  // ReportDeadlineExceeded goes too: without a counted elapsed time nothing reaches it in this sketch.
-  for (const name of [
-    'WaitBeforePoll',
-    'DescribeMitigationTask',
-    'CheckTaskStatus',
-    'AdvanceSchedule',
-    'KeepCapInterval',
-    'ReportDeadlineExceeded',
-  ]) {
-    delete states[name];
-  }
-  (states.InitPolling as Record<string, unknown>).Next = 'Poll0Wait';
-  schedule.forEach((seconds, i) => {
-    const next = i + 1 < schedule.length ? i + 1 : i;
-    states[`Poll${i}Wait`] = { Type: 'Wait', Seconds: seconds, Next: `Poll${i}Describe` };
-    states[`Poll${i}Describe`] = { ...structuredClone(describe), Next: `Poll${i}Check` };
-    states[`Poll${i}Check`] = { Type: 'Choice', Choices: [finalChoice], Default: `Poll${next}Wait` };
-  });
-  return { ...product, States: states as unknown as States };
-}
-
-/**
- * Alternative for the lead: the product loop with a leaner first two minutes (polls every 15 s from
- * the start instead of 5, 5, 5, 10, 10, 10, 15 x 5), still at most 15 s apart for tasks under 2 min.
- */
-export function leanScheduleVariant(product: Definition): Definition {
-  const states = structuredClone(product.States) as unknown as Record<string, Record<string, unknown>>;
-  const schedule = [15, 15, 15, 15, 15, 15, 15, 15, 30, 45, 60];
-  states.InitPolling = {
-    ...states.InitPolling,
-    Result: { schedule, lastIndex: schedule.length - 1, index: 0, wait: 15, elapsed: 15, count: 1 },
-  };
-  return { ...product, States: states as unknown as States };
-}
-
 interface TaskRun {
   readonly durationS: number;
   readonly transitions: number;
@@ -283,11 +233,6 @@ export async function polling(ctx: BenchContext): Promise<BenchResult> {
   const variants: Record<string, PreparedWorkflow> = {
     product,
     baseline,
-    'alt: unrolled loop (3 transitions/poll)': prepareWorkflow(
-      JSON.stringify(unrolledPollVariant(product.definition)),
-      {},
-    ),
-    'alt: 15 s from the start': prepareWorkflow(JSON.stringify(leanScheduleVariant(product.definition)), {}),
   };
   const results: Record<string, TaskRun[]> = {};
   for (const [name, workflow] of Object.entries(variants)) {
@@ -368,18 +313,6 @@ export async function polling(ctx: BenchContext): Promise<BenchResult> {
       against: 'fixed 10 s poll',
       baseline: round(baselineCost, 4),
     }),
-    ...Object.entries(s)
-      .filter(([name]) => name.startsWith('alt'))
-      .map(([name, v]) =>
-        figure({
-          name: `${name}: total transitions (p95 latency ${v.p95LatencyS} s, max under 2 min ${v.maxShortLatencyS} s)`,
-          value: v.transitions,
-          unit: '',
-          against: 'fixed 10 s poll',
-          baseline: b.transitions,
-          note: 'in-memory variant of the ASL, not the product',
-        }),
-      ),
   ];
   ctx.log(
     `  polling: transitions ${p.transitions} vs ${b.transitions} (${round(p.transitions / b.transitions, 3)}), p95 latency ${p.p95LatencyS} s, max <2 min ${p.maxShortLatencyS} s`,

@@ -20,7 +20,7 @@ const SUBSTITUTIONS = { EventBusName: 'audit-bus', EventSource: 'custom.iot.reme
 const START = 'arn:aws:states:::aws-sdk:iot:startAuditMitigationActionsTask';
 const DESCRIBE = 'arn:aws:states:::aws-sdk:iot:describeAuditMitigationActionsTask';
 const PUT_EVENTS = 'arn:aws:states:::events:putEvents';
-const SCHEDULE = [5, 5, 5, 10, 10, 10, 15, 15, 15, 15, 15, 30, 45, 60];
+const SCHEDULE = [15, 15, 15, 15, 15, 15, 15, 15, 30, 45, 60];
 
 const TASK_ID = 'auto-audit1-abc123';
 const STATISTICS = {
@@ -89,8 +89,26 @@ interface Scenario {
 }
 
 // Transitions of a direct start that ends on poll n: ChooseStart, InitPolling, n x (Wait, Describe,
-// Choice), (n - 1) x Pass, Report*, PutFinishedEvent, RouteOutcome, end state = 4n + 5.
+// Choice), (n - 1) x Pass, Report*, PutFinishedEvent, RouteOutcome, end state = 4n + 5 (n <= 11, the
+// length of the schedule).
 const scenarios: Scenario[] = [
+  {
+    // At the cap, polls come in pairs with one bookkeeping Pass: 2 + 40 + 3 + (Wait, Describe,
+    // Choice, CountLastCapPoll) + 4 = 53 when the task ends on the first poll of a pair...
+    name: 'COMPLETED on the first poll of a pair at the cap',
+    deferredStart: false,
+    finishOnPoll: 12,
+    finalStatus: 'COMPLETED',
+    expected: { status: 'SUCCEEDED', outcome: 'COMPLETED', polls: 12, transitions: 53, startCalls: 0, retries: 0 },
+  },
+  {
+    // ... and 2 + 40 + 3 + 7 + 4 = 56 when it ends on the second.
+    name: 'COMPLETED on the second poll of a pair at the cap',
+    deferredStart: false,
+    finishOnPoll: 13,
+    finalStatus: 'COMPLETED',
+    expected: { status: 'SUCCEEDED', outcome: 'COMPLETED', polls: 13, transitions: 56, startCalls: 0, retries: 0 },
+  },
   {
     name: 'direct start, COMPLETED on poll 3',
     deferredStart: false,
@@ -197,7 +215,9 @@ const scenarios: Scenario[] = [
     },
   },
   {
-    // elapsed after each poll: 5, 10, 15, 25, ... 255 (poll 14), then +60 s: 615 >= 600 on poll 20.
+    // elapsed after each poll: 15, 30, ... 120 (poll 8), 150, 195, 255 (poll 11), then pairs of 60 s
+    // polls with the deadline checked after the second of each pair: 615 >= 600 after poll 17.
+    // Transitions: 2 + 10 x 4 + 3 (poll 11) + 3 pairs x 7 + 4 = 70.
     name: 'task never ends: poll deadline',
     deferredStart: false,
     finishOnPoll: Number.POSITIVE_INFINITY,
@@ -207,8 +227,8 @@ const scenarios: Scenario[] = [
       status: 'FAILED',
       error: 'PollDeadlineExceeded',
       outcome: 'DEADLINE_EXCEEDED',
-      polls: 20,
-      transitions: 85,
+      polls: 17,
+      transitions: 70,
       startCalls: 0,
       retries: 0,
     },
@@ -361,7 +381,7 @@ describe('mitigation-workflow.asl.json', () => {
 
   it('succeeds with the completion event detail as output', async () => {
     // Prepare
-    const scenario = scenarios[0];
+    const scenario = scenarios.find((s) => s.name.startsWith('direct start'));
     if (!scenario) throw new Error('no scenario');
 
     // Act
@@ -380,9 +400,9 @@ describe('mitigation-workflow.asl.json', () => {
 
   it('describes the task at the clock time the waits add up to (waits are taken before the call)', async () => {
     // Prepare
-    const [direct] = scenarios;
+    const direct = scenarios.find((s) => s.name.startsWith('direct start'));
     if (!direct) throw new Error('no scenario');
-    const scenario: Scenario = { ...direct, name: 'timing', finishOnPoll: 16 };
+    const scenario: Scenario = { ...direct, name: 'timing', finishOnPoll: SCHEDULE.length + 2 };
 
     // Act
     const { describeTimes, clock } = await runScenario(scenario);

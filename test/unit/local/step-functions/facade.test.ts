@@ -178,7 +178,7 @@ describe('createLocalStepFunctions', () => {
       taskStatistics: {
         [CHECK]: { TotalFindingsCount: 2, SucceededFindingsCount: 2, FailedFindingsCount: 0 },
       },
-      polls: 7,
+      polls: 4,
     };
     expect(JSON.parse(described.output ?? 'null')).toEqual(detail);
     expect(events).toHaveLength(1);
@@ -187,9 +187,9 @@ describe('createLocalStepFunctions', () => {
       DetailType: 'Audit Mitigation Task Finished',
     });
     expect(JSON.parse(events[0]?.Detail ?? 'null')).toEqual(detail);
-    // Polls at 5, 10, 15, 25, 35, 45, 60 s: 7 polls, 4 x 7 + 5 transitions.
+    // Polls at 15, 30, 45, 60 s: 4 polls, 4 x 4 + 5 transitions.
     expect(sfnLocal.executions()).toMatchObject([
-      { name: 'task-1', status: 'SUCCEEDED', polls: 7, transitions: 33 },
+      { name: 'task-1', status: 'SUCCEEDED', polls: 4, transitions: 21 },
     ]);
   });
 
@@ -240,7 +240,8 @@ describe('createLocalStepFunctions', () => {
     const [record] = sfnLocal.executions();
     expect(record?.status).toBe('SUCCEEDED');
     expect(clock.now() - virtualStart).toBeGreaterThanOrEqual(3 * 3600 * 1000);
-    expect(record?.polls).toBe(14 + Math.ceil((3 * 3600 - 255) / 60));
+    // 11 polls along the schedule (255 s), then one a minute.
+    expect(record?.polls).toBe(11 + Math.ceil((3 * 3600 - 255) / 60));
     expect(realMs).toBeLessThan(1000);
   });
 
