@@ -81,9 +81,6 @@ const BASELINE_ASL = {
   },
 };
 
-type Definition = PreparedWorkflow['definition'];
-type States = Definition['States'];
-
 interface TaskRun {
   readonly durationS: number;
   readonly transitions: number;

@@ -99,7 +99,14 @@ const scenarios: Scenario[] = [
     deferredStart: false,
     finishOnPoll: 12,
     finalStatus: 'COMPLETED',
-    expected: { status: 'SUCCEEDED', outcome: 'COMPLETED', polls: 12, transitions: 53, startCalls: 0, retries: 0 },
+    expected: {
+      status: 'SUCCEEDED',
+      outcome: 'COMPLETED',
+      polls: 12,
+      transitions: 53,
+      startCalls: 0,
+      retries: 0,
+    },
   },
   {
     // ... and 2 + 40 + 3 + 7 + 4 = 56 when it ends on the second.
@@ -107,7 +114,14 @@ const scenarios: Scenario[] = [
     deferredStart: false,
     finishOnPoll: 13,
     finalStatus: 'COMPLETED',
-    expected: { status: 'SUCCEEDED', outcome: 'COMPLETED', polls: 13, transitions: 56, startCalls: 0, retries: 0 },
+    expected: {
+      status: 'SUCCEEDED',
+      outcome: 'COMPLETED',
+      polls: 13,
+      transitions: 56,
+      startCalls: 0,
+      retries: 0,
+    },
   },
   {
     name: 'direct start, COMPLETED on poll 3',

@@ -210,20 +210,21 @@ describe('createLocalStepFunctions', () => {
     await sfnLocal.waitForAll();
   });
 
-  it.each([['has space'], ['x'.repeat(81)], ['semi;colon']])(
-    'refuses the execution name %j with InvalidName',
-    async (name) => {
-      // Prepare
-      const { start, sfnLocal } = await setUp();
+  it.each([
+    ['has space'],
+    ['x'.repeat(81)],
+    ['semi;colon'],
+  ])('refuses the execution name %j with InvalidName', async (name) => {
+    // Prepare
+    const { start, sfnLocal } = await setUp();
 
-      // Act
-      const error = await start(name, workflowInput('task-3')).catch((e: unknown) => e);
+    // Act
+    const error = await start(name, workflowInput('task-3')).catch((e: unknown) => e);
 
-      // Assess
-      expect(error).toBeInstanceOf(InvalidName);
-      expect(sfnLocal.executions()).toEqual([]);
-    },
-  );
+    // Assess
+    expect(error).toBeInstanceOf(InvalidName);
+    expect(sfnLocal.executions()).toEqual([]);
+  });
 
   it('runs hours of virtual waits in well under a second of real time', async () => {
     // Prepare
