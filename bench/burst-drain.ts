@@ -22,9 +22,9 @@ import { startLocalStack } from '../src/local/stack';
 import {
   type BenchContext,
   type BenchResult,
+  benchResult,
   type Figure,
   figure,
-  machine,
   median,
   quantile,
   round,
@@ -333,14 +333,9 @@ export async function burstDrain(ctx: BenchContext): Promise<BenchResult> {
       }),
     );
   }
-  return {
+  return benchResult(ctx, started, {
     name: 'burst-drain',
     title: 'Burst drain through the local stack (virtual clock, real quotas)',
-    quick: ctx.quick,
-    seed: ctx.seed,
-    machine: machine(),
-    startedAt: new Date(started).toISOString(),
-    wallMs: Date.now() - started,
     figures,
     details: {
       bound:
@@ -348,5 +343,5 @@ export async function burstDrain(ctx: BenchContext): Promise<BenchResult> {
       workload: `per audit one check, 1 action, n findings x ${WORK_SECONDS_PER_FINDING} s, task work uniform ${MIN_MINUTES}-${MAX_MINUTES} min (seeded); all events put at t0; Math.random (SFN jitter, SDK retry jitter) seeded per run`,
       runs: all.map((r) => r.details),
     },
-  };
+  });
 }

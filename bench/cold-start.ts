@@ -20,23 +20,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type BuildOptions, build, type Metafile } from 'esbuild';
-import { type BenchContext, type BenchResult, figure, machine, median, quantile, round, sum } from './lib';
+import { productionBuildOptions } from '../scripts/esbuild-config.mjs';
+import {
+  type BenchContext,
+  type BenchResult,
+  benchResult,
+  figure,
+  median,
+  quantile,
+  round,
+  sum,
+} from './lib';
 
 const KB = 1024;
 const SIZE_BOUND_KB = 300;
-
-interface EsbuildOptionsFile {
-  bundle: boolean;
-  minify: boolean;
-  sourcemap: boolean;
-  platform: 'node';
-  target: string;
-  format: 'esm';
-  outExtension: string;
-  banner: string;
-  external: string[];
-  mainFields: string[];
-}
 
 interface Variant {
   readonly name: string;
@@ -50,26 +47,6 @@ interface Variant {
   /** Bytes of every file the variant ships (entry + chunks). */
   readonly totalBytes: number;
   readonly deployable: string;
-}
-
-function sharedOptions(root: string): BuildOptions {
-  const o = JSON.parse(
-    readFileSync(join(root, 'scripts/esbuild-options.json'), 'utf8'),
-  ) as EsbuildOptionsFile;
-  return {
-    bundle: o.bundle,
-    minify: o.minify,
-    sourcemap: o.sourcemap,
-    platform: o.platform,
-    target: o.target,
-    format: o.format,
-    outExtension: { '.js': o.outExtension },
-    banner: { js: o.banner },
-    external: o.external,
-    mainFields: o.mainFields,
-    logLevel: 'error',
-    legalComments: 'none',
-  };
 }
 
 function dirBytes(dir: string): number {
@@ -111,7 +88,7 @@ async function buildVariants(
   work: string,
   quick: boolean,
 ): Promise<{ variants: Variant[]; meta: Metafile }> {
-  const shared = sharedOptions(root);
+  const shared: BuildOptions = { ...productionBuildOptions(), logLevel: 'error' };
   const entry = join(root, 'functions/start-mitigation/index.ts');
   const handlerSource = readFileSync(entry, 'utf8');
   const resolveDir = join(root, 'functions/start-mitigation');
@@ -420,14 +397,9 @@ export async function coldStart(ctx: BenchContext): Promise<BenchResult> {
         ),
     ];
 
-    return {
+    return benchResult(ctx, started, {
       name: 'cold-start',
       title: 'Cold start: bundle size and module load time',
-      quick: ctx.quick,
-      seed: ctx.seed,
-      machine: machine(),
-      startedAt: new Date(started).toISOString(),
-      wallMs: Date.now() - started,
       figures,
       details: {
         method:
@@ -436,7 +408,7 @@ export async function coldStart(ctx: BenchContext): Promise<BenchResult> {
         variants: table,
         productionKBByPackage: bytesByPackage(meta),
       },
-    };
+    });
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

@@ -68,6 +68,22 @@ export interface BenchContext {
   log(line: string): void;
 }
 
+/** A benchmark's result: its figures and details, stamped with the run (machine, seed, times). */
+export function benchResult(
+  ctx: BenchContext,
+  startedMs: number,
+  result: Pick<BenchResult, 'name' | 'title' | 'figures' | 'details'>,
+): BenchResult {
+  return {
+    ...result,
+    quick: ctx.quick,
+    seed: ctx.seed,
+    machine: machine(),
+    startedAt: new Date(startedMs).toISOString(),
+    wallMs: Date.now() - startedMs,
+  };
+}
+
 /** A figure with its ratio and target evaluated. */
 export function figure(options: {
   name: string;

@@ -16,7 +16,7 @@ import {
   planMitigation,
   summariseNotification,
 } from '../src/core';
-import { type BenchContext, type BenchResult, figure, machine, median, round } from './lib';
+import { type BenchContext, type BenchResult, benchResult, figure, median, round } from './lib';
 
 const ACTION_NAME: Record<string, string> = Object.fromEntries(
   MITIGATION_ACTION_TYPES.map((type) => [type, `Bench_${type.toLowerCase()}`]),
@@ -120,14 +120,9 @@ export async function plannerThroughput(ctx: BenchContext): Promise<BenchResult>
     `  planner: ${Math.round(planPerSecond)} plans/s, JSON.parse ${Math.round(parsePerSecond)}/s (${sink > 0 ? 'ok' : ''})`,
   );
 
-  return {
+  return benchResult(ctx, started, {
     name: 'planner',
     title: 'Planner throughput (pure core, no I/O)',
-    quick: ctx.quick,
-    seed: ctx.seed,
-    machine: machine(),
-    startedAt: new Date(started).toISOString(),
-    wallMs: Date.now() - started,
     figures: [
       figure({
         name: 'plans per second (parse + validate + summarise + plan)',
@@ -152,5 +147,5 @@ export async function plannerThroughput(ctx: BenchContext): Promise<BenchResult>
       event: { checks: checks, bytes: text.length },
       configChecks: AUDIT_CHECK_NAMES.length,
     },
-  };
+  });
 }

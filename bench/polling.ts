@@ -29,9 +29,9 @@ import { burstWorkload } from './burst-drain';
 import {
   type BenchContext,
   type BenchResult,
+  benchResult,
   type Figure,
   figure,
-  machine,
   median,
   quantile,
   round,
@@ -315,14 +315,9 @@ export async function polling(ctx: BenchContext): Promise<BenchResult> {
     `  polling: transitions ${p.transitions} vs ${b.transitions} (${round(p.transitions / b.transitions, 3)}), p95 latency ${p.p95LatencyS} s, max <2 min ${p.maxShortLatencyS} s`,
   );
 
-  return {
+  return benchResult(ctx, started, {
     name: 'polling',
     title: 'Polling: transitions, Describe calls, detection latency and cost',
-    quick: ctx.quick,
-    seed: ctx.seed,
-    machine: machine(),
-    startedAt: new Date(started).toISOString(),
-    wallMs: Date.now() - started,
     figures,
     details: {
       method:
@@ -354,5 +349,5 @@ export async function polling(ctx: BenchContext): Promise<BenchResult> {
         note: 'handler timed in-process on this machine (not a 256 MB arm64 Lambda, which has a fraction of a vCPU); Lambda requests ($0.20 / 1M) and the free tiers left out',
       },
     },
-  };
+  });
 }
