@@ -11,7 +11,7 @@
  * - empty: a handler that does nothing (baseline a);
  * - naive: the same entry with every package external (SDK, zod, middy, powertools load from
  *   node_modules; baseline b);
- * - alternatives for the lead: SDK external (provided by the nodejs22.x runtime), SSM client
+ * - alternative builds: SDK external (provided by the nodejs22.x runtime), SSM client
  *   imported lazily (code splitting), and both.
  */
 import { spawn } from 'node:child_process';
