@@ -99,12 +99,10 @@ function isObject(value: unknown): value is Record<string, unknown> {
 
 /** Parses a notification payload or a minimal `{ taskId }` detail found at `path`. */
 function parseDetail(detail: unknown, path: string): AuditCompletion {
-  if (
-    isObject(detail) &&
-    !('auditDetails' in detail) &&
-    'taskId' in detail &&
-    Object.keys(detail).length <= 2
-  ) {
+  // Minimal: nothing but the audit task id (and the account). Anything more is read as a notification,
+  // so that a notification missing fields is reported as such.
+  const keys = isObject(detail) ? Object.keys(detail) : [];
+  if (keys.includes('taskId') && keys.every((key) => key === 'taskId' || key === 'accountId')) {
     const minimal = MinimalAuditDetailSchema.safeParse(detail);
     if (!minimal.success) fail(toProblems(minimal.error, path));
     return { kind: 'audit-task-id', auditTaskId: minimal.data.taskId };

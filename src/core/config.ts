@@ -62,10 +62,24 @@ export const RemediationConfigSchema = z
 export type RemediationConfig = z.infer<typeof RemediationConfigSchema>;
 export type CheckRemediation = z.infer<typeof CheckRemediationSchema>;
 
-/** Rules the schema alone cannot express: known check names, reason codes of the check, declared action types. */
-function crossFieldProblems(config: RemediationConfig): Problem[] {
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function strings(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+}
+
+/**
+ * Rules the schema alone cannot express: known check names, reason codes of the check, declared
+ * action types. They read the raw document, so that they are reported together with the schema's
+ * problems: an operator fixes every problem in one pass.
+ */
+function crossFieldProblems(input: unknown): Problem[] {
   const problems: Problem[] = [];
-  for (const [checkName, remediation] of Object.entries(config.checks)) {
+  if (!isRecord(input) || !isRecord(input.checks)) return problems;
+  const actionTypes = isRecord(input.actionTypes) ? input.actionTypes : {};
+  for (const [checkName, remediation] of Object.entries(input.checks)) {
     const at = `checks.${checkName}`;
     if (!isAuditCheckName(checkName)) {
       const apiName = LEGACY_CHECK_NAMES[checkName as keyof typeof LEGACY_CHECK_NAMES];
@@ -77,8 +91,10 @@ function crossFieldProblems(config: RemediationConfig): Problem[] {
       });
       continue;
     }
-    const validCodes: readonly string[] = AUDIT_CHECKS[checkName].reasonCodes;
-    remediation.reasonCodes?.forEach((code, i) => {
+    if (!isRecord(remediation)) continue;
+    const check = AUDIT_CHECKS[checkName as AuditCheckName];
+    const validCodes: readonly string[] = check.reasonCodes;
+    strings(remediation.reasonCodes).forEach((code, i) => {
       if (!validCodes.includes(code)) {
         problems.push({
           path: `${at}.reasonCodes[${i}]`,
@@ -86,12 +102,12 @@ function crossFieldProblems(config: RemediationConfig): Problem[] {
         });
       }
     });
-    remediation.actions.forEach((action, i) => {
-      const type = config.actionTypes?.[action];
-      if (type !== undefined && !isActionTypeCompatible(checkName, type)) {
+    strings(remediation.actions).forEach((action, i) => {
+      const type = actionTypes[action];
+      if (typeof type === 'string' && !isActionTypeCompatible(checkName, type)) {
         problems.push({
           path: `${at}.actions[${i}]`,
-          message: `action '${action}' is of type ${type}, which ${checkName} does not support (supported: ${AUDIT_CHECKS[checkName].compatibleActionTypes.join(', ')})`,
+          message: `action '${action}' is of type ${type}, which ${checkName} does not support (supported: ${check.compatibleActionTypes.join(', ')})`,
         });
       }
     });
@@ -99,12 +115,14 @@ function crossFieldProblems(config: RemediationConfig): Problem[] {
   return problems;
 }
 
-/** Validates a remediation config document; throws InvalidConfigError listing every problem by path. */
+/**
+ * Validates a remediation config document; throws InvalidConfigError listing every problem by path,
+ * those of the schema and those across fields alike.
+ */
 export function parseRemediationConfig(input: unknown): RemediationConfig {
   const parsed = RemediationConfigSchema.safeParse(input);
-  if (!parsed.success) throw new InvalidConfigError(toProblems(parsed.error));
-  const problems = crossFieldProblems(parsed.data);
-  if (problems.length > 0) throw new InvalidConfigError(problems);
+  const problems = [...(parsed.success ? [] : toProblems(parsed.error)), ...crossFieldProblems(input)];
+  if (problems.length > 0 || !parsed.success) throw new InvalidConfigError(problems);
   return parsed.data;
 }
 

@@ -87,6 +87,13 @@ describe('parseAuditCompletionInput', () => {
     }
   });
 
+  it('reads a detail with more than the audit task id as a notification, naming what it lacks', () => {
+    const event = { ...scheduled, detail: { taskId: 'abc', taskStatus: 'DONE' } };
+    expect(() => parseAuditCompletionInput(event)).toThrow(
+      /detail\.taskStatus.*detail\.auditDetails|detail\.auditDetails/s,
+    );
+  });
+
   it('refuses an SNS message that is not JSON', () => {
     expect(() => parseAuditCompletionInput({ Records: [{ Sns: { Message: '{oops' } }] })).toThrow(
       /Sns.Message: is not JSON/,

@@ -79,6 +79,20 @@ describe('parseRemediationConfig', () => {
     expect(problems.join('\n')).toContain(expected);
   });
 
+  it('lists the schema problems and the cross-field ones together', () => {
+    const problems = problemsOf({
+      checks: {
+        NOPE: { actions: [] },
+        LOGGING_DISABLED_CHECK: { actions: ['EnableIoTLogging'], reasonCodes: ['X'] },
+      },
+    });
+    expect(problems).toEqual([
+      'checks.NOPE.actions: needs at least one action',
+      "checks.NOPE: unknown audit check 'NOPE'",
+      expect.stringMatching(/^checks\.LOGGING_DISABLED_CHECK\.reasonCodes\[0\]: 'X' is not a reason code/),
+    ]);
+  });
+
   it('lists every problem, not only the first', () => {
     const problems = problemsOf({
       checks: {
