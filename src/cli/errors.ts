@@ -9,6 +9,14 @@ export class UsageError extends Error {
   }
 }
 
+/** A bad input file or document (exit 2, nothing started): reported without the usage line. */
+export class InputError extends UsageError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'InputError';
+  }
+}
+
 // Errors that mean "the credentials are not good", whichever service answers them.
 // https://docs.aws.amazon.com/STS/latest/APIReference/CommonErrors.html
 const CREDENTIAL_ERRORS = new Set([

@@ -7,29 +7,29 @@ import {
   parseRemediationConfig,
   type RemediationConfig,
 } from '../core';
-import { UsageError } from './errors';
+import { InputError, UsageError } from './errors';
 
-/** Reads a JSON file, turning a missing file or bad JSON into a UsageError that names the file. */
+/** Reads a JSON file, turning a missing file or bad JSON into an InputError that names the file. */
 export function readJsonFile(path: string): unknown {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new UsageError(
+    throw new InputError(
       `cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
     );
   }
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new UsageError(`${path} is not valid JSON: ${(error as Error).message}`);
+    throw new InputError(`${path} is not valid JSON: ${(error as Error).message}`);
   }
 }
 
 function prefixed(path: string, error: unknown): never {
   if (error instanceof InvalidInputError) {
     const lines = error.problems.map((p) => `  ${p.path || '(root)'}: ${p.message}`).join('\n');
-    throw new UsageError(`${path}: ${error.message.split(':')[0]}\n${lines}`, { cause: error });
+    throw new InputError(`${path}: ${error.message.split(':')[0]}\n${lines}`, { cause: error });
   }
   throw error;
 }
@@ -72,14 +72,14 @@ export function loadEvents(paths: readonly string[]): EventFile[] {
     try {
       isDirectory = statSync(path).isDirectory();
     } catch {
-      throw new UsageError(`cannot read ${path}: no such file or folder`);
+      throw new InputError(`cannot read ${path}: no such file or folder`);
     }
     if (!isDirectory) return [path];
     const inside = readdirSync(path)
       .filter((f) => f.endsWith('.json'))
       .sort()
       .map((f) => join(path, f));
-    if (inside.length === 0) throw new UsageError(`${path} holds no .json event file`);
+    if (inside.length === 0) throw new InputError(`${path} holds no .json event file`);
     return inside;
   });
   return files.map(loadEvent);

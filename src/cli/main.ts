@@ -5,7 +5,7 @@ import { planCommand } from './commands/plan';
 import { replayCommand } from './commands/replay';
 import { statusCommand } from './commands/status';
 import { validateConfigCommand } from './commands/validate-config';
-import { asUsageError, EXIT, UsageError } from './errors';
+import { asUsageError, EXIT, InputError, UsageError } from './errors';
 import { type Output, processOutput, writeLine } from './output';
 
 /** iot-remediate: the operator CLI of iot-audit-remediation. */
@@ -64,7 +64,8 @@ export async function main(argv: readonly string[], output: Output = processOutp
     if (error instanceof UsageError) {
       output.err.write(`iot-remediate: ${error.message}\n`);
       // The usage line helps with a wrong command line, not with refused credentials or a bad file.
-      if (command && error === caught) output.err.write(`usage: ${command.usage}\n`);
+      if (command && error === caught && !(error instanceof InputError))
+        output.err.write(`usage: ${command.usage}\n`);
       return EXIT.badInput;
     }
     output.err.write(`iot-remediate: ${(error as Error).stack ?? String(error)}\n`);

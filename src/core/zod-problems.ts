@@ -18,6 +18,10 @@ export function toProblems(error: z.ZodError, prefix = ''): Problem[] {
     if (issue.code === 'unrecognized_keys') {
       return { path: formatPath([...issue.path, issue.keys.join(', ')], prefix), message: 'unknown key' };
     }
+    // zod says "Invalid input: expected number, received undefined" for a missing member.
+    if (issue.code === 'invalid_type' && / received undefined$/.test(issue.message)) {
+      return { path: formatPath(issue.path, prefix), message: `required (${issue.expected})` };
+    }
     return { path: formatPath(issue.path, prefix), message: issue.message };
   });
 }
