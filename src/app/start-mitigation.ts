@@ -1,6 +1,6 @@
 import {
   type AuditSummary,
-  type InvalidInputError,
+  InvalidInputError,
   type MitigationPlan,
   parseAuditCompletionInput,
   planMitigation,
@@ -72,7 +72,7 @@ export function createStartMitigation(deps: StartMitigationDependencies) {
       audit = await readAudit(event);
       plan = planMitigation(audit, config);
     } catch (error) {
-      if ((error as InvalidInputError).problems) counters.count('PlanErrors');
+      if (error instanceof InvalidInputError) counters.count('PlanErrors');
       throw error;
     }
     logger.appendKeys({ auditTaskId: audit.auditTaskId });
