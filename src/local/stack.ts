@@ -170,8 +170,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       maxAttempts: 1,
     }),
     clock,
-    // Seeded as the emulator is, so that retry jitter (hence simulated times) repeats run after run.
-    random: derivedRandom(options.seed ?? 1, 'step-functions-jitter'),
+    // Seeded as the emulator is, one stream per execution, so that retry jitter (hence simulated
+    // times) repeats run after run whatever order concurrent executions draw in.
+    randomFor: (name) => derivedRandom(options.seed ?? 1, `step-functions-jitter:${name}`),
     onPutEvents: (entries) => {
       bus.putEvents(entries as Record<string, unknown>[]);
     },

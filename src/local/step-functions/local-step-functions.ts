@@ -41,8 +41,11 @@ export interface LocalStepFunctionsOptions {
   iot: IoTClient;
   /** Waits and retry intervals are taken on this clock. */
   clock: Clock;
-  /** For FULL jitter; seed it for reproducible runs. */
-  random?: () => number;
+  /**
+   * The random source of each execution's FULL jitter, by execution name. One stream per execution
+   * (see stack.ts) keeps runs repeatable however concurrent executions interleave.
+   */
+  randomFor?: (executionName: string) => () => number;
   /** Receives the entries of each `events:putEvents` call (the completion events). */
   onPutEvents?: (entries: PutEventsRequestEntry[]) => void | Promise<void>;
   /** Fault injection on the API requests; none when left out. */
@@ -184,7 +187,7 @@ export function createLocalStepFunctions(options: LocalStepFunctionsOptions): Lo
       input,
       handlers,
       clock,
-      random: options.random,
+      random: options.randomFor?.(name),
       context: {
         Execution: { Id: executionArn, Name: name },
         StateMachine: { Id: stateMachineArn, Name: stateMachineArn.split(':').at(-1) },

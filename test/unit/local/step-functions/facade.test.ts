@@ -122,7 +122,7 @@ async function setUp(fakeOptions: Parameters<typeof createFakeIot>[1] = {}) {
     substitutions: { EventBusName: 'audit-bus', EventSource: 'custom.iot.remediation' },
     iot: new IoTClient({ endpoint: iotUrl, region: 'us-east-1', credentials, maxAttempts: 1 }),
     clock,
-    random: () => 0.5,
+    randomFor: () => () => 0.5,
     onPutEvents: (entries) => void events.push(...entries),
   });
   const { url } = await sfnLocal.listen();
