@@ -5,12 +5,11 @@ import {
   parseAuditCompletionInput,
   planMitigation,
   type RemediationConfig,
-  summariseDescribedAudit,
-  summariseNotification,
   toStepFunctionsStartRequest,
   type WorkflowInput,
 } from '../core';
 import { type Counters, type Log, type MitigationApi, StartBlockedError, type WorkflowApi } from './ports';
+import { readAudit } from './read-audit';
 
 /** What one audit-completion event led to. */
 export type StartMitigationOutcome =
@@ -48,11 +47,9 @@ export function createStartMitigation(deps: StartMitigationDependencies) {
   const { iot, workflows, config, logger } = deps;
   const counters = deps.counters ?? noCounters;
 
-  async function readAudit(event: unknown): Promise<AuditSummary> {
-    const completion = parseAuditCompletionInput(event);
-    if (completion.kind === 'notification') return summariseNotification(completion.notification);
-    logger.info('Minimal event: reading the audit', { auditTaskId: completion.auditTaskId });
-    return summariseDescribedAudit(completion.auditTaskId, await iot.describeAudit(completion.auditTaskId));
+  function describeAudit(auditTaskId: string) {
+    logger.info('Minimal event: reading the audit', { auditTaskId });
+    return iot.describeAudit(auditTaskId);
   }
 
   async function startTask(plan: Extract<MitigationPlan, { action: 'start' }>) {
@@ -69,7 +66,7 @@ export function createStartMitigation(deps: StartMitigationDependencies) {
     let audit: AuditSummary;
     let plan: MitigationPlan;
     try {
-      audit = await readAudit(event);
+      audit = await readAudit(parseAuditCompletionInput(event), describeAudit);
       plan = planMitigation(audit, config);
     } catch (error) {
       if (error instanceof InvalidInputError) counters.count('PlanErrors');

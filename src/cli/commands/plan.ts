@@ -1,11 +1,6 @@
 import { createIotMitigationApi } from '../../adapters/iot';
-import {
-  type AuditSummary,
-  type MitigationPlan,
-  planMitigation,
-  summariseDescribedAudit,
-  summariseNotification,
-} from '../../core';
+import { readAudit } from '../../app/read-audit';
+import { type AuditSummary, type DescribedAuditTask, type MitigationPlan, planMitigation } from '../../core';
 import { type Command, type CommandArgs, stringOption } from '../command';
 import { EXIT, UsageError } from '../errors';
 import { loadConfig, loadEvent } from '../inputs';
@@ -20,7 +15,11 @@ export function planToJson(plan: MitigationPlan): Record<string, unknown> {
 }
 
 /** A minimal event's audit, read with DescribeAuditTask from the account (or the local stack). */
-async function describeAudit(args: CommandArgs, path: string, auditTaskId: string): Promise<AuditSummary> {
+async function describeAudit(
+  args: CommandArgs,
+  path: string,
+  auditTaskId: string,
+): Promise<DescribedAuditTask> {
   if (!args.values.account && !args.values.local) {
     throw new UsageError(
       `${path} carries only the audit task id ${auditTaskId}: add --account to read its checks with DescribeAuditTask (or --local)`,
@@ -28,10 +27,7 @@ async function describeAudit(args: CommandArgs, path: string, auditTaskId: strin
   }
   const target = await openTarget(args);
   try {
-    const described = await target.round(() =>
-      createIotMitigationApi(target.clients.iot).describeAudit(auditTaskId),
-    );
-    return summariseDescribedAudit(auditTaskId, described);
+    return await target.round(() => createIotMitigationApi(target.clients.iot).describeAudit(auditTaskId));
   } catch (error) {
     if ((error as Error).name !== 'ResourceNotFoundException') throw error;
     throw new UsageError(`audit ${auditTaskId} (${path}) does not exist on ${target.description}`, {
@@ -101,10 +97,7 @@ Examples:
     if (args.positionals.length !== 1) throw new UsageError('plan takes exactly one event file');
     const config = loadConfig(stringOption(args, 'config'));
     const event = loadEvent(args.positionals[0] ?? '');
-    const audit =
-      event.completion.kind === 'notification'
-        ? summariseNotification(event.completion.notification)
-        : await describeAudit(args, event.path, event.completion.auditTaskId);
+    const audit = await readAudit(event.completion, (id) => describeAudit(args, event.path, id));
     const plan = planMitigation(audit, config);
     if (args.values.json) writeLine(output, JSON.stringify(planToJson(plan)));
     else {

@@ -7,17 +7,15 @@ import {
   EnableRuleCommand,
   StartReplayCommand,
 } from '@aws-sdk/client-eventbridge';
-import type { IoTClient } from '@aws-sdk/client-iot';
 import { createEventPublisher } from '../../adapters/eventbridge';
 import { createIotMitigationApi } from '../../adapters/iot';
+import { readAudit } from '../../app/read-audit';
 import {
   AUDIT_COMPLETED_DETAIL_TYPE,
   type AuditSummary,
   DEFAULT_EVENT_SOURCE,
   planMitigation,
   type RemediationConfig,
-  summariseDescribedAudit,
-  summariseNotification,
 } from '../../core';
 import { type Command, stringOption } from '../command';
 import { EXIT, UsageError } from '../errors';
@@ -41,12 +39,6 @@ function detailOf(event: EventFile): unknown {
   return event.completion.kind === 'notification'
     ? event.completion.notification
     : { taskId: event.completion.auditTaskId };
-}
-
-async function auditOf(event: EventFile, iot: IoTClient): Promise<AuditSummary> {
-  if (event.completion.kind === 'notification') return summariseNotification(event.completion.notification);
-  const id = event.completion.auditTaskId;
-  return summariseDescribedAudit(id, await createIotMitigationApi(iot).describeAudit(id));
 }
 
 export function formatElapsed(ms: number): string {
@@ -127,7 +119,8 @@ async function putEvents(
 ): Promise<TrackedWorkflow[]> {
   const workflows: TrackedWorkflow[] = [];
   for (const event of events) {
-    const audit = await target.round(() => auditOf(event, target.clients.iot));
+    const iot = createIotMitigationApi(target.clients.iot);
+    const audit = await target.round(() => readAudit(event.completion, iot.describeAudit));
     const plan = planMitigation(audit, config);
     print(audit, event, plan);
     workflows.push({
