@@ -3,23 +3,16 @@ import { DescribeExecutionCommand, ListExecutionsCommand, type SFNClient } from 
 import {
   type CheckStatisticsRow,
   type MitigationPlan,
+  outcomeOfFailError,
   TASK_ID_PREFIX,
   toStatisticsRows,
   WorkflowInputSchema,
+  type WorkflowOutcome,
 } from '../core';
 import type { Clock } from '../local/clock';
 
 /** How a followed workflow ended, including the ends that start no workflow. */
-export type WorkflowEnd =
-  | 'COMPLETED'
-  | 'FAILED'
-  | 'CANCELED'
-  | 'DEADLINE_EXCEEDED'
-  | 'START_FAILED'
-  | 'SKIPPED'
-  | 'DRY_RUN'
-  | 'NOT_FOUND'
-  | 'EXECUTION_FAILED';
+export type WorkflowEnd = WorkflowOutcome | 'SKIPPED' | 'DRY_RUN' | 'EXECUTION_FAILED';
 
 /** One audit event's workflow, as the CLI follows it. */
 export interface TrackedWorkflow {
@@ -44,14 +37,6 @@ export interface TrackedWorkflow {
   cause?: string;
   statistics?: CheckStatisticsRow[];
 }
-
-/** The Fail states of statemachine/mitigation-workflow.asl.json, by their Error. */
-const ENDS_BY_ERROR: Readonly<Record<string, WorkflowEnd>> = {
-  MitigationTaskFailed: 'FAILED',
-  MitigationTaskCanceled: 'CANCELED',
-  PollDeadlineExceeded: 'DEADLINE_EXCEEDED',
-  StartFailed: 'START_FAILED',
-};
 
 /** True when the workflow ended the way its scenario expects, or (no expectation) without failing. */
 export function endedAsExpected(workflow: TrackedWorkflow): boolean {
@@ -175,7 +160,7 @@ async function lookAt(workflows: readonly TrackedWorkflow[], options: FollowOpti
       w.end =
         execution.status === 'SUCCEEDED'
           ? 'COMPLETED'
-          : (ENDS_BY_ERROR[execution.error ?? ''] ?? 'EXECUTION_FAILED');
+          : (outcomeOfFailError(execution.error) ?? 'EXECUTION_FAILED');
     }
   }
 }

@@ -44,8 +44,28 @@ export const WORKFLOW_OUTCOMES = [
   'CANCELED',
   'DEADLINE_EXCEEDED',
   'START_FAILED',
+  'POLL_FAILED',
 ] as const;
 export type WorkflowOutcome = (typeof WORKFLOW_OUTCOMES)[number];
+
+/**
+ * The Error of each Fail state of the state machine and the outcome it ends with: how a caller that
+ * sees only DescribeExecution (no completion event) tells the outcomes apart.
+ */
+export const OUTCOME_BY_FAIL_ERROR = {
+  MitigationTaskFailed: 'FAILED',
+  MitigationTaskCanceled: 'CANCELED',
+  PollDeadlineExceeded: 'DEADLINE_EXCEEDED',
+  StartFailed: 'START_FAILED',
+  PollFailed: 'POLL_FAILED',
+} as const satisfies Record<string, WorkflowOutcome>;
+
+/** The outcome a Fail state's Error stands for, or undefined for any other error. */
+export function outcomeOfFailError(error: string | undefined): WorkflowOutcome | undefined {
+  return error !== undefined && Object.hasOwn(OUTCOME_BY_FAIL_ERROR, error)
+    ? OUTCOME_BY_FAIL_ERROR[error as keyof typeof OUTCOME_BY_FAIL_ERROR]
+    : undefined;
+}
 
 /** detail of the "Audit Mitigation Task Finished" event (statemachine/mitigation-workflow.asl.json). */
 export const TaskFinishedDetailSchema = z.object({

@@ -56,6 +56,21 @@ describe('record-outcome', () => {
     expect(counts).toEqual(['TasksFinished=1', 'TasksFailed=1']);
   });
 
+  it('reports a workflow that could no longer describe its task', async () => {
+    const { counts, record } = recorder();
+    const result = await record({
+      detail: {
+        taskId: 't',
+        auditTaskId: 'a',
+        outcome: 'POLL_FAILED',
+        taskStatus: null,
+        taskStatistics: null,
+      },
+    });
+    expect(result).toEqual({ outcome: 'POLL_FAILED', checks: 0 });
+    expect(counts).toEqual(['TasksFinished=1', 'TasksFailed=1']);
+  });
+
   it('refuses an event that is not a task-finished event, naming the field', async () => {
     const { record } = recorder();
     await expect(record({ detail: { taskId: 't', outcome: 'DONE' } })).rejects.toThrow(InvalidEventError);

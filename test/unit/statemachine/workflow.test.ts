@@ -2,7 +2,11 @@ import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import type { WorkflowInput } from '../../../src/core/workflow-input';
-import { TASK_FINISHED_DETAIL_TYPE } from '../../../src/core/workflow-input';
+import {
+  OUTCOME_BY_FAIL_ERROR,
+  TASK_FINISHED_DETAIL_TYPE,
+  WORKFLOW_OUTCOMES,
+} from '../../../src/core/workflow-input';
 import { VirtualClock } from '../../../src/local/clock';
 import {
   type JsonValue,
@@ -448,6 +452,20 @@ describe('mitigation-workflow.asl.json', () => {
       first,
       second,
     ]);
+  });
+
+  it('names every Fail state after an outcome the completion event can carry', () => {
+    // Prepare
+    const { definition } = prepareWorkflow(ASL_TEXT, SUBSTITUTIONS);
+
+    // Act
+    const failErrors = Object.values(definition.States).flatMap((state) =>
+      state.Type === 'Fail' && state.Error ? [state.Error] : [],
+    );
+
+    // Assess
+    expect(failErrors.sort()).toEqual(Object.keys(OUTCOME_BY_FAIL_ERROR).sort());
+    for (const outcome of Object.values(OUTCOME_BY_FAIL_ERROR)) expect(WORKFLOW_OUTCOMES).toContain(outcome);
   });
 
   it('keeps lastIndex of InitPolling equal to the schedule length - 1', () => {
