@@ -60,12 +60,6 @@ function messageIdOf(record: unknown, index: number): string {
   return isObject(sns) && typeof sns.MessageId === 'string' ? sns.MessageId : `Records[${index}]`;
 }
 
-function toDetail(completion: AuditCompletion): unknown {
-  return completion.kind === 'notification'
-    ? toAuditCompletedEventDetail(completion.notification)
-    : { taskId: completion.auditTaskId };
-}
-
 /**
  * The bridge: every SNS record is validated with the core's schema; the valid ones become one
  * normalised audit-completion event each, put on the bus in one call; the invalid ones make the
@@ -102,7 +96,7 @@ export function createAuditNotificationBridge(deps: BridgeDependencies) {
         eventBusName: settings.eventBusName,
         source: settings.source,
         detailType: settings.detailType,
-        detail: toDetail(completion),
+        detail: toAuditCompletedEventDetail(completion),
       }));
       await publish(events);
       for (const { messageId, completion } of accepted) {

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { LEGACY_CHECK_NAMES, toApiCheckName } from './check-catalog';
+import { toApiCheckName } from './check-catalog';
 import { InvalidEventError, type Problem } from './errors';
 import { AUDIT_COMPLETED_DETAIL_TYPE } from './workflow-input';
 import { toProblems } from './zod-problems';
@@ -143,10 +143,12 @@ function parseSnsMessage(sns: Record<string, unknown>, path: string): AuditCompl
   return parseDetail(parseJsonString(sns.Message, path), path);
 }
 
-/** The detail of the normalised audit-completion event that the bridge puts on the bus. */
-export function toAuditCompletedEventDetail(notification: AuditNotification): AuditNotification {
-  return notification;
+/**
+ * The detail of the normalised audit-completion event on the bus (what the bridge puts, and a replay
+ * of a file): the validated notification, with API check names, or the minimal `{ taskId }`.
+ */
+export function toAuditCompletedEventDetail(
+  completion: AuditCompletion,
+): AuditNotification | { taskId: string } {
+  return completion.kind === 'notification' ? completion.notification : { taskId: completion.auditTaskId };
 }
-
-/** Legacy names that this version maps, for documentation and `--help`. */
-export const ACCEPTED_LEGACY_CHECK_NAMES = Object.keys(LEGACY_CHECK_NAMES);

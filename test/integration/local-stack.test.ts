@@ -7,6 +7,7 @@ import {
   DEFAULT_EVENT_SOURCE,
   parseAuditCompletionInput,
   TASK_FINISHED_DETAIL_TYPE,
+  toAuditCompletedEventDetail,
 } from '../../src/core';
 import {
   completionEvents,
@@ -29,13 +30,11 @@ beforeAll(async () => {
   const events = new EventBridgeClient({ endpoint: stack.url, region: 'us-east-1', credentials });
   // Prepare and Act, once for the file: every sample event on the bus, then wait for the ends.
   const entries = sampleEvents().map(([, event]) => {
-    const completion = parseAuditCompletionInput(event);
+    const detail = toAuditCompletedEventDetail(parseAuditCompletionInput(event));
     return {
       Source: DEFAULT_EVENT_SOURCE,
       DetailType: AUDIT_COMPLETED_DETAIL_TYPE,
-      Detail: JSON.stringify(
-        completion.kind === 'notification' ? completion.notification : { taskId: completion.auditTaskId },
-      ),
+      Detail: JSON.stringify(detail),
     };
   });
   const put = await events.send(new PutEventsCommand({ Entries: entries }));

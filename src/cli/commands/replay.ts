@@ -16,6 +16,7 @@ import {
   DEFAULT_EVENT_SOURCE,
   planMitigation,
   type RemediationConfig,
+  toAuditCompletedEventDetail,
 } from '../../core';
 import { type Command, stringOption } from '../command';
 import { EXIT, UsageError } from '../errors';
@@ -33,13 +34,6 @@ import {
 } from '../target';
 import { endedAsExpected, findExecutionsSince, followWorkflows, type TrackedWorkflow } from '../workflows';
 import { planToJson, printPlan } from './plan';
-
-/** The detail an event file puts on the bus: the notification, or the minimal `{ taskId }`. */
-function detailOf(event: EventFile): unknown {
-  return event.completion.kind === 'notification'
-    ? event.completion.notification
-    : { taskId: event.completion.auditTaskId };
-}
 
 export function formatElapsed(ms: number): string {
   const s = Math.max(0, Math.round(ms / 1000));
@@ -137,7 +131,7 @@ async function putEvents(
         eventBusName: busName,
         source: DEFAULT_EVENT_SOURCE,
         detailType: AUDIT_COMPLETED_DETAIL_TYPE,
-        detail: detailOf(event),
+        detail: toAuditCompletedEventDetail(event.completion),
       })),
     ),
   );
