@@ -1,5 +1,10 @@
 import { DescribeAuditMitigationActionsTaskCommand, type IoTClient } from '@aws-sdk/client-iot';
-import { DescribeExecutionCommand, ListExecutionsCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import {
+  DescribeExecutionCommand,
+  type DescribeExecutionCommandOutput,
+  ListExecutionsCommand,
+  type SFNClient,
+} from '@aws-sdk/client-sfn';
 import {
   type CheckStatisticsRow,
   type MitigationPlan,
@@ -72,16 +77,25 @@ function errorName(error: unknown): string {
   return (error as Error).name;
 }
 
-/** Finds the execution of a planned workflow: by the planned name, else the newest of its audit. */
-async function findExecution(options: FollowOptions, workflow: TrackedWorkflow): Promise<boolean> {
-  if (workflow.plan?.action !== 'start') return false;
+/**
+ * Describes the workflow's execution, finding it first when it is not known yet: by the planned name
+ * (whose description serves as this round's), else the newest execution of the audit.
+ */
+async function describeExecution(
+  options: FollowOptions,
+  workflow: TrackedWorkflow,
+): Promise<DescribeExecutionCommandOutput | undefined> {
+  if (workflow.executionArn) {
+    return options.sfn.send(new DescribeExecutionCommand({ executionArn: workflow.executionArn }));
+  }
+  if (workflow.plan?.action !== 'start') return undefined;
   const planned = workflow.plan.request.taskId;
+  const arn = executionArnOf(options.stateMachineArn, planned);
   try {
-    const arn = executionArnOf(options.stateMachineArn, planned);
-    await options.sfn.send(new DescribeExecutionCommand({ executionArn: arn }));
+    const described = await options.sfn.send(new DescribeExecutionCommand({ executionArn: arn }));
     workflow.executionName = planned;
     workflow.executionArn = arn;
-    return true;
+    return described;
   } catch (error) {
     if (errorName(error) !== 'ExecutionDoesNotExist') throw error;
   }
@@ -92,11 +106,11 @@ async function findExecution(options: FollowOptions, workflow: TrackedWorkflow):
   );
   const match = (listed.executions ?? [])
     .filter((e) => e.name?.startsWith(prefix))
-    .sort((a, b) => (b.startDate?.getTime() ?? 0) - (a.startDate?.getTime() ?? 0))[0];
-  if (!match?.name || !match.executionArn) return false;
+    .sort((x, y) => (y.startDate?.getTime() ?? 0) - (x.startDate?.getTime() ?? 0))[0];
+  if (!match?.name || !match.executionArn) return undefined;
   workflow.executionName = match.name;
   workflow.executionArn = match.executionArn;
-  return true;
+  return options.sfn.send(new DescribeExecutionCommand({ executionArn: match.executionArn }));
 }
 
 async function readTask(options: FollowOptions, workflow: TrackedWorkflow): Promise<void> {
@@ -148,8 +162,8 @@ export async function followWorkflows(workflows: TrackedWorkflow[], options: Fol
 async function lookAt(workflows: readonly TrackedWorkflow[], options: FollowOptions): Promise<void> {
   for (const w of workflows.filter((x) => x.end === undefined)) {
     w.observations++;
-    if (!w.executionArn && !(await findExecution(options, w))) continue;
-    const execution = await options.sfn.send(new DescribeExecutionCommand({ executionArn: w.executionArn }));
+    const execution = await describeExecution(options, w);
+    if (!execution) continue;
     w.executionStatus = execution.status;
     w.startedAt ??= execution.startDate?.getTime();
     await readTask(options, w);
