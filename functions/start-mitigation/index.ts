@@ -12,7 +12,7 @@ import { createIotMitigationApi } from '../../src/adapters/iot';
 import { readParameter } from '../../src/adapters/ssm';
 import { createStepFunctionsWorkflowApi } from '../../src/adapters/step-functions';
 import { createStartMitigation, type StartMitigationOutcome } from '../../src/app/start-mitigation';
-import { describeError, parseRemediationConfig, type RemediationConfig } from '../../src/core';
+import { describeError, parseRemediationConfig } from '../../src/core';
 
 /** Entry point: an audit-completion event from EventBridge -> plan -> mitigation task -> poll workflow. */
 
@@ -35,34 +35,33 @@ function requiredEnv(name: string): string {
 
 const pollDeadlineSeconds = Number(process.env.POLL_DEADLINE_SECONDS ?? '21600');
 
-// Parsed once per container: the bundled config, or the SSM parameter that overrides it.
-let config: Promise<RemediationConfig> | undefined;
-function loadConfig(): Promise<RemediationConfig> {
+type StartMitigation = ReturnType<typeof createStartMitigation>;
+
+/** The use case over this container's clients and config (the bundled one, or the SSM parameter). */
+async function buildStartMitigation(): Promise<StartMitigation> {
   const parameter = process.env.REMEDIATION_CONFIG_PARAMETER;
-  config ??= (async () => {
-    const document = parameter
-      ? JSON.parse(await readParameter(new SSMClient({}), parameter))
-      : bundledConfig;
-    return parseRemediationConfig(document);
-  })();
-  // A failed load is not cached: the next invocation tries again.
-  config.catch(() => {
-    config = undefined;
+  const document = parameter ? JSON.parse(await readParameter(new SSMClient({}), parameter)) : bundledConfig;
+  return createStartMitigation({
+    iot: createIotMitigationApi(iot),
+    workflows: createStepFunctionsWorkflowApi(sfn, requiredEnv('STATE_MACHINE_ARN')),
+    config: parseRemediationConfig(document),
+    logger,
+    counters: { count: (name) => metrics.addMetric(name, MetricUnit.Count, 1) },
+    pollDeadlineSeconds,
   });
-  return config;
 }
+
+// Built once per container, on the first invocation. A failed build (bad config, SSM unreachable)
+// is not kept: the next invocation tries again.
+let ready: Promise<StartMitigation> | undefined;
 
 async function startMitigation(event: unknown, _context: Context): Promise<StartMitigationOutcome> {
   try {
-    const run = createStartMitigation({
-      iot: createIotMitigationApi(iot),
-      workflows: createStepFunctionsWorkflowApi(sfn, requiredEnv('STATE_MACHINE_ARN')),
-      config: await loadConfig(),
-      logger,
-      counters: { count: (name) => metrics.addMetric(name, MetricUnit.Count, 1) },
-      pollDeadlineSeconds,
+    ready ??= buildStartMitigation().catch((error: unknown) => {
+      ready = undefined;
+      throw error;
     });
-    return await run(event);
+    return await (await ready)(event);
   } catch (error) {
     // Logged with its problems, then rethrown so the invocation fails: EventBridge retries it and
     // its dead-letter queue keeps it. Nothing was started half-way (see createStartMitigation).
