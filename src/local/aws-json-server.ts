@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { readBody } from './http-body';
 
 /**
  * The awsJson protocol (Step Functions 1.0, EventBridge and SSM 1.1): `POST /` with
@@ -26,10 +27,8 @@ export interface AwsJsonHandlerOptions {
   readonly faults?: (operation: string) => AwsJsonFault | undefined;
 }
 
-export async function readJsonBody(req: IncomingMessage): Promise<Record<string, unknown>> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  const text = Buffer.concat(chunks).toString('utf8');
+async function readJsonBody(req: IncomingMessage): Promise<Record<string, unknown>> {
+  const text = await readBody(req);
   if (text.trim() === '') return {};
   try {
     const parsed: unknown = JSON.parse(text);

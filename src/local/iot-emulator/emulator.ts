@@ -6,6 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { AuditNotification } from '../../core/audit-event';
 import type { Clock } from '../clock';
+import { readBody } from '../http-body';
 import { derivedRandom, randomUuid } from '../prng';
 import { type Scenario, ScenarioSchema } from '../scenario';
 import {
@@ -78,12 +79,6 @@ export interface IotEmulator {
   stats(): EmulatorStats;
   /** Every mitigation task as seen now; times in epoch ms. */
   mitigationTasks(): ReadonlyArray<MitigationTaskSummary>;
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 function parseBody(text: string): Record<string, unknown> {
