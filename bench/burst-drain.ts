@@ -15,10 +15,10 @@
  * Step Functions' FULL jitter is seeded by the local stack (one stream per execution); Math.random is
  * seeded for the duration of the run too, since the handler's SDK retry jitter draws from it.
  */
-import fs from 'node:fs';
-import { syncBuiltinESMExports } from 'node:module';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { AUDIT_COMPLETED_DETAIL_TYPE, DEFAULT_EVENT_SOURCE, TASK_FINISHED_DETAIL_TYPE } from '../src/core';
-import { startLocalStack } from '../src/local/stack';
+import { repositoryRoot, STATE_MACHINE_FILE, startLocalStack } from '../src/local/stack';
 import {
   type BenchContext,
   type BenchResult,
@@ -139,27 +139,11 @@ function applyStartRetryChange(asl: Asl, change: StartRetryChange): Asl {
   return asl;
 }
 
-/**
- * Starts the local stack with the ASL changed in memory. startLocalStack reads the ASL file with
- * readFileSync while it starts; that one read is answered with the changed definition (the product
- * files are untouched). Benchmark-only.
- */
+/** Starts the local stack, with the ASL's start retry changed in memory when asked (files untouched). */
 async function startStack(options: Parameters<typeof startLocalStack>[0], change?: StartRetryChange) {
   if (change === undefined) return startLocalStack(options);
-  const original = fs.readFileSync;
-  const patched = ((path: fs.PathOrFileDescriptor, opts?: unknown) => {
-    const out = original(path, opts as BufferEncoding);
-    if (!String(path).endsWith('statemachine/mitigation-workflow.asl.json')) return out;
-    return JSON.stringify(applyStartRetryChange(JSON.parse(String(out)) as Asl, change));
-  }) as typeof fs.readFileSync;
-  fs.readFileSync = patched;
-  syncBuiltinESMExports();
-  try {
-    return await startLocalStack(options);
-  } finally {
-    fs.readFileSync = original;
-    syncBuiltinESMExports();
-  }
+  const asl = JSON.parse(readFileSync(join(repositoryRoot(), STATE_MACHINE_FILE), 'utf8')) as Asl;
+  return startLocalStack({ ...options, definition: JSON.stringify(applyStartRetryChange(asl, change)) });
 }
 
 /** Makespan of greedy list scheduling in event order on 10 slots, every start instant: the ideal FIFO drain. */

@@ -17,7 +17,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_EVENT_SOURCE } from '../src/core';
 import { VirtualClock } from '../src/local/clock';
-import { startLocalStack } from '../src/local/stack';
+import { STATE_MACHINE_FILE, startLocalStack } from '../src/local/stack';
 import {
   type JsonValue,
   type PreparedWorkflow,
@@ -224,7 +224,7 @@ export async function polling(ctx: BenchContext): Promise<BenchResult> {
   const sampled = Array.from({ length: SAMPLES }, () => Math.round(MIN_S * (MAX_S / MIN_S) ** random()));
   const durations = [...NAMED_DURATIONS_S, ...sampled];
 
-  const text = readFileSync(join(ctx.root, 'statemachine/mitigation-workflow.asl.json'), 'utf8');
+  const text = readFileSync(join(ctx.root, STATE_MACHINE_FILE), 'utf8');
   const product = prepareWorkflow(text, { EventBusName: 'default', EventSource: DEFAULT_EVENT_SOURCE });
   const baseline = prepareWorkflow(JSON.stringify(BASELINE_ASL), {});
   const variants: Record<string, PreparedWorkflow> = {

@@ -20,6 +20,9 @@ import { startTimeDriver } from './time-driver';
 /** A Lambda handler as the local stack invokes it. */
 export type LambdaHandler = (event: unknown, context: object) => Promise<unknown>;
 
+/** The state machine definition, relative to the repository root. */
+export const STATE_MACHINE_FILE = 'statemachine/mitigation-workflow.asl.json';
+
 export const LOCAL_ACCOUNT_ID = '123456789012';
 export const LOCAL_REGION = 'us-east-1';
 export const LOCAL_STATE_MACHINE_ARN = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:stateMachine:MitigationWorkflow`;
@@ -45,6 +48,8 @@ export interface LocalStackOptions {
   readonly handler?: LambdaHandler;
   /** Handler logs (Powertools log level); SILENT by default so reports stay readable. */
   readonly handlerLogLevel?: string;
+  /** The state machine definition (ASL text); the repository's file by default. */
+  readonly definition?: string;
   /** Delays before the bus retries a failed handler invocation (Lambda: about 1 and 2 minutes). */
   readonly retryDelaysMs?: readonly number[];
 }
@@ -159,7 +164,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   ]);
   const url = await gateway.listen(options.port ?? 0);
   const runner = createLocalStepFunctions({
-    definition: readFileSync(join(root, 'statemachine/mitigation-workflow.asl.json'), 'utf8'),
+    definition: options.definition ?? readFileSync(join(root, STATE_MACHINE_FILE), 'utf8'),
     substitutions: { EventBusName: 'default', EventSource: DEFAULT_EVENT_SOURCE },
     stateMachineArn: LOCAL_STATE_MACHINE_ARN,
     // The state machine's IoT calls go through the real SDK too; Step Functions retries per the ASL.
