@@ -6,7 +6,8 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { createEventPublisher } from '../../src/adapters/eventbridge';
-import { AUDIT_COMPLETED_DETAIL_TYPE, DEFAULT_EVENT_SOURCE, describeError } from '../../src/core';
+import { AUDIT_COMPLETED_DETAIL_TYPE, DEFAULT_EVENT_SOURCE } from '../../src/core';
+import { logFailure } from '../../src/middleware/log-failure';
 import { createAuditNotificationBridge } from './bridge';
 
 /** Entry point: a Device Defender audit notification from SNS -> a normalised audit-completion event on EventBridge. */
@@ -37,17 +38,8 @@ const bridge = createAuditNotificationBridge({
   },
 });
 
-async function bridgeNotification(event: unknown, _context: Context): Promise<{ bridged: number }> {
-  try {
-    return await bridge(event);
-  } catch (error) {
-    // Rethrown: SNS invokes asynchronously, so Lambda retries the invocation and then sends the
-    // event with this error to the bridge dead-letter queue (an alarm watches it).
-    logger.error('Audit notification not bridged', { error: describeError(error) });
-    throw error;
-  }
-}
-
-export const handler = middy(bridgeNotification)
+export const handler = middy(async (event: unknown, _context: Context) => bridge(event))
   .use(injectLambdaContext(logger, { clearState: true }))
-  .use(logMetrics(metrics));
+  .use(logMetrics(metrics))
+  // Last, so that its onError runs first, while the logger still has the invocation's keys.
+  .use(logFailure(logger, 'Audit notification not bridged'));

@@ -5,6 +5,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { createRecordOutcome } from '../../src/app/record-outcome';
+import { logFailure } from '../../src/middleware/log-failure';
 
 /**
  * Entry point: an "Audit Mitigation Task Finished" event -> one structured report line and the
@@ -33,4 +34,5 @@ const recordOutcome = createRecordOutcome({
 
 export const handler = middy(async (event: unknown, _context: Context) => recordOutcome(event))
   .use(injectLambdaContext(logger, { clearState: true }))
-  .use(logMetrics(metrics));
+  .use(logMetrics(metrics))
+  .use(logFailure(logger, 'Outcome not recorded'));

@@ -12,7 +12,8 @@ import { createIotMitigationApi } from '../../src/adapters/iot';
 import { readParameter } from '../../src/adapters/ssm';
 import { createStepFunctionsWorkflowApi } from '../../src/adapters/step-functions';
 import { createStartMitigation, type StartMitigationOutcome } from '../../src/app/start-mitigation';
-import { describeError, parseRemediationConfig } from '../../src/core';
+import { parseRemediationConfig } from '../../src/core';
+import { logFailure } from '../../src/middleware/log-failure';
 
 /** Entry point: an audit-completion event from EventBridge -> plan -> mitigation task -> poll workflow. */
 
@@ -56,20 +57,16 @@ async function buildStartMitigation(): Promise<StartMitigation> {
 let ready: Promise<StartMitigation> | undefined;
 
 async function startMitigation(event: unknown, _context: Context): Promise<StartMitigationOutcome> {
-  try {
-    ready ??= buildStartMitigation().catch((error: unknown) => {
-      ready = undefined;
-      throw error;
-    });
-    return await (await ready)(event);
-  } catch (error) {
-    // Logged with its problems, then rethrown so the invocation fails: EventBridge retries it and
-    // its dead-letter queue keeps it. Nothing was started half-way (see createStartMitigation).
-    logger.error('Start mitigation failed', { error: describeError(error) });
+  ready ??= buildStartMitigation().catch((error: unknown) => {
+    ready = undefined;
     throw error;
-  }
+  });
+  return (await ready)(event);
 }
 
+// A failure is logged with its problems, then fails the invocation: EventBridge retries it and the
+// failure queue keeps it. Nothing was started half-way (see createStartMitigation).
 export const handler = middy(startMitigation)
   .use(injectLambdaContext(logger, { clearState: true }))
-  .use(logMetrics(metrics));
+  .use(logMetrics(metrics))
+  .use(logFailure(logger, 'Start mitigation failed'));
