@@ -62,6 +62,24 @@ export const RemediationConfigSchema = z
 export type RemediationConfig = z.infer<typeof RemediationConfigSchema>;
 export type CheckRemediation = z.infer<typeof CheckRemediationSchema>;
 
+/**
+ * The problem of the `index`-th action of a check when its type (declared in the config, or read from
+ * the account) is one the check does not support; undefined when it is supported.
+ */
+export function incompatibleActionProblem(
+  checkName: AuditCheckName,
+  index: number,
+  action: string,
+  type: string,
+): Problem | undefined {
+  if (isActionTypeCompatible(checkName, type)) return undefined;
+  const supported = AUDIT_CHECKS[checkName].compatibleActionTypes.join(', ');
+  return {
+    path: `checks.${checkName}.actions[${index}]`,
+    message: `action '${action}' is of type ${type}, which ${checkName} does not support (supported: ${supported})`,
+  };
+}
+
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -92,8 +110,7 @@ function crossFieldProblems(input: unknown): Problem[] {
       continue;
     }
     if (!isRecord(remediation)) continue;
-    const check = AUDIT_CHECKS[checkName as AuditCheckName];
-    const validCodes: readonly string[] = check.reasonCodes;
+    const validCodes: readonly string[] = AUDIT_CHECKS[checkName].reasonCodes;
     strings(remediation.reasonCodes).forEach((code, i) => {
       if (!validCodes.includes(code)) {
         problems.push({
@@ -104,12 +121,9 @@ function crossFieldProblems(input: unknown): Problem[] {
     });
     strings(remediation.actions).forEach((action, i) => {
       const type = actionTypes[action];
-      if (typeof type === 'string' && !isActionTypeCompatible(checkName, type)) {
-        problems.push({
-          path: `${at}.actions[${i}]`,
-          message: `action '${action}' is of type ${type}, which ${checkName} does not support (supported: ${check.compatibleActionTypes.join(', ')})`,
-        });
-      }
+      const problem =
+        typeof type === 'string' ? incompatibleActionProblem(checkName, i, action, type) : undefined;
+      if (problem) problems.push(problem);
     });
   }
   return problems;

@@ -5,10 +5,9 @@ import {
   ListMitigationActionsCommand,
 } from '@aws-sdk/client-iot';
 import {
-  AUDIT_CHECKS,
   type AuditCheckName,
   InvalidInputError,
-  isActionTypeCompatible,
+  incompatibleActionProblem,
   isAuditCheckName,
   type Problem,
   parseRemediationConfig,
@@ -54,15 +53,12 @@ async function accountProblems(iot: IoTClient, config: RemediationConfig): Promi
     remediation.actions.forEach((action, i) => {
       const type = types.get(action);
       const path = `checks.${check}.actions[${i}]`;
-      if (type === undefined)
+      if (type === undefined) {
         problems.push({ path, message: `no mitigation action '${action}' in the account` });
-      else if (!isActionTypeCompatible(check, type)) {
-        const supported = AUDIT_CHECKS[check as AuditCheckName].compatibleActionTypes.join(', ');
-        problems.push({
-          path,
-          message: `action '${action}' is of type ${type}, which ${check} does not support (supported: ${supported})`,
-        });
+        return;
       }
+      const problem = incompatibleActionProblem(check as AuditCheckName, i, action, type);
+      if (problem) problems.push(problem);
     });
   }
   const audit = await iot.send(new DescribeAccountAuditConfigurationCommand({}));
