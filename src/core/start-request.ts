@@ -14,7 +14,16 @@ export interface StartMitigationRequest {
 
 /** Prefix of every mitigation task id this product starts, so operators can tell them apart. */
 export const TASK_ID_PREFIX = 'remediate-';
-const HASH_LENGTH_IN_TASK_ID = 12;
+/**
+ * The task group of the automatic mitigation of an audit. Fixed, so that the task id depends on the
+ * audit alone; room for other groups of the same audit later (approved tasks, findingIds batches).
+ */
+export const AUTOMATIC_TASK_GROUP = 'auto';
+
+/** The id of the one automatic mitigation task of an audit: `remediate-<auditTaskId>-auto` (at most 55 characters). */
+export function automaticTaskId(auditTaskId: string): string {
+  return `${TASK_ID_PREFIX}${auditTaskId}-${AUTOMATIC_TASK_GROUP}`;
+}
 
 /** JSON with object keys sorted at every level, so that equal requests hash equally. */
 function canonicalJson(value: unknown): string {
@@ -29,12 +38,15 @@ function canonicalJson(value: unknown): string {
 }
 
 /**
- * Derives the ids of a request from its content, never at random, so that a duplicate delivery,
- * a Lambda retry or a replay of the same event with the same config yields the same task:
- * - clientRequestToken: the SHA-256 (hex, 64 characters: the API's maximum) of the target and mapping;
- * - taskId: `remediate-<auditTaskId>-<first 12 hex of that hash>`, at most 63 characters of
- *   [a-zA-Z0-9_-], so it is also a valid state machine execution name (80 max).
- * A changed config changes the hash, hence a new task, on purpose.
+ * Derives the ids of a request, never at random, so that a duplicate delivery, a Lambda retry or a
+ * replay yields the same task:
+ * - taskId: `remediate-<auditTaskId>-auto`, from the audit alone, whatever the config: one automatic
+ *   task per audit. Two containers holding different configs (the SSM config is cached per
+ *   container) derive the same id; the second start gets TaskAlreadyExistsException (same id,
+ *   another token) and follows the first task, and Step Functions refuses a second execution of
+ *   that name. At most 55 characters of [a-zA-Z0-9_-]: also a valid execution name (80 max).
+ * - clientRequestToken: the SHA-256 (hex, 64 characters: the API's maximum) of the target and
+ *   mapping, so that only the very same request counts as a retry of the start.
  */
 export function withDerivedIds(
   body: Pick<StartMitigationRequest, 'target' | 'auditCheckToActionsMapping'>,
@@ -45,7 +57,7 @@ export function withDerivedIds(
     )
     .digest('hex');
   return {
-    taskId: `${TASK_ID_PREFIX}${body.target.auditTaskId}-${hash.slice(0, HASH_LENGTH_IN_TASK_ID)}`,
+    taskId: automaticTaskId(body.target.auditTaskId),
     target: body.target,
     auditCheckToActionsMapping: body.auditCheckToActionsMapping,
     clientRequestToken: hash,
