@@ -11,8 +11,9 @@ import bundledConfig from '../../config/remediation.json';
 import { createIotMitigationApi } from '../../src/adapters/iot';
 import { readParameter } from '../../src/adapters/ssm';
 import { createStepFunctionsWorkflowApi } from '../../src/adapters/step-functions';
+import { createConfigSource } from '../../src/app/config-source';
 import { createStartMitigation, type StartMitigationOutcome } from '../../src/app/start-mitigation';
-import { parseRemediationConfig } from '../../src/core';
+import { parseRemediationConfig, type RemediationConfig } from '../../src/core';
 import { logFailure } from '../../src/middleware/log-failure';
 
 /** Entry point: an audit-completion event from EventBridge -> plan -> mitigation task -> poll workflow. */
@@ -27,6 +28,7 @@ const metrics = new Metrics({
 // Clients are built once per container; AWS_ENDPOINT_URL points them at the local stack when set.
 const iot = new IoTClient({});
 const sfn = new SFNClient({});
+const ssm = new SSMClient({});
 
 function requiredEnv(name: string): string {
   const value = process.env[name];
@@ -36,32 +38,39 @@ function requiredEnv(name: string): string {
 
 const pollDeadlineSeconds = Number(process.env.POLL_DEADLINE_SECONDS ?? '21600');
 
-type StartMitigation = ReturnType<typeof createStartMitigation>;
-
-/** The use case over this container's clients and config (the bundled one, or the SSM parameter). */
-async function buildStartMitigation(): Promise<StartMitigation> {
+/** The config: the SSM parameter when one is set (an operator's change without redeploying), else the bundled one. */
+async function loadConfig(): Promise<RemediationConfig> {
   const parameter = process.env.REMEDIATION_CONFIG_PARAMETER;
-  const document = parameter ? JSON.parse(await readParameter(new SSMClient({}), parameter)) : bundledConfig;
-  return createStartMitigation({
+  const document = parameter ? JSON.parse(await readParameter(ssm, parameter)) : bundledConfig;
+  return parseRemediationConfig(document);
+}
+
+// Kept for CONFIG_TTL_MS, then read again, so that a change reaches every warm container quickly.
+// A failed load (bad config, SSM unreachable) is not kept: the next invocation tries again.
+const config = createConfigSource({ load: loadConfig, now: Date.now });
+
+/** The account the function runs in: the fifth field of its ARN (arn:aws:lambda:<region>:<account>:function:<name>). */
+function accountOf(context: Context): string {
+  const account = context.invokedFunctionArn?.split(':')[4];
+  if (account === undefined || !/^\d{12}$/.test(account)) {
+    throw new Error(
+      `cannot read the function's account from invokedFunctionArn '${context.invokedFunctionArn}'`,
+    );
+  }
+  return account;
+}
+
+async function startMitigation(event: unknown, context: Context): Promise<StartMitigationOutcome> {
+  const run = createStartMitigation({
     iot: createIotMitigationApi(iot),
     workflows: createStepFunctionsWorkflowApi(sfn, requiredEnv('STATE_MACHINE_ARN')),
-    config: parseRemediationConfig(document),
+    config: await config.get(),
     logger,
     counters: { count: (name) => metrics.addMetric(name, MetricUnit.Count, 1) },
     pollDeadlineSeconds,
+    accountId: accountOf(context),
   });
-}
-
-// Built once per container, on the first invocation. A failed build (bad config, SSM unreachable)
-// is not kept: the next invocation tries again.
-let ready: Promise<StartMitigation> | undefined;
-
-async function startMitigation(event: unknown, _context: Context): Promise<StartMitigationOutcome> {
-  ready ??= buildStartMitigation().catch((error: unknown) => {
-    ready = undefined;
-    throw error;
-  });
-  return (await ready)(event);
+  return run(event);
 }
 
 // A failure is logged with its problems, then fails the invocation: EventBridge retries it and the

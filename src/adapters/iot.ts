@@ -3,7 +3,7 @@ import {
   type IoTClient,
   StartAuditMitigationActionsTaskCommand,
 } from '@aws-sdk/client-iot';
-import { type MitigationApi, StartBlockedError } from '../app/ports';
+import { AuditNotFoundError, type MitigationApi, StartBlockedError } from '../app/ports';
 import type { DescribedAuditTask, StartMitigationRequest } from '../core';
 
 // Both are retried by the SDK (LimitExceededException is on its throttling list); when they still
@@ -41,7 +41,10 @@ export function createIotMitigationApi(client: IoTClient): MitigationApi {
     },
 
     async describeAudit(auditTaskId: string): Promise<DescribedAuditTask> {
-      const out = await client.send(new DescribeAuditTaskCommand({ taskId: auditTaskId }));
+      const out = await client.send(new DescribeAuditTaskCommand({ taskId: auditTaskId })).catch((error) => {
+        if ((error as Error).name !== 'ResourceNotFoundException') throw error;
+        throw new AuditNotFoundError(`audit ${auditTaskId} does not exist`, { cause: error });
+      });
       return {
         taskStatus: out.taskStatus,
         taskType: out.taskType,

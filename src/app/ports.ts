@@ -8,6 +8,7 @@ export interface MitigationApi {
    * concurrent-task quota after the SDK's own retries.
    */
   startTask(request: StartMitigationRequest): Promise<'started' | 'already-started'>;
+  /** DescribeAuditTask. Throws AuditNotFoundError when IoT has no such audit. */
   describeAudit(auditTaskId: string): Promise<DescribedAuditTask>;
 }
 
@@ -27,7 +28,9 @@ export interface Log {
 
 /** Counters published as metrics (Powertools' Metrics in the cloud). */
 export interface Counters {
-  count(name: 'TasksStarted' | 'TasksDeferred' | 'TasksSkipped' | 'DryRuns' | 'PlanErrors'): void;
+  count(
+    name: 'TasksStarted' | 'TasksDeferred' | 'TasksSkipped' | 'DryRuns' | 'PlanErrors' | 'EventsRefused',
+  ): void;
 }
 
 /** IoT would not start the task now (throttling or the 10-concurrent-task quota): hand it to the state machine. */
@@ -35,5 +38,13 @@ export class StartBlockedError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'StartBlockedError';
+  }
+}
+
+/** IoT has no audit of that id (in this account and region, or any more: audits are kept 90 days). */
+export class AuditNotFoundError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'AuditNotFoundError';
   }
 }

@@ -1,10 +1,13 @@
 import {
   type AuditSummary,
+  accountDisagreements,
+  EventMismatchError,
   InvalidInputError,
   type MitigationPlan,
   parseAuditCompletionInput,
   planMitigation,
   type RemediationConfig,
+  summariseNotification,
   toStepFunctionsStartRequest,
   type WorkflowInput,
 } from '../core';
@@ -33,12 +36,16 @@ export interface StartMitigationDependencies {
   readonly counters?: Counters;
   /** The poll loop's deadline, in seconds of waiting. */
   readonly pollDeadlineSeconds: number;
+  /** The account the function runs in: events naming another account are refused. */
+  readonly accountId: string;
 }
 
 const noCounters: Counters = { count: () => undefined };
 
 /**
- * The start-mitigation use case: event -> plan -> StartAuditMitigationActionsTask -> StartExecution.
+ * The start-mitigation use case: event -> DescribeAuditTask -> plan -> StartAuditMitigationActionsTask
+ * -> StartExecution. The plan is made from IoT's record of the audit, never from the event's counts:
+ * an event that disagrees with IoT, or names another account, is refused (EventMismatchError).
  * Exactly once: every id comes from the plan, so a repeated event finds the task and the execution
  * already there. When IoT refuses the start for now (throttled, quota full), the execution is
  * started with `deferredStart` and the state machine retries the start durably.
@@ -48,8 +55,17 @@ export function createStartMitigation(deps: StartMitigationDependencies) {
   const counters = deps.counters ?? noCounters;
 
   function describeAudit(auditTaskId: string) {
-    logger.info('Minimal event: reading the audit', { auditTaskId });
+    logger.info('Reading the audit from IoT', { auditTaskId });
     return iot.describeAudit(auditTaskId);
+  }
+
+  function skipped(plan: MitigationPlan): StartMitigationOutcome {
+    counters.count('TasksSkipped');
+    logger.info('Nothing to mitigate', {
+      reason: plan.action === 'skip' ? plan.reason : undefined,
+      skipped: plan.skipped,
+    });
+    return { status: 'skipped', plan };
   }
 
   async function startTask(plan: Extract<MitigationPlan, { action: 'start' }>) {
@@ -66,19 +82,33 @@ export function createStartMitigation(deps: StartMitigationDependencies) {
     let audit: AuditSummary;
     let plan: MitigationPlan;
     try {
-      audit = await readAudit(parseAuditCompletionInput(event), describeAudit);
+      const completion = parseAuditCompletionInput(event);
+      const foreign = accountDisagreements(completion, deps.accountId);
+      if (foreign.length > 0) throw new EventMismatchError(foreign);
+      if (completion.kind === 'notification') {
+        // The event's own counts may only skip work early: an event that leaves nothing to mitigate
+        // can only suppress an action, never cause one (the genuine notification still arrives and
+        // is planned from IoT), so it is skipped without a DescribeAuditTask call.
+        const claimed = planMitigation(summariseNotification(completion.notification), config);
+        if (claimed.action === 'skip') {
+          logger.appendKeys({ auditTaskId: claimed.auditTaskId });
+          return skipped(claimed);
+        }
+      }
+      audit = await readAudit(completion, describeAudit);
       plan = planMitigation(audit, config);
     } catch (error) {
-      if (error instanceof InvalidInputError) counters.count('PlanErrors');
+      if (error instanceof EventMismatchError) {
+        counters.count('EventsRefused');
+        logger.error('Event refused: it disagrees with IoT or this account', {
+          disagreements: error.disagreements,
+        });
+      } else if (error instanceof InvalidInputError) counters.count('PlanErrors');
       throw error;
     }
     logger.appendKeys({ auditTaskId: audit.auditTaskId });
 
-    if (plan.action === 'skip') {
-      counters.count('TasksSkipped');
-      logger.info('Nothing to mitigate', { reason: plan.reason, skipped: plan.skipped });
-      return { status: 'skipped', plan };
-    }
+    if (plan.action === 'skip') return skipped(plan);
     const { request } = plan;
     logger.appendKeys({ mitigationTaskId: request.taskId });
     if (plan.mode === 'dry-run') {

@@ -26,7 +26,8 @@ export function readJsonFile(path: string): unknown {
   }
 }
 
-function prefixed(path: string, error: unknown): never {
+/** An input error of the file at `path` as an InputError listing every problem (exit 2); other errors as they are. */
+export function prefixed(path: string, error: unknown): never {
   if (error instanceof InvalidInputError) {
     const lines = error.problems.map((p) => `  ${p.path || '(root)'}: ${p.message}`).join('\n');
     throw new InputError(`${path}: ${error.message.split(':')[0]}\n${lines}`, { cause: error });

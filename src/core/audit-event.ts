@@ -76,10 +76,22 @@ export const AuditCompletedEventSchema = z.object({
   detail: z.unknown(),
 });
 
-/** What the workflow learnt from an audit-completion input. */
+/**
+ * What the workflow learnt from an audit-completion input. `envelopeAccount` is the EventBridge
+ * envelope's `account` (the account that put the event), when the input came in one.
+ */
 export type AuditCompletion =
-  | { readonly kind: 'notification'; readonly notification: AuditNotification }
-  | { readonly kind: 'audit-task-id'; readonly auditTaskId: string };
+  | {
+      readonly kind: 'notification';
+      readonly notification: AuditNotification;
+      readonly envelopeAccount?: string;
+    }
+  | {
+      readonly kind: 'audit-task-id';
+      readonly auditTaskId: string;
+      readonly accountId?: string;
+      readonly envelopeAccount?: string;
+    };
 
 function fail(problems: Problem[]): never {
   throw new InvalidEventError(problems);
@@ -105,7 +117,7 @@ function parseDetail(detail: unknown, path: string): AuditCompletion {
   if (keys.includes('taskId') && keys.every((key) => key === 'taskId' || key === 'accountId')) {
     const minimal = MinimalAuditDetailSchema.safeParse(detail);
     if (!minimal.success) fail(toProblems(minimal.error, path));
-    return { kind: 'audit-task-id', auditTaskId: minimal.data.taskId };
+    return { kind: 'audit-task-id', auditTaskId: minimal.data.taskId, accountId: minimal.data.accountId };
   }
   const parsed = AuditNotificationSchema.safeParse(detail);
   if (!parsed.success) fail(toProblems(parsed.error, path));
@@ -124,7 +136,7 @@ export function parseAuditCompletionInput(input: unknown): AuditCompletion {
   if ('detail-type' in input || 'detail' in input) {
     const envelope = AuditCompletedEventSchema.safeParse(input);
     if (!envelope.success) fail(toProblems(envelope.error));
-    return parseDetail(envelope.data.detail, 'detail');
+    return { ...parseDetail(envelope.data.detail, 'detail'), envelopeAccount: envelope.data.account };
   }
   if (Array.isArray(input.Records)) {
     if (input.Records.length !== 1) {

@@ -47,6 +47,40 @@ export class PlanConstraintError extends InvalidInputError {
   }
 }
 
+/** One thing the event claims that the facts contradict: IoT's DescribeAuditTask, or the function's account. */
+export interface Disagreement {
+  /** `taskStatus`, `checkName`, `checkRunStatus`, `nonCompliantResourcesCount`, `account` or `accountId`. */
+  readonly field: string;
+  readonly check?: string;
+  readonly event: string | number;
+  readonly actual: string | number;
+}
+
+const ACCOUNT_FIELDS = new Set(['account', 'accountId']);
+
+function disagreementProblem(d: Disagreement): Problem {
+  const where =
+    d.check === undefined
+      ? d.field
+      : `auditDetails.${d.check}${d.field === 'checkName' ? '' : `.${d.field}`}`;
+  const fact = ACCOUNT_FIELDS.has(d.field) ? 'the function runs in account' : 'IoT says';
+  return { path: where, message: `the event says ${d.event}, ${fact} ${d.actual}` };
+}
+
+/**
+ * The event contradicts IoT's record of the audit, or names another account: it is refused and
+ * nothing is started, since anyone allowed to put events could forge it.
+ */
+export class EventMismatchError extends InvalidInputError {
+  readonly disagreements: readonly Disagreement[];
+
+  constructor(disagreements: readonly Disagreement[], options?: { cause?: unknown }) {
+    super('audit event refused', disagreements.map(disagreementProblem), options);
+    this.name = 'EventMismatchError';
+    this.disagreements = disagreements;
+  }
+}
+
 /** An error as log attributes: name, message and, for input errors, every problem. */
 export function describeError(error: unknown): Record<string, unknown> {
   if (!(error instanceof Error)) return { message: String(error) };

@@ -1,3 +1,4 @@
+export * from './audit-agreement';
 export * from './audit-event';
 export * from './audit-summary';
 export * from './check-catalog';

@@ -1,9 +1,16 @@
 import { createIotMitigationApi } from '../../adapters/iot';
+import { AuditNotFoundError } from '../../app/ports';
 import { readAudit } from '../../app/read-audit';
-import { type AuditSummary, type DescribedAuditTask, type MitigationPlan, planMitigation } from '../../core';
+import {
+  type AuditSummary,
+  type DescribedAuditTask,
+  type MitigationPlan,
+  planMitigation,
+  summariseNotification,
+} from '../../core';
 import { type Command, type CommandArgs, stringOption } from '../command';
 import { EXIT, UsageError } from '../errors';
-import { loadConfig, loadEvent } from '../inputs';
+import { loadConfig, loadEvent, prefixed } from '../inputs';
 import { type Output, paint, table, writeLine } from '../output';
 import { AWS_HELP, AWS_OPTIONS, openTarget } from '../target';
 
@@ -14,28 +21,46 @@ export function planToJson(plan: MitigationPlan): Record<string, unknown> {
     : { action: 'skip', reason: plan.reason };
 }
 
-/** A minimal event's audit, read with DescribeAuditTask from the account (or the local stack). */
+/** The audit as IoT records it (DescribeAuditTask), from the account or the local stack. */
 async function describeAudit(
   args: CommandArgs,
   path: string,
   auditTaskId: string,
 ): Promise<DescribedAuditTask> {
-  if (!args.values.account && !args.values.local) {
-    throw new UsageError(
-      `${path} carries only the audit task id ${auditTaskId}: add --account to read its checks with DescribeAuditTask (or --local)`,
-    );
-  }
   const target = await openTarget(args);
   try {
     return await target.round(() => createIotMitigationApi(target.clients.iot).describeAudit(auditTaskId));
   } catch (error) {
-    if ((error as Error).name !== 'ResourceNotFoundException') throw error;
+    if (!(error instanceof AuditNotFoundError)) throw error;
     throw new UsageError(`audit ${auditTaskId} (${path}) does not exist on ${target.description}`, {
       cause: error,
     });
   } finally {
     await target.close();
   }
+}
+
+/**
+ * The audit to plan. With --account or --local: IoT's record, as the function plans it (a
+ * notification that disagrees with it is refused, as the function refuses it). Without: a preview
+ * from the file's own counts, which only a minimal event cannot give.
+ */
+async function auditToPlan(
+  args: CommandArgs,
+  event: ReturnType<typeof loadEvent>,
+): Promise<{ audit: AuditSummary; fromIot: boolean }> {
+  if (args.values.account || args.values.local) {
+    const audit = await readAudit(event.completion, (id) => describeAudit(args, event.path, id)).catch(
+      (error: unknown) => prefixed(event.path, error),
+    );
+    return { audit, fromIot: true };
+  }
+  if (event.completion.kind === 'notification') {
+    return { audit: summariseNotification(event.completion.notification), fromIot: false };
+  }
+  throw new UsageError(
+    `${event.path} carries only the audit task id ${event.completion.auditTaskId}: add --account to read its checks with DescribeAuditTask (or --local)`,
+  );
 }
 
 /** Prints a plan for people: the checks, actions and target, or the reason nothing starts. */
@@ -71,13 +96,15 @@ export const planCommand: Command = {
   summary: 'print the mitigation request an event would start (starts nothing)',
   usage: 'iot-remediate plan <event.json> [--config FILE] [--account | --local] [--json]',
   help: `The event file may hold the EventBridge event, the raw audit notification, or an SNS event
-carrying it. A minimal event (only the audit task id) needs the audit's checks: --account reads
-them with DescribeAuditTask from the account (--local: from the embedded local stack's scenario).
+carrying it. With --account (or --local: the embedded local stack's scenario) the plan is made as
+the function makes it, from IoT's record of the audit (DescribeAuditTask), and a notification whose
+status or counts disagree with IoT's is refused (exit 2). Without, a notification is previewed from
+its own counts; a minimal event (only the audit task id) needs --account or --local.
 Nothing is started either way.
 
 Options:
   --config FILE     remediation config (default: config/remediation.json)
-  --account         fill a minimal event's checks from DescribeAuditTask (AWS options below)
+  --account         plan from IoT's DescribeAuditTask, as the function does (AWS options below)
   --json            print exactly one JSON object:
                     {"action":"start","request":{...},"skipped":[...]} or {"action":"skip","reason":"..."}
 
@@ -97,10 +124,20 @@ Examples:
     if (args.positionals.length !== 1) throw new UsageError('plan takes exactly one event file');
     const config = loadConfig(stringOption(args, 'config'));
     const event = loadEvent(args.positionals[0] ?? '');
-    const audit = await readAudit(event.completion, (id) => describeAudit(args, event.path, id));
+    const { audit, fromIot } = await auditToPlan(args, event);
     const plan = planMitigation(audit, config);
     if (args.values.json) writeLine(output, JSON.stringify(planToJson(plan)));
     else {
+      if (!fromIot) {
+        writeLine(
+          output,
+          paint(
+            output,
+            'dim',
+            "preview from the file's own counts: the function plans from IoT's (DescribeAuditTask); add --account or --local to plan from them",
+          ),
+        );
+      }
       printPlan(output, audit, plan, '');
       if (plan.action === 'start') {
         writeLine(output, '\nStartAuditMitigationActionsTask request:');

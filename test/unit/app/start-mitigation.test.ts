@@ -16,6 +16,16 @@ import { readJson } from '../../fixtures';
 
 const config = parseRemediationConfig(readJson('config/remediation.json'));
 const scheduled = readJson('events/scheduled-audit-non-compliant.json');
+/** DescribeAuditTask's answer for the scheduled audit: what its notification says. */
+const describedScheduled = (() => {
+  const { detail } = scheduled as {
+    detail: { taskStatus: string; auditDetails: Array<{ checkName: string }> };
+  };
+  return {
+    taskStatus: detail.taskStatus,
+    auditDetails: Object.fromEntries(detail.auditDetails.map(({ checkName, ...rest }) => [checkName, rest])),
+  };
+})();
 const silent = {
   info: () => undefined,
   warn: () => undefined,
@@ -35,7 +45,7 @@ function harness(options: { config?: RemediationConfig; startFails?: Error } = {
       return 'started';
     },
     async describeAudit() {
-      throw new Error('not used');
+      return describedScheduled;
     },
   };
   const workflows: WorkflowApi = {
@@ -52,6 +62,7 @@ function harness(options: { config?: RemediationConfig; startFails?: Error } = {
     logger: silent,
     counters,
     pollDeadlineSeconds: 600,
+    accountId: '123456789012',
   });
   return { run, started, executions, counted };
 }

@@ -30,8 +30,10 @@ describe('parseAuditCompletionInput', () => {
     // Act
     const results = forms.map((form) => parseAuditCompletionInput(form));
 
-    // Assess
-    for (const result of results) expect(result).toEqual(results[0]);
+    // Assess: the same audit; only the EventBridge form names the account that put it.
+    const [first, fromEventBridge, ...others] = results;
+    expect(fromEventBridge).toEqual({ ...first, envelopeAccount: '123456789012' });
+    for (const result of others) expect(result).toEqual(first);
   });
 
   it('maps the legacy check names of the AWS sample to API names', () => {
@@ -54,7 +56,11 @@ describe('parseAuditCompletionInput', () => {
     const completion = parseAuditCompletionInput(readJson('events/minimal-audit-task-id.json'));
 
     // Assess
-    expect(completion).toEqual({ kind: 'audit-task-id', auditTaskId: 'f0e1d2c3b4a5968778695a4b3c2d1e0f' });
+    expect(completion).toEqual({
+      kind: 'audit-task-id',
+      auditTaskId: 'f0e1d2c3b4a5968778695a4b3c2d1e0f',
+      envelopeAccount: '123456789012',
+    });
   });
 
   it.each([

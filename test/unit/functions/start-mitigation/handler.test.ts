@@ -1,5 +1,6 @@
 import {
   DescribeAuditTaskCommand,
+  type DescribeAuditTaskCommandOutput,
   InternalFailureException,
   IoTClient,
   LimitExceededException,
@@ -16,8 +17,22 @@ import { readJson } from '../../../fixtures';
 const iot = mockClient(IoTClient);
 const sfn = mockClient(SFNClient);
 const STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:MitigationWorkflow';
-const context = { functionName: 'start-mitigation', awsRequestId: 'req-1' } as Context;
+const context = {
+  functionName: 'start-mitigation',
+  awsRequestId: 'req-1',
+  invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:start-mitigation',
+} as Context;
 const scheduled = readJson('events/scheduled-audit-non-compliant.json');
+/** DescribeAuditTask's answer for the scheduled audit: what its notification says. */
+const scheduledInIot: DescribeAuditTaskCommandOutput = (() => {
+  const { detail } = scheduled as {
+    detail: { taskStatus: string; auditDetails: Array<{ checkName: string }> };
+  };
+  return {
+    taskStatus: detail.taskStatus,
+    auditDetails: Object.fromEntries(detail.auditDetails.map(({ checkName, ...rest }) => [checkName, rest])),
+  } as unknown as DescribeAuditTaskCommandOutput;
+})();
 const savedEnv = { ...process.env };
 
 // The handler reads its environment when invoked; its clients are the mocked ones.
@@ -36,6 +51,7 @@ beforeEach(() => {
   iot.reset();
   sfn.reset();
   vi.restoreAllMocks();
+  iot.on(DescribeAuditTaskCommand, { taskId: 'a3aea009955e501a31b764abe1bebd3d' }).resolves(scheduledInIot);
 });
 
 function startExecutionInput(): Record<string, unknown> {
