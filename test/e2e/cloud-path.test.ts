@@ -49,7 +49,7 @@ describe('the cloud path against iot-remediate local', () => {
   });
 
   it('status --task lists the failed and skipped executions with their error codes, exit 1 for a failed task', async () => {
-    const taskId = 'remediate-7d1c0e5b9a8f4c2e8b6a4d2f0e1c3b5a-5ef594fb0f28';
+    const taskId = 'remediate-7d1c0e5b9a8f4c2e8b6a4d2f0e1c3b5a-auto';
     const { code, stdout } = await runCli(['status', '--task', taskId, '--json'], env);
     expect(code).toBe(1);
     const result = JSON.parse(stdout) as {
