@@ -230,7 +230,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   };
 
   // template.yaml's rule and archive: audit-completion events on the default bus.
-  const auditEvents = { source: [DEFAULT_EVENT_SOURCE], 'detail-type': [AUDIT_COMPLETED_DETAIL_TYPE] };
+  const auditEvents = {
+    source: [DEFAULT_EVENT_SOURCE],
+    'detail-type': [AUDIT_COMPLETED_DETAIL_TYPE],
+    account: [scenario.accountId],
+  };
   bus.addRule({
     name: LOCAL_RULE_NAME,
     busName: 'default',

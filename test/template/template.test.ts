@@ -230,6 +230,7 @@ describe('template.yaml', () => {
       expect(rule.EventPattern).toEqual({
         source: [ref('EventSource')],
         'detail-type': [ref('AuditCompletedDetailType')],
+        account: [ref('AWS::AccountId')],
       });
       const [target] = rule.Targets as Json[];
       expect(target).toMatchObject({
@@ -452,8 +453,11 @@ describe('template.yaml', () => {
         if (statement.Effect === 'Allow') {
           for (const action of actions) expect(action, `${where}: ${action}`).not.toMatch(/\*/);
           expect(statement.NotAction, where).toBeUndefined();
+        } else if (statement.Sid === 'DenyPublishersOtherThanIoT') {
+          // The topic's publisher guardrail, pinned in trigger-policy.test.ts.
+          expect(where).toBe('AuditNotificationTopicPolicy');
         } else {
-          // Wildcards only in the deny-insecure-transport guardrails.
+          // Otherwise wildcards only in the deny-insecure-transport guardrails.
           expect(statement.Condition, where).toEqual({ Bool: { 'aws:SecureTransport': 'false' } });
         }
       }
