@@ -141,7 +141,7 @@ ${AWS_HELP}
 Examples:
   iot-remediate status
   iot-remediate status --since 7d --profile prod --json
-  iot-remediate status --task remediate-7d1c0e5b9a8f4c2e8b6a4d2f0e1c3b5a-5ef594fb0f28
+  iot-remediate status --task remediate-7d1c0e5b9a8f4c2e8b6a4d2f0e1c3b5a-auto
   iot-remediate status --endpoint-url http://127.0.0.1:4566 --since 2026-01-01T00:00:00Z`,
   options: { ...AWS_OPTIONS, since: { type: 'string' }, task: { type: 'string' }, json: { type: 'boolean' } },
   async run(args, output) {
