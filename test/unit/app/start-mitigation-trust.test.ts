@@ -165,7 +165,7 @@ describe('start-mitigation trusts IoT, not the event', () => {
       'the EventBridge envelope account',
       (e: ScheduledEvent) => Object.assign(e, { account: '210987654321' }),
     ],
-  ])('refuses an event whose %s is not the function’s account, before calling IoT', async (_what, forge) => {
+  ])('refuses an event whose account (%s) is not the function’s, before calling IoT', async (_what, forge) => {
     const { run, described, started, counted } = harness();
     const event = genuine();
     forge(event);
