@@ -27,7 +27,9 @@ export interface Log {
 
 /** Counters published as metrics (Powertools' Metrics in the cloud). */
 export interface Counters {
-  count(name: 'TasksStarted' | 'TasksDeferred' | 'TasksSkipped' | 'DryRuns' | 'PlanErrors'): void;
+  count(
+    name: 'TasksStarted' | 'TasksDeferred' | 'TasksSkipped' | 'DryRuns' | 'PlanErrors' | 'UnknownChecks',
+  ): void;
 }
 
 /** IoT would not start the task now (throttling or the 10-concurrent-task quota): hand it to the state machine. */

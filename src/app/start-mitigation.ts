@@ -6,6 +6,7 @@ import {
   planMitigation,
   type RemediationConfig,
   toStepFunctionsStartRequest,
+  unknownNonCompliantChecks,
   type WorkflowInput,
 } from '../core';
 import { type Counters, type Log, type MitigationApi, StartBlockedError, type WorkflowApi } from './ports';
@@ -73,6 +74,10 @@ export function createStartMitigation(deps: StartMitigationDependencies) {
       throw error;
     }
     logger.appendKeys({ auditTaskId: audit.auditTaskId });
+    // A check newer than the catalog is skipped, not a rejection: counted so that it is noticed.
+    const unknown = unknownNonCompliantChecks(audit);
+    for (const _ of unknown) counters.count('UnknownChecks');
+    if (unknown.length > 0) logger.warn('Checks the catalog does not know were skipped', { checks: unknown });
 
     if (plan.action === 'skip') {
       counters.count('TasksSkipped');
@@ -94,6 +99,7 @@ export function createStartMitigation(deps: StartMitigationDependencies) {
       deferredStart: start.deferred,
       startRequest: toStepFunctionsStartRequest(request),
       pollDeadlineSeconds: deps.pollDeadlineSeconds,
+      skipped: [...plan.skipped],
     };
     const execution = await workflows.startExecution(request.taskId, input);
     counters.count(start.deferred ? 'TasksDeferred' : 'TasksStarted');

@@ -9,15 +9,16 @@ const AuditTaskIdSchema = z
   .string()
   .regex(AUDIT_TASK_ID, 'must be 1 to 40 characters of [a-zA-Z0-9-] (an audit task id)');
 
-/** A check name as the notification carries it; legacy names become API names. */
-const CheckNameSchema = z.string().transform((name, ctx) => {
-  const apiName = toApiCheckName(name);
-  if (apiName === undefined) {
-    ctx.addIssue({ code: 'custom', message: `unknown audit check '${name}'` });
-    return z.NEVER;
-  }
-  return apiName;
-});
+/**
+ * A check name as the notification carries it; legacy names become API names. A name the catalog
+ * does not know is kept as it is: AWS adds checks over time, and one unknown check must not reject
+ * the whole audit (the planner reports it as skipped). It still has to look like a check name, since
+ * it reaches logs, metric dimensions and the finished event.
+ */
+const CheckNameSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_]{1,128}$/, 'must be 1 to 128 characters of [A-Za-z0-9_] (an audit check name)')
+  .transform((name) => toApiCheckName(name) ?? name);
 
 const CountSchema = z.number().int().nonnegative();
 

@@ -1,14 +1,16 @@
+import type * as z from 'zod';
 import type { AuditSummary } from './audit-summary';
 import { isAuditCheckName } from './check-catalog';
 import { type RemediationConfig, remediationFor } from './config';
 import { PlanConstraintError } from './errors';
 import { type StartMitigationRequest, startRequestProblems, withDerivedIds } from './start-request';
+import type { SkippedCheckSchema } from './workflow-input';
 
 /** A non-compliant check that the plan leaves out, and why. */
-export interface SkippedCheck {
-  readonly check: string;
-  readonly reason: string;
-}
+export type SkippedCheck = z.infer<typeof SkippedCheckSchema>;
+
+/** Why a check the catalog does not know is left out (operators read `skipped: unknown check`). */
+export const UNKNOWN_CHECK_REASON = 'unknown check';
 
 /** A check the task will mitigate. */
 export interface IncludedCheck {
@@ -75,7 +77,7 @@ export function planMitigation(audit: AuditSummary, config: RemediationConfig): 
     }
     if (check.nonCompliantResourcesCount === 0) continue;
     if (!check.known) {
-      skipped.push({ check: check.checkName, reason: 'check not in the catalog of this version' });
+      skipped.push({ check: check.checkName, reason: UNKNOWN_CHECK_REASON });
       continue;
     }
     if (!remediation) {

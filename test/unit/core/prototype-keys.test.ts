@@ -53,38 +53,36 @@ describe('names like Object.prototype members', () => {
     ]);
   });
 
-  it.each(PROTOTYPE_NAMES.filter((n) => n !== '__proto__'))(
-    'an action %s whose type is declared keeps its declared type',
-    (name) => {
-      // Prepare
-      const text = `{"actionTypes":{${JSON.stringify(name)}:"UPDATE_CA_CERTIFICATE"},"checks":{"LOGGING_DISABLED_CHECK":{"actions":[${JSON.stringify(name)}]}}}`;
+  it.each(
+    PROTOTYPE_NAMES.filter((n) => n !== '__proto__'),
+  )('an action %s whose type is declared keeps its declared type', (name) => {
+    // Prepare
+    const text = `{"actionTypes":{${JSON.stringify(name)}:"UPDATE_CA_CERTIFICATE"},"checks":{"LOGGING_DISABLED_CHECK":{"actions":[${JSON.stringify(name)}]}}}`;
 
-      // Act
-      const problems = problemsOf(text);
+    // Act
+    const problems = problemsOf(text);
 
-      // Assess: the declared type is checked against the check, like any other action's.
-      expect(problems).toEqual([
-        {
-          path: 'checks.LOGGING_DISABLED_CHECK.actions[0]',
-          message: `action '${name}' is of type UPDATE_CA_CERTIFICATE, which LOGGING_DISABLED_CHECK does not support (supported: PUBLISH_FINDING_TO_SNS, ENABLE_IOT_LOGGING)`,
-        },
-      ]);
-    },
-  );
+    // Assess: the declared type is checked against the check, like any other action's.
+    expect(problems).toEqual([
+      {
+        path: 'checks.LOGGING_DISABLED_CHECK.actions[0]',
+        message: `action '${name}' is of type UPDATE_CA_CERTIFICATE, which LOGGING_DISABLED_CHECK does not support (supported: PUBLISH_FINDING_TO_SNS, ENABLE_IOT_LOGGING)`,
+      },
+    ]);
+  });
 
-  it.each(PROTOTYPE_NAMES.filter((n) => n !== '__proto__'))(
-    'an undeclared action %s has no declared type',
-    (name) => {
-      // Prepare: actionTypes present, but without that action.
-      const text = `{"actionTypes":{"Other":"UPDATE_CA_CERTIFICATE"},"checks":{"LOGGING_DISABLED_CHECK":{"actions":[${JSON.stringify(name)}]}}}`;
+  it.each(
+    PROTOTYPE_NAMES.filter((n) => n !== '__proto__'),
+  )('an undeclared action %s has no declared type', (name) => {
+    // Prepare: actionTypes present, but without that action.
+    const text = `{"actionTypes":{"Other":"UPDATE_CA_CERTIFICATE"},"checks":{"LOGGING_DISABLED_CHECK":{"actions":[${JSON.stringify(name)}]}}}`;
 
-      // Act
-      const problems = problemsOf(text);
+    // Act
+    const problems = problemsOf(text);
 
-      // Assess
-      expect(problems).toEqual([]);
-    },
-  );
+    // Assess
+    expect(problems).toEqual([]);
+  });
 
   it('an action type declared under the key __proto__ is refused, not dropped', () => {
     // Prepare: JavaScript objects (and zod records) cannot hold "__proto__" as a plain key.

@@ -102,6 +102,7 @@ function workflowInput(taskId: string, deferredStart = false, pollDeadlineSecond
       ClientRequestToken: `token-${taskId}`,
     },
     pollDeadlineSeconds,
+    skipped: [],
   };
 }
 
@@ -172,6 +173,7 @@ describe('createLocalStepFunctions', () => {
     const detail = {
       taskId: 'task-1',
       auditTaskId: 'audit1',
+      skipped: [],
       outcome: 'COMPLETED',
       taskStatus: 'COMPLETED',
       // SDK camelCase members became PascalCase; the check name (a map key) kept its case.

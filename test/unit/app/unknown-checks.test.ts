@@ -1,0 +1,118 @@
+import { describe, expect, it } from 'vitest';
+import type { Counters, MitigationApi, WorkflowApi } from '../../../src/app/ports';
+import { createStartMitigation } from '../../../src/app/start-mitigation';
+import { parseRemediationConfig, type WorkflowInput } from '../../../src/core';
+import { readJson } from '../../fixtures';
+
+const config = parseRemediationConfig(readJson('config/remediation.json'));
+const silent = {
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+  appendKeys: () => undefined,
+};
+const NEW_CHECK = 'SOME_CHECK_AWS_ADDED_LATER_CHECK';
+
+/** The sample scheduled audit with extra checks appended to its auditDetails. */
+function scheduledWith(...extra: Record<string, unknown>[]) {
+  const event = readJson('events/scheduled-audit-non-compliant.json') as {
+    detail: { auditDetails: Record<string, unknown>[] };
+  };
+  event.detail.auditDetails.push(...extra);
+  return event;
+}
+
+function onlyUnknown() {
+  const event = scheduledWith();
+  event.detail.auditDetails = [
+    {
+      checkName: NEW_CHECK,
+      checkRunStatus: 'COMPLETED_NON_COMPLIANT',
+      nonCompliantResourcesCount: 3,
+      totalResourcesCount: 9,
+    },
+  ];
+  return event;
+}
+
+function harness() {
+  const started: string[] = [];
+  const executions: Array<{ name: string; input: WorkflowInput }> = [];
+  const counted: string[] = [];
+  const iot: MitigationApi = {
+    async startTask(request) {
+      started.push(request.taskId);
+      return 'started';
+    },
+    async describeAudit() {
+      throw new Error('not used');
+    },
+  };
+  const workflows: WorkflowApi = {
+    async startExecution(name, input) {
+      executions.push({ name, input });
+      return 'started';
+    },
+  };
+  const counters: Counters = { count: (name) => counted.push(name) };
+  const run = createStartMitigation({
+    iot,
+    workflows,
+    config,
+    logger: silent,
+    counters,
+    pollDeadlineSeconds: 600,
+  });
+  return { run, started, executions, counted };
+}
+
+describe('start-mitigation with a check the catalog does not know', () => {
+  it('starts the known checks, counts the unknown one and carries it in the workflow input', async () => {
+    // Prepare
+    const { run, started, executions, counted } = harness();
+    const event = scheduledWith({
+      checkName: NEW_CHECK,
+      checkRunStatus: 'COMPLETED_NON_COMPLIANT',
+      nonCompliantResourcesCount: 3,
+      totalResourcesCount: 9,
+    });
+
+    // Act
+    const outcome = await run(event);
+
+    // Assess
+    expect(outcome.status).toBe('started');
+    expect(started).toHaveLength(1);
+    expect(counted.sort()).toEqual(['TasksStarted', 'UnknownChecks']);
+    expect(executions[0]?.input.skipped).toContainEqual({ check: NEW_CHECK, reason: 'unknown check' });
+  });
+
+  it('an audit whose only non-compliant check is unknown: skipped, nothing started, counted', async () => {
+    // Prepare
+    const { run, started, executions, counted } = harness();
+
+    // Act
+    const outcome = await run(onlyUnknown());
+
+    // Assess
+    expect(outcome.status).toBe('skipped');
+    expect(outcome.plan.skipped).toEqual([{ check: NEW_CHECK, reason: 'unknown check' }]);
+    expect([...started, ...executions]).toEqual([]);
+    expect(counted.sort()).toEqual(['TasksSkipped', 'UnknownChecks']);
+  });
+
+  it('the workflow input always has skipped, empty when the plan left nothing out', async () => {
+    // Prepare
+    const { run, executions } = harness();
+    const event = scheduledWith();
+    event.detail.auditDetails = event.detail.auditDetails.filter(
+      (d) => d.checkName === 'DEVICE_CERTIFICATE_SHARED_CHECK',
+    );
+
+    // Act
+    await run(event);
+
+    // Assess
+    expect(executions[0]?.input.skipped).toEqual([]);
+  });
+});
