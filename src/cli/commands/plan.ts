@@ -38,12 +38,19 @@ async function describeAudit(
   }
 }
 
+/** One line per check the plan left out: `<check> skipped: <reason>`. */
+function printSkipped(output: Output, plan: MitigationPlan, indent: string): void {
+  for (const skip of plan.skipped)
+    writeLine(output, `${indent}${paint(output, 'dim', `${skip.check} skipped: ${skip.reason}`)}`);
+}
+
 /** Prints a plan for people: the checks, actions and target, or the reason nothing starts. */
 export function printPlan(output: Output, audit: AuditSummary, plan: MitigationPlan, indent = '  '): void {
   const kind = [audit.taskType, audit.scheduledAuditName].filter(Boolean).join(' ');
   writeLine(output, `${indent}audit ${audit.auditTaskId} (${kind}, ${audit.taskStatus})`);
   if (plan.action === 'skip') {
     writeLine(output, `${indent}${paint(output, 'yellow', 'plan: skip')}: ${plan.reason}`);
+    printSkipped(output, plan, indent);
     return;
   }
   const verb = plan.mode === 'dry-run' ? 'dry run (nothing is started)' : 'start';
@@ -62,8 +69,7 @@ export function printPlan(output: Output, audit: AuditSummary, plan: MitigationP
   for (const check of plan.included)
     rows.push([check.check, check.nonCompliantResourcesCount, check.actions.join(' -> ')]);
   writeLine(output, table(rows, `${indent}  `));
-  for (const skip of plan.skipped)
-    writeLine(output, `${indent}${paint(output, 'dim', `skipped ${skip.check}: ${skip.reason}`)}`);
+  printSkipped(output, plan, indent);
 }
 
 export const planCommand: Command = {
