@@ -1,8 +1,9 @@
 import * as z from 'zod';
 import { toApiCheckName } from './check-catalog';
-import { InvalidEventError, type Problem } from './errors';
+import { InvalidEventError, InvalidJsonError, type Problem } from './errors';
+import { parseStrictJson } from './strict-json';
 import { AUDIT_COMPLETED_DETAIL_TYPE } from './workflow-input';
-import { toProblems } from './zod-problems';
+import { formatPath, toProblems } from './zod-problems';
 
 const AUDIT_TASK_ID = /^[a-zA-Z0-9-]{1,40}$/;
 const AuditTaskIdSchema = z
@@ -88,9 +89,10 @@ function fail(problems: Problem[]): never {
 
 function parseJsonString(text: string, path: string): unknown {
   try {
-    return JSON.parse(text);
+    return parseStrictJson(text, path);
   } catch (error) {
-    return fail([{ path, message: `is not JSON (${(error as Error).message})` }]);
+    if (error instanceof InvalidJsonError) return fail([...error.problems]);
+    throw error;
   }
 }
 
@@ -110,7 +112,34 @@ function parseDetail(detail: unknown, path: string): AuditCompletion {
   }
   const parsed = AuditNotificationSchema.safeParse(detail);
   if (!parsed.success) fail(toProblems(parsed.error, path));
+  const repeated = repeatedChecks(parsed.data.auditDetails, detail, path);
+  if (repeated.length > 0) fail(repeated);
   return { kind: 'notification', notification: parsed.data };
+}
+
+/**
+ * A check named twice in `auditDetails` (also an API name and its legacy name): refused, since
+ * counts split over two entries could each pass a guardrail that their sum breaks.
+ */
+function repeatedChecks(details: readonly AuditCheckDetail[], raw: unknown, path: string): Problem[] {
+  const rawDetails = isObject(raw) && Array.isArray(raw.auditDetails) ? raw.auditDetails : [];
+  const firstIndex = new Map<string, number>();
+  const problems: Problem[] = [];
+  details.forEach((detail, index) => {
+    const first = firstIndex.get(detail.checkName);
+    if (first === undefined) {
+      firstIndex.set(detail.checkName, index);
+      return;
+    }
+    const rawEntry: unknown = rawDetails[index];
+    const rawName = isObject(rawEntry) ? rawEntry.checkName : undefined;
+    const name = rawName !== detail.checkName ? `${String(rawName)} (${detail.checkName})` : detail.checkName;
+    problems.push({
+      path: formatPath(['auditDetails', index, 'checkName'], path),
+      message: `${name} appears twice (also auditDetails[${first}])`,
+    });
+  });
+  return problems;
 }
 
 /**
