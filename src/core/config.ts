@@ -32,6 +32,18 @@ export const CheckRemediationSchema = z
       .array(z.string().min(1))
       .min(1, 'leave reasonCodes out to take every finding')
       .max(25, 'at most 25 reason codes per check (StartAuditMitigationActionsTask limit)')
+      .superRefine((codes, ctx) => {
+        codes.forEach((code, i) => {
+          const first = codes.indexOf(code);
+          if (first < i) {
+            ctx.addIssue({
+              code: 'custom',
+              path: [i],
+              message: `names the reason code '${code}' twice (also reasonCodes[${first}])`,
+            });
+          }
+        });
+      })
       .optional(),
     /** Guardrail: above this many non-compliant resources the check is not mitigated automatically. */
     maxNonCompliantResources: z.number().int().nonnegative().optional(),

@@ -42,6 +42,11 @@ function byCheck(a: { check: string }, b: { check: string }): number {
   return a.check < b.check ? -1 : a.check > b.check ? 1 : 0;
 }
 
+/** The distinct strings of `values`, sorted: the canonical form of an array that means a set. */
+function sortedSet(values: readonly string[]): string[] {
+  return [...new Set(values)].sort();
+}
+
 function describeRun(check: AuditSummary['checks'][number]): string {
   return check.errorCode ? `${check.checkRunStatus} (${check.errorCode})` : check.checkRunStatus;
 }
@@ -94,9 +99,13 @@ export function planMitigation(audit: AuditSummary, config: RemediationConfig): 
     }
     included.push({
       check: check.checkName,
+      // Kept in the config's order, repeated names and all: IoT applies the actions of a finding in
+      // the order given and skips the later ones when one fails, so another order is another request
+      // (and rightly another task). The schema refuses an action named twice.
       actions: remediation.actions,
       nonCompliantResourcesCount: check.nonCompliantResourcesCount,
-      ...(remediation.reasonCodes ? { reasonCodes: remediation.reasonCodes } : {}),
+      // A filter is a set: sorted and deduplicated, so that its order cannot change the ids.
+      ...(remediation.reasonCodes ? { reasonCodes: sortedSet(remediation.reasonCodes) } : {}),
     });
   }
 
