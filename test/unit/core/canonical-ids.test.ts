@@ -52,7 +52,7 @@ function idsOf(config: RemediationConfig, order: readonly CheckName[] = CHECK_NA
 function configDocument(
   checkOrder: readonly CheckName[],
   codes: Readonly<Record<CheckName, readonly string[]>>,
-) {
+): { acceptAuditStatuses: string[]; checks: Record<string, { actions: string[]; reasonCodes?: string[] }> } {
   return {
     acceptAuditStatuses: ['COMPLETED', 'FAILED'],
     checks: Object.fromEntries(
