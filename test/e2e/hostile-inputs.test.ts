@@ -218,4 +218,22 @@ describe('iot-remediate with hostile inputs', () => {
     expect(code).toBe(0);
     expect(JSON.parse(stdout)).toMatchObject({ action: 'start' });
   });
+
+  it('plan --json lists the unknown check in skipped when nothing can start', async () => {
+    // Prepare
+    const path = file(
+      'event.json',
+      eventWith([{ ...SHARED, checkName: 'SOME_CHECK_AWS_ADDED_LATER_CHECK' }]),
+    );
+
+    // Act
+    const { code, stdout } = await runCli(['plan', path, '--json']);
+
+    // Assess
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({
+      action: 'skip',
+      skipped: [{ check: 'SOME_CHECK_AWS_ADDED_LATER_CHECK', reason: 'unknown check' }],
+    });
+  });
 });

@@ -11,7 +11,7 @@ import { AWS_HELP, AWS_OPTIONS, openTarget } from '../target';
 export function planToJson(plan: MitigationPlan): Record<string, unknown> {
   return plan.action === 'start'
     ? { action: 'start', request: plan.request, skipped: plan.skipped }
-    : { action: 'skip', reason: plan.reason };
+    : { action: 'skip', reason: plan.reason, skipped: plan.skipped };
 }
 
 /** A minimal event's audit, read with DescribeAuditTask from the account (or the local stack). */
@@ -85,7 +85,8 @@ Options:
   --config FILE     remediation config (default: config/remediation.json)
   --account         fill a minimal event's checks from DescribeAuditTask (AWS options below)
   --json            print exactly one JSON object:
-                    {"action":"start","request":{...},"skipped":[...]} or {"action":"skip","reason":"..."}
+                    {"action":"start","request":{...},"skipped":[...]} or
+                    {"action":"skip","reason":"...","skipped":[...]}
 
 ${AWS_HELP}
 
