@@ -122,6 +122,7 @@ async function simulate(
         ClientRequestToken: `token-${i}`,
       },
       pollDeadlineSeconds: 21600,
+      skipped: [],
     };
     const run = runWorkflow(workflow, {
       input,

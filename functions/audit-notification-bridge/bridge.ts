@@ -5,7 +5,9 @@ import {
   describeError,
   InvalidEventError,
   parseAuditCompletionInput,
+  summariseNotification,
   toAuditCompletedEventDetail,
+  unknownNonCompliantChecks,
 } from '../../src/core';
 
 /** Where the normalised audit-completion events go (from the function's environment). */
@@ -17,7 +19,7 @@ export interface BridgeSettings {
 
 /** The bridge's metrics (Powertools' Metrics in the cloud). */
 export interface BridgeMetrics {
-  count(name: 'NotificationsBridged' | 'NotificationsRejected', value: number): void;
+  count(name: 'NotificationsBridged' | 'NotificationsRejected' | 'UnknownChecks', value: number): void;
   /** Non-compliant resources that the audit found for one check (dimension CheckName). */
   nonCompliantResources(checkName: string, count: number): void;
 }
@@ -107,6 +109,9 @@ export function createAuditNotificationBridge(deps: BridgeDependencies) {
           for (const check of completion.notification.auditDetails) {
             metrics.nonCompliantResources(check.checkName, check.nonCompliantResourcesCount);
           }
+          // Bridged, not rejected: the planner skips them; counted so that a catalog behind AWS is noticed.
+          const unknown = unknownNonCompliantChecks(summariseNotification(completion.notification));
+          if (unknown.length > 0) metrics.count('UnknownChecks', unknown.length);
         }
       }
       metrics.count('NotificationsBridged', accepted.length);

@@ -13,7 +13,7 @@ import { readParameter } from '../../src/adapters/ssm';
 import { createStepFunctionsWorkflowApi } from '../../src/adapters/step-functions';
 import { createConfigSource } from '../../src/app/config-source';
 import { createStartMitigation, type StartMitigationOutcome } from '../../src/app/start-mitigation';
-import { parseRemediationConfig, type RemediationConfig } from '../../src/core';
+import { parseRemediationConfig, parseStrictJson, type RemediationConfig } from '../../src/core';
 import { logFailure } from '../../src/middleware/log-failure';
 
 /** Entry point: an audit-completion event from EventBridge -> plan -> mitigation task -> poll workflow. */
@@ -41,7 +41,7 @@ const pollDeadlineSeconds = Number(process.env.POLL_DEADLINE_SECONDS ?? '21600')
 /** The config: the SSM parameter when one is set (an operator's change without redeploying), else the bundled one. */
 async function loadConfig(): Promise<RemediationConfig> {
   const parameter = process.env.REMEDIATION_CONFIG_PARAMETER;
-  const document = parameter ? JSON.parse(await readParameter(ssm, parameter)) : bundledConfig;
+  const document = parameter ? parseStrictJson(await readParameter(ssm, parameter)) : bundledConfig;
   return parseRemediationConfig(document);
 }
 

@@ -29,7 +29,14 @@ export interface Log {
 /** Counters published as metrics (Powertools' Metrics in the cloud). */
 export interface Counters {
   count(
-    name: 'TasksStarted' | 'TasksDeferred' | 'TasksSkipped' | 'DryRuns' | 'PlanErrors' | 'EventsRefused',
+    name:
+      | 'TasksStarted'
+      | 'TasksDeferred'
+      | 'TasksSkipped'
+      | 'DryRuns'
+      | 'PlanErrors'
+      | 'EventsRefused'
+      | 'UnknownChecks',
   ): void;
 }
 

@@ -9,6 +9,7 @@ import {
   type RemediationConfig,
   summariseNotification,
   toStepFunctionsStartRequest,
+  unknownNonCompliantChecks,
   type WorkflowInput,
 } from '../core';
 import { type Counters, type Log, type MitigationApi, StartBlockedError, type WorkflowApi } from './ports';
@@ -59,6 +60,13 @@ export function createStartMitigation(deps: StartMitigationDependencies) {
     return iot.describeAudit(auditTaskId);
   }
 
+  /** A check newer than the catalog is skipped, not a rejection: counted so that it is noticed. */
+  function countUnknownChecks(audit: AuditSummary): void {
+    const unknown = unknownNonCompliantChecks(audit);
+    for (const _ of unknown) counters.count('UnknownChecks');
+    if (unknown.length > 0) logger.warn('Checks the catalog does not know were skipped', { checks: unknown });
+  }
+
   function skipped(plan: MitigationPlan): StartMitigationOutcome {
     counters.count('TasksSkipped');
     logger.info('Nothing to mitigate', {
@@ -89,9 +97,11 @@ export function createStartMitigation(deps: StartMitigationDependencies) {
         // The event's own counts may only skip work early: an event that leaves nothing to mitigate
         // can only suppress an action, never cause one (the genuine notification still arrives and
         // is planned from IoT), so it is skipped without a DescribeAuditTask call.
-        const claimed = planMitigation(summariseNotification(completion.notification), config);
+        const claimedAudit = summariseNotification(completion.notification);
+        const claimed = planMitigation(claimedAudit, config);
         if (claimed.action === 'skip') {
           logger.appendKeys({ auditTaskId: claimed.auditTaskId });
+          countUnknownChecks(claimedAudit);
           return skipped(claimed);
         }
       }
@@ -107,6 +117,7 @@ export function createStartMitigation(deps: StartMitigationDependencies) {
       throw error;
     }
     logger.appendKeys({ auditTaskId: audit.auditTaskId });
+    countUnknownChecks(audit);
 
     if (plan.action === 'skip') return skipped(plan);
     const { request } = plan;
@@ -124,6 +135,7 @@ export function createStartMitigation(deps: StartMitigationDependencies) {
       deferredStart: start.deferred,
       startRequest: toStepFunctionsStartRequest(request),
       pollDeadlineSeconds: deps.pollDeadlineSeconds,
+      skipped: [...plan.skipped],
     };
     const execution = await workflows.startExecution(request.taskId, input);
     counters.count(start.deferred ? 'TasksDeferred' : 'TasksStarted');

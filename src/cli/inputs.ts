@@ -3,8 +3,10 @@ import { join } from 'node:path';
 import {
   type AuditCompletion,
   InvalidInputError,
+  InvalidJsonError,
   parseAuditCompletionInput,
   parseRemediationConfig,
+  parseStrictJson,
   type RemediationConfig,
 } from '../core';
 import { InputError, UsageError } from './errors';
@@ -20,9 +22,14 @@ export function readJsonFile(path: string): unknown {
     );
   }
   try {
-    return JSON.parse(text);
+    // Strict: a key repeated in one object would be resolved by JSON.parse silently (last one wins).
+    return parseStrictJson(text);
   } catch (error) {
-    throw new InputError(`${path} is not valid JSON: ${(error as Error).message}`);
+    if (!(error instanceof InvalidJsonError)) throw error;
+    if (error.cause instanceof Error) {
+      throw new InputError(`${path} is not valid JSON: ${error.cause.message}`, { cause: error });
+    }
+    return prefixed(path, error);
   }
 }
 

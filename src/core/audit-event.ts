@@ -1,23 +1,25 @@
 import * as z from 'zod';
 import { toApiCheckName } from './check-catalog';
-import { InvalidEventError, type Problem } from './errors';
+import { InvalidEventError, InvalidJsonError, type Problem } from './errors';
+import { parseStrictJson } from './strict-json';
 import { AUDIT_COMPLETED_DETAIL_TYPE } from './workflow-input';
-import { toProblems } from './zod-problems';
+import { formatPath, toProblems } from './zod-problems';
 
 const AUDIT_TASK_ID = /^[a-zA-Z0-9-]{1,40}$/;
 const AuditTaskIdSchema = z
   .string()
   .regex(AUDIT_TASK_ID, 'must be 1 to 40 characters of [a-zA-Z0-9-] (an audit task id)');
 
-/** A check name as the notification carries it; legacy names become API names. */
-const CheckNameSchema = z.string().transform((name, ctx) => {
-  const apiName = toApiCheckName(name);
-  if (apiName === undefined) {
-    ctx.addIssue({ code: 'custom', message: `unknown audit check '${name}'` });
-    return z.NEVER;
-  }
-  return apiName;
-});
+/**
+ * A check name as the notification carries it; legacy names become API names. A name the catalog
+ * does not know is kept as it is: AWS adds checks over time, and one unknown check must not reject
+ * the whole audit (the planner reports it as skipped). It still has to look like a check name, since
+ * it reaches logs, metric dimensions and the finished event.
+ */
+const CheckNameSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_]{1,128}$/, 'must be 1 to 128 characters of [A-Za-z0-9_] (an audit check name)')
+  .transform((name) => toApiCheckName(name) ?? name);
 
 const CountSchema = z.number().int().nonnegative();
 
@@ -99,9 +101,10 @@ function fail(problems: Problem[]): never {
 
 function parseJsonString(text: string, path: string): unknown {
   try {
-    return JSON.parse(text);
+    return parseStrictJson(text, path);
   } catch (error) {
-    return fail([{ path, message: `is not JSON (${(error as Error).message})` }]);
+    if (error instanceof InvalidJsonError) return fail([...error.problems]);
+    throw error;
   }
 }
 
@@ -121,7 +124,34 @@ function parseDetail(detail: unknown, path: string): AuditCompletion {
   }
   const parsed = AuditNotificationSchema.safeParse(detail);
   if (!parsed.success) fail(toProblems(parsed.error, path));
+  const repeated = repeatedChecks(parsed.data.auditDetails, detail, path);
+  if (repeated.length > 0) fail(repeated);
   return { kind: 'notification', notification: parsed.data };
+}
+
+/**
+ * A check named twice in `auditDetails` (also an API name and its legacy name): refused, since
+ * counts split over two entries could each pass a guardrail that their sum breaks.
+ */
+function repeatedChecks(details: readonly AuditCheckDetail[], raw: unknown, path: string): Problem[] {
+  const rawDetails = isObject(raw) && Array.isArray(raw.auditDetails) ? raw.auditDetails : [];
+  const firstIndex = new Map<string, number>();
+  const problems: Problem[] = [];
+  details.forEach((detail, index) => {
+    const first = firstIndex.get(detail.checkName);
+    if (first === undefined) {
+      firstIndex.set(detail.checkName, index);
+      return;
+    }
+    const rawEntry: unknown = rawDetails[index];
+    const rawName = isObject(rawEntry) ? rawEntry.checkName : undefined;
+    const name = rawName !== detail.checkName ? `${String(rawName)} (${detail.checkName})` : detail.checkName;
+    problems.push({
+      path: formatPath(['auditDetails', index, 'checkName'], path),
+      message: `${name} appears twice (also auditDetails[${first}])`,
+    });
+  });
+  return problems;
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { AuditNotification } from './audit-event';
-import { type AuditCheckName, toApiCheckName } from './check-catalog';
+import { type AuditCheckName, isAuditCheckName, toApiCheckName } from './check-catalog';
 
 /** The result of one check of an audit, whatever source it was read from. */
 export interface CheckResult {
@@ -30,7 +30,7 @@ export function summariseNotification(notification: AuditNotification): AuditSum
     scheduledAuditName: notification.scheduledAuditName,
     checks: notification.auditDetails.map((detail) => ({
       checkName: detail.checkName,
-      known: true,
+      known: isAuditCheckName(detail.checkName),
       checkRunStatus: detail.checkRunStatus,
       nonCompliantResourcesCount: detail.nonCompliantResourcesCount,
       totalResourcesCount: detail.totalResourcesCount,
@@ -76,4 +76,16 @@ export function summariseDescribedAudit(auditTaskId: string, described: Describe
       };
     }),
   };
+}
+
+/**
+ * The non-compliant checks of the audit that the catalog does not know: what the plan skips as
+ * `unknown check` and the `UnknownChecks` metric counts.
+ */
+export function unknownNonCompliantChecks(audit: AuditSummary): string[] {
+  return audit.checks
+    .filter(
+      (c) => !c.known && c.checkRunStatus === 'COMPLETED_NON_COMPLIANT' && c.nonCompliantResourcesCount > 0,
+    )
+    .map((c) => c.checkName);
 }

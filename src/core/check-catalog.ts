@@ -109,7 +109,9 @@ export const AUDIT_CHECKS = {
     reasonCodes: ['ALLOWS_BROAD_ACCESS_TO_IOT_DATA_PLANE_ACTIONS'],
     compatibleActionTypes: POLICY_ACTIONS,
   },
-  IOT_POLICY_POTENTIAL_MISCONFIGURATION_CHECK: {
+  // MIS_CONFIGURATION with an underscore, as IoT sends it (the CDK AuditCheck enum and CloudFormation's
+  // IoTPolicyPotentialMisConfigurationCheck spell it so).
+  IOT_POLICY_POTENTIAL_MIS_CONFIGURATION_CHECK: {
     severity: 'MEDIUM',
     reasonCodes: [
       'POLICY_CONTAINS_MQTT_WILDCARDS_IN_DENY_STATEMENT',
@@ -172,6 +174,30 @@ export const LEGACY_CHECK_NAMES = {
   REVOKED_DEVICE_CERT_CHECK: 'REVOKED_DEVICE_CERTIFICATE_STILL_ACTIVE_CHECK',
 } as const satisfies Record<string, AuditCheckName>;
 
+/**
+ * Names that no version of IoT sends, mapped to the right name: refused in a config with that name
+ * (in an event they are simply unknown checks). This catalog once spelt the potential-misconfiguration
+ * check without the underscore inside MIS_CONFIGURATION.
+ */
+export const MISSPELT_CHECK_NAMES = {
+  IOT_POLICY_POTENTIAL_MISCONFIGURATION_CHECK: 'IOT_POLICY_POTENTIAL_MIS_CONFIGURATION_CHECK',
+} as const satisfies Record<string, AuditCheckName>;
+
+/** The value of an own property of `table`, never one inherited from Object.prototype. */
+function ownValue<T>(table: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined;
+}
+
+/** The API name to use instead of a legacy or misspelt check name, with why; undefined otherwise. */
+export function checkNameCorrection(
+  name: string,
+): { readonly apiName: AuditCheckName; readonly kind: 'legacy' | 'misspelt' } | undefined {
+  const legacy = ownValue<AuditCheckName>(LEGACY_CHECK_NAMES, name);
+  if (legacy) return { apiName: legacy, kind: 'legacy' };
+  const misspelt = ownValue<AuditCheckName>(MISSPELT_CHECK_NAMES, name);
+  return misspelt ? { apiName: misspelt, kind: 'misspelt' } : undefined;
+}
+
 /** True when `name` is an API check name. */
 export function isAuditCheckName(name: string): name is AuditCheckName {
   return Object.hasOwn(AUDIT_CHECKS, name);
@@ -180,9 +206,7 @@ export function isAuditCheckName(name: string): name is AuditCheckName {
 /** The API name for an API or legacy check name, or undefined when the name is unknown. */
 export function toApiCheckName(name: string): AuditCheckName | undefined {
   if (isAuditCheckName(name)) return name;
-  return Object.hasOwn(LEGACY_CHECK_NAMES, name)
-    ? LEGACY_CHECK_NAMES[name as keyof typeof LEGACY_CHECK_NAMES]
-    : undefined;
+  return ownValue<AuditCheckName>(LEGACY_CHECK_NAMES, name);
 }
 
 /** True when AWS allows an action of `actionType` on the findings of `checkName`. */

@@ -2,9 +2,9 @@ import * as z from 'zod';
 import {
   AUDIT_CHECKS,
   type AuditCheckName,
+  checkNameCorrection,
   isActionTypeCompatible,
   isAuditCheckName,
-  LEGACY_CHECK_NAMES,
   MITIGATION_ACTION_TYPES,
 } from './check-catalog';
 import { InvalidConfigError, type Problem } from './errors';
@@ -32,6 +32,18 @@ export const CheckRemediationSchema = z
       .array(z.string().min(1))
       .min(1, 'leave reasonCodes out to take every finding')
       .max(25, 'at most 25 reason codes per check (StartAuditMitigationActionsTask limit)')
+      .superRefine((codes, ctx) => {
+        codes.forEach((code, i) => {
+          const first = codes.indexOf(code);
+          if (first < i) {
+            ctx.addIssue({
+              code: 'custom',
+              path: [i],
+              message: `names the reason code '${code}' twice (also reasonCodes[${first}])`,
+            });
+          }
+        });
+      })
       .optional(),
     /** Guardrail: above this many non-compliant resources the check is not mitigated automatically. */
     maxNonCompliantResources: z.number().int().nonnegative().optional(),
@@ -97,15 +109,25 @@ function crossFieldProblems(input: unknown): Problem[] {
   const problems: Problem[] = [];
   if (!isRecord(input) || !isRecord(input.checks)) return problems;
   const actionTypes = isRecord(input.actionTypes) ? input.actionTypes : {};
+  // A record cannot hold "__proto__" as a plain key (zod drops it from its output, and `obj[key] = v`
+  // would set the prototype): the declared type would be lost silently.
+  if (Object.hasOwn(actionTypes, '__proto__')) {
+    problems.push({
+      path: 'actionTypes.__proto__',
+      message: "'__proto__' cannot be a key of actionTypes: rename the mitigation action",
+    });
+  }
   for (const [checkName, remediation] of Object.entries(input.checks)) {
     const at = `checks.${checkName}`;
     if (!isAuditCheckName(checkName)) {
-      const apiName = LEGACY_CHECK_NAMES[checkName as keyof typeof LEGACY_CHECK_NAMES];
+      const correction = checkNameCorrection(checkName);
       problems.push({
         path: at,
-        message: apiName
-          ? `'${checkName}' is a legacy name: use '${apiName}'`
-          : `unknown audit check '${checkName}'`,
+        message: !correction
+          ? `unknown audit check '${checkName}'`
+          : correction.kind === 'legacy'
+            ? `'${checkName}' is a legacy name: use '${correction.apiName}'`
+            : `'${checkName}' is a misspelt name that IoT never sends: use '${correction.apiName}'`,
       });
       continue;
     }
@@ -120,7 +142,7 @@ function crossFieldProblems(input: unknown): Problem[] {
       }
     });
     strings(remediation.actions).forEach((action, i) => {
-      const type = actionTypes[action];
+      const type = Object.hasOwn(actionTypes, action) ? actionTypes[action] : undefined;
       const problem =
         typeof type === 'string' ? incompatibleActionProblem(checkName, i, action, type) : undefined;
       if (problem) problems.push(problem);

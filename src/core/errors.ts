@@ -39,6 +39,14 @@ export class InvalidConfigError extends InvalidInputError {
   }
 }
 
+/** JSON text that is not JSON, or that repeats a key within one object (JSON.parse would hide it). */
+export class InvalidJsonError extends InvalidInputError {
+  constructor(problems: readonly Problem[], options?: { cause?: unknown }) {
+    super('invalid JSON', problems, options);
+    this.name = 'InvalidJsonError';
+  }
+}
+
 /** The planned request would break a constraint of StartAuditMitigationActionsTask: it is never sent. */
 export class PlanConstraintError extends InvalidInputError {
   constructor(problems: readonly Problem[], options?: { cause?: unknown }) {

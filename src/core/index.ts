@@ -6,5 +6,6 @@ export * from './config';
 export * from './errors';
 export * from './planner';
 export * from './start-request';
+export * from './strict-json';
 export * from './task-statistics';
 export * from './workflow-input';

@@ -1,14 +1,16 @@
+import type * as z from 'zod';
 import type { AuditSummary } from './audit-summary';
 import { isAuditCheckName } from './check-catalog';
 import { type RemediationConfig, remediationFor } from './config';
 import { PlanConstraintError } from './errors';
 import { type StartMitigationRequest, startRequestProblems, withDerivedIds } from './start-request';
+import type { SkippedCheckSchema } from './workflow-input';
 
 /** A non-compliant check that the plan leaves out, and why. */
-export interface SkippedCheck {
-  readonly check: string;
-  readonly reason: string;
-}
+export type SkippedCheck = z.infer<typeof SkippedCheckSchema>;
+
+/** Why a check the catalog does not know is left out (operators read `skipped: unknown check`). */
+export const UNKNOWN_CHECK_REASON = 'unknown check';
 
 /** A check the task will mitigate. */
 export interface IncludedCheck {
@@ -38,6 +40,11 @@ export type MitigationPlan =
 
 function byCheck(a: { check: string }, b: { check: string }): number {
   return a.check < b.check ? -1 : a.check > b.check ? 1 : 0;
+}
+
+/** The distinct strings of `values`, sorted: the canonical form of an array that means a set. */
+function sortedSet(values: readonly string[]): string[] {
+  return [...new Set(values)].sort();
 }
 
 function describeRun(check: AuditSummary['checks'][number]): string {
@@ -75,7 +82,7 @@ export function planMitigation(audit: AuditSummary, config: RemediationConfig): 
     }
     if (check.nonCompliantResourcesCount === 0) continue;
     if (!check.known) {
-      skipped.push({ check: check.checkName, reason: 'check not in the catalog of this version' });
+      skipped.push({ check: check.checkName, reason: UNKNOWN_CHECK_REASON });
       continue;
     }
     if (!remediation) {
@@ -92,9 +99,13 @@ export function planMitigation(audit: AuditSummary, config: RemediationConfig): 
     }
     included.push({
       check: check.checkName,
+      // Kept in the config's order, repeated names and all: IoT applies the actions of a finding in
+      // the order given and skips the later ones when one fails, so another order is another request
+      // (and rightly another task). The schema refuses an action named twice.
       actions: remediation.actions,
       nonCompliantResourcesCount: check.nonCompliantResourcesCount,
-      ...(remediation.reasonCodes ? { reasonCodes: remediation.reasonCodes } : {}),
+      // A filter is a set: sorted and deduplicated, so that its order cannot change the ids.
+      ...(remediation.reasonCodes ? { reasonCodes: sortedSet(remediation.reasonCodes) } : {}),
     });
   }
 

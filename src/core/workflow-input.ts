@@ -9,6 +9,9 @@ import * as z from 'zod';
  * it only when `deferredStart` is true: the function could not start the task (throttled, or the
  * 10-concurrent-task quota was full) and hands the start over to the durable retry of the ASL.
  */
+/** A non-compliant check that the plan left out, and why (`unknown check`, a guardrail, ...). */
+export const SkippedCheckSchema = z.object({ check: z.string(), reason: z.string() });
+
 export const WorkflowInputSchema = z.object({
   taskId: z.string().min(1).max(80),
   auditTaskId: z.string().min(1).max(40),
@@ -24,6 +27,11 @@ export const WorkflowInputSchema = z.object({
   }),
   /** The poll loop gives up (Fail DeadlineExceeded) once this many seconds of waiting have passed. */
   pollDeadlineSeconds: z.number().int().positive(),
+  /**
+   * The checks the plan left out, carried into the finished event. Always present in what the
+   * function starts; an older execution's input lacks it, hence the default.
+   */
+  skipped: z.array(SkippedCheckSchema).default([]),
 });
 
 export type WorkflowInput = z.infer<typeof WorkflowInputSchema>;
@@ -76,6 +84,8 @@ export const TaskFinishedDetailSchema = z.object({
   /** Per check, in Step Functions' PascalCase (`TotalFindingsCount`, ...); null when unknown. */
   taskStatistics: z.record(z.string(), z.record(z.string(), z.unknown())).nullable().optional(),
   polls: z.number().int().nonnegative().optional(),
+  /** The checks the plan left out; absent from the events of executions started before it existed. */
+  skipped: z.array(SkippedCheckSchema).optional(),
 });
 
 export type TaskFinishedDetail = z.infer<typeof TaskFinishedDetailSchema>;

@@ -39,7 +39,7 @@ describe('iot-remediate plan trusts IoT', () => {
     expect(code).toBe(0);
     expect(stdout).not.toContain('preview');
     expect(stdout).toContain(
-      'skipped REVOKED_CA_CERTIFICATE_STILL_ACTIVE_CHECK: 12 non-compliant resources exceed the guardrail maxNonCompliantResources=5',
+      'REVOKED_CA_CERTIFICATE_STILL_ACTIVE_CHECK skipped: 12 non-compliant resources exceed the guardrail maxNonCompliantResources=5',
     );
   });
 

@@ -30,7 +30,7 @@ describe('iot-remediate plan', () => {
         ['auditCheckToActionsMapping', 'clientRequestToken', 'target', 'taskId'].sort(),
       );
     } else {
-      expect(Object.keys(plan)).toEqual(['action', 'reason']);
+      expect(Object.keys(plan)).toEqual(['action', 'reason', 'skipped']);
     }
     expect(plan).toMatchSnapshot();
   });

@@ -18,7 +18,7 @@ import { AWS_HELP, AWS_OPTIONS, openTarget } from '../target';
 export function planToJson(plan: MitigationPlan): Record<string, unknown> {
   return plan.action === 'start'
     ? { action: 'start', request: plan.request, skipped: plan.skipped }
-    : { action: 'skip', reason: plan.reason };
+    : { action: 'skip', reason: plan.reason, skipped: plan.skipped };
 }
 
 /** The audit as IoT records it (DescribeAuditTask), from the account or the local stack. */
@@ -63,12 +63,19 @@ async function auditToPlan(
   );
 }
 
+/** One line per check the plan left out: `<check> skipped: <reason>`. */
+function printSkipped(output: Output, plan: MitigationPlan, indent: string): void {
+  for (const skip of plan.skipped)
+    writeLine(output, `${indent}${paint(output, 'dim', `${skip.check} skipped: ${skip.reason}`)}`);
+}
+
 /** Prints a plan for people: the checks, actions and target, or the reason nothing starts. */
 export function printPlan(output: Output, audit: AuditSummary, plan: MitigationPlan, indent = '  '): void {
   const kind = [audit.taskType, audit.scheduledAuditName].filter(Boolean).join(' ');
   writeLine(output, `${indent}audit ${audit.auditTaskId} (${kind}, ${audit.taskStatus})`);
   if (plan.action === 'skip') {
     writeLine(output, `${indent}${paint(output, 'yellow', 'plan: skip')}: ${plan.reason}`);
+    printSkipped(output, plan, indent);
     return;
   }
   const verb = plan.mode === 'dry-run' ? 'dry run (nothing is started)' : 'start';
@@ -87,8 +94,7 @@ export function printPlan(output: Output, audit: AuditSummary, plan: MitigationP
   for (const check of plan.included)
     rows.push([check.check, check.nonCompliantResourcesCount, check.actions.join(' -> ')]);
   writeLine(output, table(rows, `${indent}  `));
-  for (const skip of plan.skipped)
-    writeLine(output, `${indent}${paint(output, 'dim', `skipped ${skip.check}: ${skip.reason}`)}`);
+  printSkipped(output, plan, indent);
 }
 
 export const planCommand: Command = {
@@ -106,7 +112,8 @@ Options:
   --config FILE     remediation config (default: config/remediation.json)
   --account         plan from IoT's DescribeAuditTask, as the function does (AWS options below)
   --json            print exactly one JSON object:
-                    {"action":"start","request":{...},"skipped":[...]} or {"action":"skip","reason":"..."}
+                    {"action":"start","request":{...},"skipped":[...]} or
+                    {"action":"skip","reason":"...","skipped":[...]}
 
 ${AWS_HELP}
 

@@ -76,7 +76,7 @@ async function accountProblems(iot: IoTClient, config: RemediationConfig): Promi
 function undeclaredTypes(config: RemediationConfig): Problem[] {
   return Object.entries(config.checks).flatMap(([check, remediation]) =>
     remediation.actions.flatMap((action, i) =>
-      config.actionTypes?.[action] === undefined && isAuditCheckName(check)
+      !Object.hasOwn(config.actionTypes ?? {}, action) && isAuditCheckName(check)
         ? [
             {
               path: `checks.${check}.actions[${i}]`,

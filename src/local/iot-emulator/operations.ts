@@ -148,9 +148,9 @@ const startAuditMitigationActionsTask: Handler = (ctx, request) => {
   }
 
   // Every action must exist and suit the check it is mapped to.
-  const actionsByCheck: Record<string, ActionRecord[]> = {};
+  const actionsByCheck = new Map<string, ActionRecord[]>();
   for (const [checkName, names] of Object.entries(req.auditCheckToActionsMapping)) {
-    actionsByCheck[checkName] = names.map((name) => {
+    const actions = names.map((name) => {
       const action = state.actions.get(name);
       if (action === undefined) throw new InvalidRequestException(`Mitigation action ${name} does not exist`);
       if (!isActionTypeCompatible(checkName, action.type)) {
@@ -160,13 +160,14 @@ const startAuditMitigationActionsTask: Handler = (ctx, request) => {
       }
       return action;
     });
+    actionsByCheck.set(checkName, actions);
   }
 
   const filter = req.target.auditCheckToReasonCodeFilter;
   const findings: TaskFinding[] = targetFindings(ctx, req.target)
-    .filter((f) => !f.suppressed && actionsByCheck[f.checkName] !== undefined)
+    .filter((f) => !f.suppressed && actionsByCheck.has(f.checkName))
     .map((f) => {
-      const codes = filter?.[f.checkName];
+      const codes = filter && Object.hasOwn(filter, f.checkName) ? filter[f.checkName] : undefined;
       return {
         findingId: f.findingId,
         checkName: f.checkName,
@@ -184,7 +185,7 @@ const startAuditMitigationActionsTask: Handler = (ctx, request) => {
 
   const plan = planTask({
     findings,
-    actionsByCheck,
+    actionsByCheck: Object.fromEntries(actionsByCheck),
     workMs: state.workMs,
     outcomeOf: (actionName, findingId) => outcomeFor(ctx, actionName, findingId),
   });
@@ -193,7 +194,7 @@ const startAuditMitigationActionsTask: Handler = (ctx, request) => {
     clientRequestToken: req.clientRequestToken,
     target: req.target,
     auditCheckToActionsMapping: req.auditCheckToActionsMapping,
-    actionsDefinition: [...new Set(Object.values(actionsByCheck).flat())],
+    actionsDefinition: [...new Set([...actionsByCheck.values()].flat())],
     startMs: ctx.clock.now(),
     plan,
   };

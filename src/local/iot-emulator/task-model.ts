@@ -65,7 +65,10 @@ export function planTask(options: {
   for (const finding of options.findings) {
     if (finding.filteredOut) continue;
     let failed = false;
-    for (const action of options.actionsByCheck[finding.checkName] ?? []) {
+    const actions = Object.hasOwn(options.actionsByCheck, finding.checkName)
+      ? options.actionsByCheck[finding.checkName]
+      : undefined;
+    for (const action of actions ?? []) {
       const base = {
         findingId: finding.findingId,
         checkName: finding.checkName,

@@ -241,24 +241,27 @@ export function parseStartTaskInput(taskIdLabel: string, body: Record<string, un
     }
     const filter = v.object('target.auditCheckToReasonCodeFilter', rawTarget.auditCheckToReasonCodeFilter);
     if (filter) {
-      target.auditCheckToReasonCodeFilter = {};
-      for (const [check, codes] of Object.entries(filter)) {
-        const path = `target.auditCheckToReasonCodeFilter.${check}`;
-        if (v.list(path, codes, { required: true, min: 1, max: 25 })) {
-          target.auditCheckToReasonCodeFilter[check] = stringList(v, path, codes, {});
-        }
-      }
+      // fromEntries defines own properties: `obj[check] = v` would set the prototype for "__proto__".
+      target.auditCheckToReasonCodeFilter = Object.fromEntries(
+        Object.entries(filter).flatMap(([check, codes]) => {
+          const path = `target.auditCheckToReasonCodeFilter.${check}`;
+          return v.list(path, codes, { required: true, min: 1, max: 25 })
+            ? [[check, stringList(v, path, codes, {})]]
+            : [];
+        }),
+      );
     }
   }
 
   const rawMapping = v.object('auditCheckToActionsMapping', body.auditCheckToActionsMapping, true);
-  const auditCheckToActionsMapping: Record<string, string[]> = {};
-  for (const [check, names] of Object.entries(rawMapping ?? {})) {
-    const path = `auditCheckToActionsMapping.${check}`;
-    if (v.list(path, names, { required: true, min: 1, max: 5 })) {
-      auditCheckToActionsMapping[check] = stringList(v, path, names, actionNameRule);
-    }
-  }
+  const auditCheckToActionsMapping: Record<string, string[]> = Object.fromEntries(
+    Object.entries(rawMapping ?? {}).flatMap(([check, names]) => {
+      const path = `auditCheckToActionsMapping.${check}`;
+      return v.list(path, names, { required: true, min: 1, max: 5 })
+        ? [[check, stringList(v, path, names, actionNameRule)]]
+        : [];
+    }),
+  );
   v.throwIfAny();
 
   // Target rules (device-defender-api.md section 2, [INFERRED]): exactly one of auditTaskId and

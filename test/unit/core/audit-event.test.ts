@@ -65,8 +65,8 @@ describe('parseAuditCompletionInput', () => {
 
   it.each([
     [
-      'an unknown check',
-      { auditDetails: [{ ...detailOf(0), checkName: 'NO_SUCH_CHECK' }] },
+      'a check name that is no check name',
+      { auditDetails: [{ ...detailOf(0), checkName: 'NO SUCH CHECK' }] },
       'detail.auditDetails[0].checkName',
     ],
     [

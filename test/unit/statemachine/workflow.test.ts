@@ -49,6 +49,7 @@ function workflowInput(deferredStart: boolean, pollDeadlineSeconds = 3600): Work
       ClientRequestToken: 'token-abc123',
     },
     pollDeadlineSeconds,
+    skipped: [],
   };
 }
 
@@ -409,6 +410,7 @@ describe('mitigation-workflow.asl.json', () => {
     expect(result.output).toEqual({
       taskId: TASK_ID,
       auditTaskId: 'audit1',
+      skipped: [],
       outcome: 'COMPLETED',
       taskStatus: 'COMPLETED',
       taskStatistics: STATISTICS,
