@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main';
 import { EXIT } from '../../src/cli/errors';
+import { main } from '../../src/cli/main';
 
 /**
  * The Node 20 failure, reproduced on Node 22: without Promise.withResolvers, aws-local-stepfunctions
