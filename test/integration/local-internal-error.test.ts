@@ -9,9 +9,10 @@ import { main } from '../../src/cli/main';
  * internal error and fail, not report the workflows as ended POLL_FAILED.
  */
 
-const withResolvers = Promise.withResolvers;
+// Through Reflect: the project's lib (ES2023) does not declare Promise.withResolvers.
+const withResolvers: unknown = Reflect.get(Promise, 'withResolvers');
 afterEach(() => {
-  Promise.withResolvers = withResolvers;
+  Reflect.set(Promise, 'withResolvers', withResolvers);
 });
 
 function capture() {
