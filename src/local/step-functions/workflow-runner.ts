@@ -196,6 +196,11 @@ export function runWorkflow(workflow: PreparedWorkflow, options: WorkflowRunOpti
     execution.abort();
   }
 
+  const internalFailure = (): WorkflowResult | undefined =>
+    internalError === undefined
+      ? undefined
+      : { status: 'FAILED', error: LOCAL_INTERNAL_ERROR, cause: internalError };
+
   const onEvent = (event: EventLog): void => {
     if (event.type === 'StateFailed' && isProgrammingError(event.Error)) {
       // Thrown by the interpreter itself, outside any handler.
@@ -223,13 +228,11 @@ export function runWorkflow(workflow: PreparedWorkflow, options: WorkflowRunOpti
     try {
       const output = await execution.result;
       await drained;
-      if (internalError !== undefined)
-        return { status: 'FAILED', error: LOCAL_INTERNAL_ERROR, cause: internalError };
-      return aborted ? { status: 'ABORTED' } : { status: 'SUCCEEDED', output };
+      return internalFailure() ?? (aborted ? { status: 'ABORTED' } : { status: 'SUCCEEDED', output });
     } catch (error) {
       await drained;
-      if (internalError !== undefined)
-        return { status: 'FAILED', error: LOCAL_INTERNAL_ERROR, cause: internalError };
+      const internal = internalFailure();
+      if (internal) return internal;
       const failure = error instanceof ExecutionError && error.cause instanceof Error ? error.cause : error;
       return failure instanceof Error
         ? { status: 'FAILED', error: failure.name, cause: failure.message }
