@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Bundles every Lambda function (functions/<name>/index.ts -> dist/functions/<name>/index.mjs) with
 // the options of scripts/esbuild-options.json, which template.yaml's esbuild BuildProperties mirror,
-// and the operator CLI (src/cli/main.ts -> dist/cli/iot-remediate.mjs).
+// and the operator CLI (src/cli/iot-remediate.ts, which checks the Node version before it loads
+// src/cli/main.ts -> dist/cli/iot-remediate.mjs).
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
@@ -18,11 +19,11 @@ await Promise.all([
       outdir: join('dist', 'functions', name),
     }),
   ),
-  existsSync('src/cli/main.ts')
+  existsSync('src/cli/iot-remediate.ts')
     ? build({
         ...shared,
         minify: false,
-        entryPoints: { 'iot-remediate': 'src/cli/main.ts' },
+        entryPoints: { 'iot-remediate': 'src/cli/iot-remediate.ts' },
         outdir: join('dist', 'cli'),
         banner: { js: `#!/usr/bin/env node\n${shared.banner.js}` },
       })

@@ -2,14 +2,17 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
+import { createDynamoDbOutcomeLedger } from '../../src/adapters/dynamodb';
 import { createRecordOutcome } from '../../src/app/record-outcome';
 import { logFailure } from '../../src/middleware/log-failure';
 
 /**
  * Entry point: an "Audit Mitigation Task Finished" event -> one structured report line and the
- * per-check findings metrics of the dashboard (FindingsSucceeded / FindingsFailed by CheckName).
+ * per-check findings metrics of the dashboard (FindingsSucceeded / FindingsFailed by CheckName),
+ * once per event (the outcome ledger table).
  */
 
 const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? 'record-outcome';
@@ -20,8 +23,13 @@ const metrics = new Metrics({
   logger,
 });
 
+const ledgerTable = process.env.OUTCOME_LEDGER_TABLE;
+if (!ledgerTable) throw new Error('environment variable OUTCOME_LEDGER_TABLE is not set');
+
 const recordOutcome = createRecordOutcome({
   logger,
+  // The client is built once per container; AWS_ENDPOINT_URL points it at the local stack when set.
+  ledger: createDynamoDbOutcomeLedger(new DynamoDBClient({}), ledgerTable, Date.now),
   metrics: {
     count: (name, value) => metrics.addMetric(name, MetricUnit.Count, value),
     countForCheck: (name, checkName, value) => {

@@ -18,6 +18,16 @@ export interface WorkflowApi {
   startExecution(name: string, input: WorkflowInput): Promise<'started' | 'already-exists'>;
 }
 
+/**
+ * The finished events already recorded: implemented over DynamoDB by src/adapters/dynamodb.ts.
+ * EventBridge delivers at least once and the state machine retries PutEvents, so the same finished
+ * event can arrive twice.
+ */
+export interface OutcomeLedger {
+  /** True the first time an event id is claimed, false for every later claim of it. */
+  claim(eventId: string): Promise<boolean>;
+}
+
 /** The structured logger (Powertools' Logger satisfies it). */
 export interface Log {
   info(message: string, ...attributes: Record<string, unknown>[]): void;

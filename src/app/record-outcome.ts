@@ -1,7 +1,13 @@
 import * as z from 'zod';
-import { InvalidEventError, TaskFinishedDetailSchema, toStatisticsRows } from '../core';
+import {
+  FINAL_TASK_OUTCOMES,
+  finishedEventId,
+  InvalidEventError,
+  TaskFinishedDetailSchema,
+  toStatisticsRows,
+} from '../core';
 import { toProblems } from '../core/zod-problems';
-import type { Log } from './ports';
+import type { Log, OutcomeLedger } from './ports';
 
 export interface OutcomeMetrics {
   count(name: 'TasksFinished' | 'TasksFailed', value: number): void;
@@ -14,27 +20,44 @@ export interface OutcomeMetrics {
 
 const TaskFinishedEventSchema = z.object({ detail: TaskFinishedDetailSchema });
 
-/** Reports one finished workflow: a log line with its outcome and statistics, and per-check metrics. */
-export function createRecordOutcome(deps: { logger: Log; metrics: OutcomeMetrics }) {
-  return async function recordOutcome(event: unknown): Promise<{ outcome: string; checks: number }> {
+/**
+ * Reports one finished workflow: a log line with its outcome and statistics, and per-check metrics,
+ * once per finished event (`recorded: false` for a duplicate, which publishes nothing).
+ */
+export function createRecordOutcome(deps: { logger: Log; metrics: OutcomeMetrics; ledger: OutcomeLedger }) {
+  return async function recordOutcome(
+    event: unknown,
+  ): Promise<{ outcome: string; checks: number; recorded: boolean }> {
     const parsed = TaskFinishedEventSchema.safeParse(event);
     if (!parsed.success) throw new InvalidEventError(toProblems(parsed.error));
     const { detail } = parsed.data;
     const rows = toStatisticsRows(detail.taskStatistics);
+    const eventId = finishedEventId(detail);
     deps.logger.appendKeys({ auditTaskId: detail.auditTaskId, mitigationTaskId: detail.taskId });
+    // Claimed before anything is published: a crash after the claim loses this event's metrics, where
+    // publishing first would count a retried event twice on the dashboard.
+    if (!(await deps.ledger.claim(eventId))) {
+      deps.logger.info('Duplicate finished event ignored', { eventId });
+      return { outcome: detail.outcome, checks: rows.length, recorded: false };
+    }
     deps.logger.info('Mitigation task finished', {
+      eventId,
       outcome: detail.outcome,
       polls: detail.polls,
       statistics: rows,
     });
     deps.metrics.count('TasksFinished', 1);
     if (detail.outcome !== 'COMPLETED') deps.metrics.count('TasksFailed', 1);
-    for (const row of rows) {
-      deps.metrics.countForCheck('FindingsSucceeded', row.check, row.succeeded);
-      deps.metrics.countForCheck('FindingsFailed', row.check, row.failed);
-      deps.metrics.countForCheck('FindingsSkipped', row.check, row.skipped);
-      deps.metrics.countForCheck('FindingsCanceled', row.check, row.canceled);
+    // A DEADLINE_EXCEEDED task is still running: its statistics are partial, and a workflow that
+    // follows it again reports it once more when it ends, so only final statistics are counted.
+    if (FINAL_TASK_OUTCOMES.includes(detail.outcome)) {
+      for (const row of rows) {
+        deps.metrics.countForCheck('FindingsSucceeded', row.check, row.succeeded);
+        deps.metrics.countForCheck('FindingsFailed', row.check, row.failed);
+        deps.metrics.countForCheck('FindingsSkipped', row.check, row.skipped);
+        deps.metrics.countForCheck('FindingsCanceled', row.check, row.canceled);
+      }
     }
-    return { outcome: detail.outcome, checks: rows.length };
+    return { outcome: detail.outcome, checks: rows.length, recorded: true };
   };
 }

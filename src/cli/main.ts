@@ -72,10 +72,3 @@ export async function main(argv: readonly string[], output: Output = processOutp
     return EXIT.workflowFailed;
   }
 }
-
-// Run when executed as the bundled bin, not when imported by tests.
-if (process.argv[1] && /iot-remediate(\.mjs)?$/.test(process.argv[1])) {
-  main(process.argv.slice(2)).then((code) => {
-    process.exitCode = code;
-  });
-}

@@ -77,6 +77,11 @@ export function outcomeOfFailError(error: string | undefined): WorkflowOutcome |
 
 /** detail of the "Audit Mitigation Task Finished" event (statemachine/mitigation-workflow.asl.json). */
 export const TaskFinishedDetailSchema = z.object({
+  /**
+   * The execution name (`$$.Execution.Name`): the same for every PutEvents of one execution, so a
+   * retried put is recognised. Events of executions started before it existed have none.
+   */
+  eventId: z.string().min(1).max(80).optional(),
   taskId: z.string().min(1),
   auditTaskId: z.string().min(1),
   outcome: z.enum(WORKFLOW_OUTCOMES),
@@ -89,3 +94,11 @@ export const TaskFinishedDetailSchema = z.object({
 });
 
 export type TaskFinishedDetail = z.infer<typeof TaskFinishedDetailSchema>;
+
+/** The id a finished event is recorded under: its eventId, or the task id for older events. */
+export function finishedEventId(detail: Pick<TaskFinishedDetail, 'eventId' | 'taskId'>): string {
+  return detail.eventId ?? detail.taskId;
+}
+
+/** The task statuses that end a mitigation task: only their statistics are final. */
+export const FINAL_TASK_OUTCOMES: readonly WorkflowOutcome[] = ['COMPLETED', 'FAILED', 'CANCELED'];

@@ -11,7 +11,7 @@ export interface LocalService {
 
 /**
  * One endpoint for the whole local stack, as AWS_ENDPOINT_URL or `--endpoint-url` expects: requests
- * are routed to IoT, Step Functions, EventBridge or SSM the way the SDKs address them.
+ * are routed to IoT, Step Functions, EventBridge, SSM or DynamoDB the way the SDKs address them.
  */
 export function createGateway(services: readonly LocalService[]) {
   const fallback = services.find((s) => s.targetPrefix === undefined);

@@ -4,6 +4,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { IoTClient } from '@aws-sdk/client-iot';
 import { AUDIT_COMPLETED_DETAIL_TYPE, DEFAULT_EVENT_SOURCE, TASK_FINISHED_DETAIL_TYPE } from '../core';
 import { type Clock, systemClock, VirtualClock } from './clock';
+import { createLocalDynamoDb, type LocalDynamoDb, PUT_ITEM_CONSTRAINTS } from './dynamodb';
 import { createLocalEventBus, type LocalEventBus } from './event-bus';
 import { createGateway } from './gateway';
 import { createIotEmulator, type IotEmulator } from './iot-emulator';
@@ -29,6 +30,8 @@ export const LOCAL_STATE_MACHINE_ARN = `arn:aws:states:${LOCAL_REGION}:${LOCAL_A
 export const LOCAL_CONFIG_PARAMETER = '/iot-audit-remediation/remediation-config';
 export const LOCAL_ARCHIVE_NAME = 'iot-audit-remediation-audit-events';
 export const LOCAL_RULE_NAME = 'iot-audit-remediation-start-mitigation';
+/** template.yaml's OutcomeLedgerTable (partition key `pk`). */
+export const LOCAL_OUTCOME_LEDGER_TABLE = 'iot-audit-remediation-outcome-ledger';
 
 export interface LocalStackOptions {
   /** Seeds the IoT emulator (parsed with ScenarioSchema). */
@@ -41,6 +44,8 @@ export interface LocalStackOptions {
   readonly faults?: Parameters<IotEmulator['setFaults']>[0];
   /** Fault injection on the Step Functions API (the handler's StartExecution), for reliability tests. */
   readonly stepFunctionsFaults?: LocalStepFunctionsOptions['faults'];
+  /** Fault injection on the state machine's PutEvents (a lost answer, so the put is retried). */
+  readonly putEventsFaults?: LocalStepFunctionsOptions['putEventsFaults'];
   readonly quotas?: Parameters<typeof createIotEmulator>[0]['quotas'];
   readonly seed?: number;
   readonly pollDeadlineSeconds?: number;
@@ -48,6 +53,8 @@ export interface LocalStackOptions {
   readonly handler?: LambdaHandler;
   /** Handler logs (Powertools log level); SILENT by default so reports stay readable. */
   readonly handlerLogLevel?: string;
+  /** The handlers' EMF metrics on stdout, as Lambda writes them to the log; off by default. */
+  readonly handlerMetrics?: boolean;
   /** The state machine definition (ASL text); the repository's file by default. */
   readonly definition?: string;
   /** Delays before the bus retries a failed handler invocation (Lambda: about 1 and 2 minutes). */
@@ -62,6 +69,8 @@ export interface LocalStack {
   readonly emulator: IotEmulator;
   readonly stepFunctions: LocalStepFunctions;
   readonly bus: LocalEventBus;
+  /** DynamoDB: the outcome ledger table (LOCAL_OUTCOME_LEDGER_TABLE). */
+  readonly dynamoDb: LocalDynamoDb;
   /** The environment the handler runs with: only the endpoint differs from the cloud's. */
   readonly handlerEnvironment: Readonly<Record<string, string>>;
   /** Audit notifications the bridge failed on (its dead-letter queue in the cloud). */
@@ -122,10 +131,10 @@ function snsEventOf(message: unknown, accountId: string, region: string): unknow
 
 /**
  * Starts the embedded local stack: the IoT emulator, Step Functions running the real ASL, an
- * EventBridge bus with the rules and archive of template.yaml, and SSM for the config, all behind
- * one loopback endpoint. The built functions run in this process with only their endpoint pointed
- * here: on-demand audits notify the bridge (as SNS would), the bus invokes start-mitigation and
- * record-outcome.
+ * EventBridge bus with the rules and archive of template.yaml, SSM for the config and DynamoDB for
+ * the outcome ledger, all behind one loopback endpoint. The built functions run in this process
+ * with only their endpoint pointed here: on-demand audits notify the bridge (as SNS would), the bus
+ * invokes start-mitigation and record-outcome.
  */
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const scenario = ScenarioSchema.parse(options.scenario);
@@ -144,6 +153,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     onAuditCompleted: (notification) => notifyAuditCompleted(notification),
   });
   const parameters = createLocalParameterStore();
+  const dynamoDb = createLocalDynamoDb();
+  dynamoDb.createTable(LOCAL_OUTCOME_LEDGER_TABLE, 'pk');
   const bus = createLocalEventBus({
     clock,
     accountId: scenario.accountId,
@@ -160,6 +171,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     },
     { name: 'events', targetPrefix: 'AWSEvents', handle: bus.handle },
     { name: 'ssm', targetPrefix: 'AmazonSSM', handle: parameters.handle },
+    { name: 'dynamodb', targetPrefix: PUT_ITEM_CONSTRAINTS.targetPrefix, handle: dynamoDb.handle },
     { name: 'iot', handle: emulator.handle },
   ]);
   const url = await gateway.listen(options.port ?? 0);
@@ -182,6 +194,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       bus.putEvents(entries as Record<string, unknown>[]);
     },
     faults: options.stepFunctionsFaults,
+    putEventsFaults: options.putEventsFaults,
   });
   stepFunctions = runner;
 
@@ -195,7 +208,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     REMEDIATION_CONFIG_PARAMETER: options.config !== undefined ? LOCAL_CONFIG_PARAMETER : '',
     POLL_DEADLINE_SECONDS: String(options.pollDeadlineSeconds ?? 21600),
     POWERTOOLS_LOG_LEVEL: options.handlerLogLevel ?? 'SILENT',
-    POWERTOOLS_METRICS_DISABLED: 'true',
+    POWERTOOLS_METRICS_DISABLED: options.handlerMetrics ? 'false' : 'true',
+    OUTCOME_LEDGER_TABLE: LOCAL_OUTCOME_LEDGER_TABLE,
   };
   Object.assign(process.env, handlerEnvironment);
   const handler = options.handler ?? (await loadBundledHandler('start-mitigation'));
@@ -265,6 +279,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     emulator,
     stepFunctions: runner,
     bus,
+    dynamoDb,
     handlerEnvironment,
     bridgeDeadLetters,
     invokeStartMitigation,

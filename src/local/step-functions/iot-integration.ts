@@ -7,7 +7,7 @@ import {
   type StartAuditMitigationActionsTaskCommandInput,
 } from '@aws-sdk/client-iot';
 import { type MapMembers, toSdkCasing, toStepFunctionsCasing } from './sdk-casing';
-import type { JsonValue, TaskResourceHandler } from './workflow-runner';
+import { isProgrammingError, type JsonValue, type TaskResourceHandler } from './workflow-runner';
 
 /** The Task resource prefix of Step Functions' AWS SDK integration with IoT. */
 export const IOT_SDK_RESOURCE_PREFIX = 'arn:aws:states:::aws-sdk:iot:';
@@ -75,6 +75,8 @@ export function createIotResourceHandler(resource: string, iot: IoTClient): Task
       if (error instanceof IoTServiceException) {
         throw new IotIntegrationError(`Iot.${error.name}`, error.message, { cause: error });
       }
+      // A bug of the local stack (or a Node without an API it uses): the runner reports it as such.
+      if (isProgrammingError(error)) throw error;
       // Not an IoT answer (network, serialisation): Step Functions reports those as a task failure.
       const message = error instanceof Error ? error.message : String(error);
       throw new IotIntegrationError('States.TaskFailed', message, { cause: error });

@@ -50,6 +50,11 @@ export interface LocalStepFunctionsOptions {
   onPutEvents?: (entries: PutEventsRequestEntry[]) => void | Promise<void>;
   /** Fault injection on the API requests; none when left out. */
   faults?: StepFunctionsFaultHook;
+  /**
+   * Fault injection on the state machine's `events:putEvents` calls: `lostAnswer` puts the events and
+   * then fails the call, as a PutEvents whose answer timed out, so that the ASL retries it.
+   */
+  putEventsFaults?: (entries: readonly PutEventsRequestEntry[]) => 'lostAnswer' | undefined;
 }
 
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED';
@@ -345,11 +350,17 @@ function createHandlers(
   let eventCount = 0;
   const putEvents: TaskResourceHandler = async (input) => {
     const { Entries } = PutEventsInputSchema.parse(input);
+    const fault = options.putEventsFaults?.(Entries);
     try {
       await options.onPutEvents?.(Entries);
     } catch (error) {
       const failure = new Error(error instanceof Error ? error.message : String(error), { cause: error });
       failure.name = 'EventBridge.InternalException';
+      throw failure;
+    }
+    if (fault === 'lostAnswer') {
+      const failure = new Error('The PutEvents answer was lost after the events were put (injected)');
+      failure.name = 'States.TaskFailed';
       throw failure;
     }
     return { Entries: Entries.map(() => ({ EventId: `local-event-${++eventCount}` })), FailedEntryCount: 0 };

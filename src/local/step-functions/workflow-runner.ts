@@ -17,6 +17,30 @@ type Retrier = Extract<EventLog, { type: 'StateRetried' }>['retry']['retrier'];
  */
 const LOCAL_DEFAULT_TASK_TIMEOUT_SECONDS = 2_147_483;
 
+/**
+ * The Error of an execution that a programming error inside the local stack ended (a TypeError in a
+ * task handler, or in the interpreter: aws-local-stepfunctions calls Promise.withResolvers, which
+ * Node 20 lacks). The ASL's States.ALL Catch would otherwise report it as PollFailed or StartFailed,
+ * a plausible workflow outcome hiding a bug. Step Functions itself never raises it.
+ */
+export const LOCAL_INTERNAL_ERROR = 'LocalStackInternalError';
+
+// JavaScript's own error classes: thrown by broken code, never by an AWS service answer.
+const PROGRAMMING_ERRORS = new Set([
+  'TypeError',
+  'ReferenceError',
+  'RangeError',
+  'SyntaxError',
+  'EvalError',
+  'URIError',
+]);
+
+/** Whether an error (or a StateFailed event's Error name) is a programming error rather than a service error. */
+export function isProgrammingError(error: unknown): boolean {
+  const name = typeof error === 'string' ? error : error instanceof Error ? error.name : undefined;
+  return name !== undefined && PROGRAMMING_ERRORS.has(name);
+}
+
 /** A state machine definition ready to run locally. */
 export interface PreparedWorkflow {
   readonly definition: StateMachineDefinition;
@@ -109,6 +133,7 @@ export function runWorkflow(workflow: PreparedWorkflow, options: WorkflowRunOpti
   let working = true;
   let retries = 0;
   let aborted = false;
+  let internalError: string | undefined;
 
   const takePendingDelay = async (): Promise<void> => {
     // The interpreter dispatches StateEntered / StateRetried synchronously right before it calls the
@@ -137,11 +162,23 @@ export function runWorkflow(workflow: PreparedWorkflow, options: WorkflowRunOpti
     const resource = state.Resource;
     const handler = options.handlers[resource];
     if (handler === undefined) throw new Error(`No local handler for ${resource} (state ${name})`);
-    taskResourceLocalHandlers[name] = async (input) => {
-      await takePendingDelay();
-      if (aborted) throw new Error('Execution aborted');
-      calls.set(resource, (calls.get(resource) ?? 0) + 1);
-      return handler(input);
+    taskResourceLocalHandlers[name] = (input) => {
+      const call = (async () => {
+        await takePendingDelay();
+        if (aborted) throw new Error('Execution aborted');
+        calls.set(resource, (calls.get(resource) ?? 0) + 1);
+        try {
+          return await handler(input);
+        } catch (error) {
+          if (isProgrammingError(error))
+            failInternally(`${(error as Error).name}: ${(error as Error).message}`);
+          throw error;
+        }
+      })();
+      // An interpreter that fails before awaiting the call (Node 20, see LOCAL_INTERNAL_ERROR) would
+      // leave its rejection unhandled and crash the process: the failure is reported by the runner.
+      call.catch(() => undefined);
+      return call;
     };
   }
 
@@ -151,8 +188,24 @@ export function runWorkflow(workflow: PreparedWorkflow, options: WorkflowRunOpti
     context: options.context,
   });
 
+  // Stops the execution before a Retry or Catch of the ASL can turn the bug into an outcome.
+  function failInternally(message: string): void {
+    if (internalError !== undefined) return;
+    internalError = `local stack internal error: ${message}`;
+    aborted = true;
+    execution.abort();
+  }
+
+  const internalFailure = (): WorkflowResult | undefined =>
+    internalError === undefined
+      ? undefined
+      : { status: 'FAILED', error: LOCAL_INTERNAL_ERROR, cause: internalError };
+
   const onEvent = (event: EventLog): void => {
-    if (event.type === 'StateEntered') {
+    if (event.type === 'StateFailed' && isProgrammingError(event.Error)) {
+      // Thrown by the interpreter itself, outside any handler.
+      failInternally(`${event.Error}: ${String(event.Cause)}`);
+    } else if (event.type === 'StateEntered') {
       statesEntered.push(event.state.name);
       const state = states[event.state.name];
       if (state?.Type === 'Wait') {
@@ -175,9 +228,11 @@ export function runWorkflow(workflow: PreparedWorkflow, options: WorkflowRunOpti
     try {
       const output = await execution.result;
       await drained;
-      return aborted ? { status: 'ABORTED' } : { status: 'SUCCEEDED', output };
+      return internalFailure() ?? (aborted ? { status: 'ABORTED' } : { status: 'SUCCEEDED', output });
     } catch (error) {
       await drained;
+      const internal = internalFailure();
+      if (internal) return internal;
       const failure = error instanceof ExecutionError && error.cause instanceof Error ? error.cause : error;
       return failure instanceof Error
         ? { status: 'FAILED', error: failure.name, cause: failure.message }

@@ -15,7 +15,9 @@ function recorder() {
     error: () => undefined,
     appendKeys: () => undefined,
   };
-  return { counts, logged, record: createRecordOutcome({ logger, metrics }) };
+  // Every event is new to this ledger: test/unit/app/record-outcome-once.test.ts covers duplicates.
+  const ledger = { claim: async () => true };
+  return { counts, logged, record: createRecordOutcome({ logger, metrics, ledger }) };
 }
 
 describe('record-outcome', () => {
@@ -37,7 +39,7 @@ describe('record-outcome', () => {
     const result = await record({ 'detail-type': 'Audit Mitigation Task Finished', detail });
 
     // Assess
-    expect(result).toEqual({ outcome: 'FAILED', checks: 1 });
+    expect(result).toEqual({ outcome: 'FAILED', checks: 1, recorded: true });
     expect(counts).toEqual([
       'TasksFinished=1',
       'TasksFailed=1',
@@ -67,7 +69,7 @@ describe('record-outcome', () => {
         taskStatistics: null,
       },
     });
-    expect(result).toEqual({ outcome: 'POLL_FAILED', checks: 0 });
+    expect(result).toEqual({ outcome: 'POLL_FAILED', checks: 0, recorded: true });
     expect(counts).toEqual(['TasksFinished=1', 'TasksFailed=1']);
   });
 

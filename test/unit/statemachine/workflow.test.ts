@@ -27,6 +27,8 @@ const PUT_EVENTS = 'arn:aws:states:::events:putEvents';
 const SCHEDULE = [15, 15, 15, 15, 15, 15, 15, 15, 30, 45, 60];
 
 const TASK_ID = 'auto-audit1-abc123';
+// Not the task id, to show that the finished event's eventId is the execution name ($$.Execution.Name).
+const EXECUTION_NAME = 'auto-audit1-abc123-execution';
 const STATISTICS = {
   DEVICE_CERTIFICATE_EXPIRING_CHECK: {
     TotalFindingsCount: 3,
@@ -337,6 +339,12 @@ async function runScenario(scenario: Scenario) {
     handlers,
     clock,
     random: seededRandom(7),
+    context: {
+      Execution: {
+        Id: `arn:aws:states:us-east-1:123456789012:execution:wf:${EXECUTION_NAME}`,
+        Name: EXECUTION_NAME,
+      },
+    },
   });
   driver = startTimeDriver({ clock, isBusy: () => run.working });
   const result = await run.result;
@@ -383,6 +391,7 @@ describe('mitigation-workflow.asl.json', () => {
     });
     const detail = eventDetail(putEntries);
     expect(detail).toMatchObject({
+      eventId: EXECUTION_NAME,
       taskId: TASK_ID,
       auditTaskId: 'audit1',
       outcome: expected.outcome,
@@ -408,6 +417,7 @@ describe('mitigation-workflow.asl.json', () => {
 
     // Assess
     expect(result.output).toEqual({
+      eventId: EXECUTION_NAME,
       taskId: TASK_ID,
       auditTaskId: 'audit1',
       skipped: [],

@@ -171,6 +171,8 @@ describe('createLocalStepFunctions', () => {
       described.startDate?.getTime() ?? Number.NaN,
     );
     const detail = {
+      // The execution name ($$.Execution.Name), here the task id as start-mitigation names it.
+      eventId: 'task-1',
       taskId: 'task-1',
       auditTaskId: 'audit1',
       skipped: [],
