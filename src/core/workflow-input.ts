@@ -24,6 +24,17 @@ export const WorkflowInputSchema = z.object({
   }),
   /** The poll loop gives up (Fail DeadlineExceeded) once this many seconds of waiting have passed. */
   pollDeadlineSeconds: z.number().int().positive(),
+  /**
+   * This execution's follow number (src/core/follow.ts): 1 for the execution named after the task,
+   * n for `<taskId>__<n>`. The state machine names its successor after follow + 1.
+   */
+  follow: z.number().int().positive(),
+  /**
+   * Set only in the input of a successor ("continue as new"): the predecessor's poll schedule and
+   * counters (so the deadline counts across the whole chain) and its last describe.
+   */
+  poll: z.record(z.string(), z.json()).optional(),
+  task: z.record(z.string(), z.json()).optional(),
 });
 
 export type WorkflowInput = z.infer<typeof WorkflowInputSchema>;

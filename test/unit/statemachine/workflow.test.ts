@@ -49,6 +49,7 @@ function workflowInput(deferredStart: boolean, pollDeadlineSeconds = 3600): Work
       ClientRequestToken: 'token-abc123',
     },
     pollDeadlineSeconds,
+    follow: 1,
   };
 }
 

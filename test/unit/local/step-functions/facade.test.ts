@@ -102,6 +102,7 @@ function workflowInput(taskId: string, deferredStart = false, pollDeadlineSecond
       ClientRequestToken: `token-${taskId}`,
     },
     pollDeadlineSeconds,
+    follow: 1,
   };
 }
 
