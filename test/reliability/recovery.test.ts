@@ -1,5 +1,7 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { ScenarioInput } from '../../src/local/scenario';
+import { LOCAL_STATE_MACHINE_ARN } from '../../src/local/stack';
+import { runCli } from '../e2e/helpers';
 import {
   type AuditEvent,
   completionsByAudit,
@@ -78,6 +80,37 @@ describe('reliability: recovery of workflows that ended without the task outcome
 
     // Act + Assess
     await replayRecovers(run, 'START_FAILED');
+  });
+
+  it('START_FAILED, recovered by the operator: `iot-remediate replay` (a subprocess) follows the new execution to COMPLETED', async () => {
+    // Prepare
+    run = await startRun({ faults: { StartAuditMitigationActionsTask: { throttleRate: 1 } } });
+    await deliver(run);
+    expect(executionsOf(run)).toMatchObject([{ status: 'FAILED', error: 'StartFailed' }]);
+    run.stack.emulator.setFaults(undefined);
+
+    // Act
+    const cli = await runCli([
+      'replay',
+      'events/scheduled-audit-non-compliant.json',
+      '--endpoint-url',
+      run.stack.url,
+      '--bus',
+      'default',
+      '--state-machine',
+      LOCAL_STATE_MACHINE_ARN,
+      '--poll-interval',
+      '1s',
+      '--json',
+    ]);
+
+    // Assess
+    expect(cli.stderr).toBe('');
+    expect(cli.code).toBe(0);
+    const [workflow] = (JSON.parse(cli.stdout) as { workflows: Record<string, unknown>[] }).workflows;
+    const taskId = run.stack.emulator.mitigationTasks()[0]?.taskId;
+    expect(workflow).toMatchObject({ end: 'COMPLETED', taskId, execution: `${taskId}__2` });
+    expect(run.stack.emulator.stats().mitigationTasks.started).toBe(1);
   });
 
   it('POLL_FAILED (describe failing past its retries while the task runs): a replay follows the running task', async () => {
