@@ -1,20 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { TASK_FINISHED_DETAIL_TYPE } from '../../src/core';
-import {
-  type AuditEvent,
-  DEFAULT_SCENARIO,
-  defaultAuditEvents,
-  putOnBus,
-  type Run,
-  startRun,
-} from './harness';
+import { LOCAL_STATE_MACHINE_ARN } from '../../src/local/stack';
+import { runCli } from '../e2e/helpers';
+import { DEFAULT_SCENARIO, type Run, startRun } from './harness';
 
 // A mitigation task of 7 days, followed at the 60 s cap: one Standard execution's 25,000-event
 // history would run out after about 40 h, so the follow continues as new executions
-// (<taskId>__2, __3...), each under the budget, the last one reporting the outcome once.
+// (<taskId>__2, __3...), each under the budget, the last one reporting the outcome once. The event
+// is put and the chain followed by `iot-remediate replay` as a subprocess, as an operator would.
 
-const AUDIT = 'a3aea009955e501a31b764abe1bebd3d';
-const event = defaultAuditEvents().find((e) => e.auditTaskId === AUDIT) as AuditEvent;
 const DAY_SECONDS = 86_400;
 /** The audit's task runs 18 action executions one after the other: 18 x 33,600 s = 7 days. */
 const WORK_SECONDS = (7 * DAY_SECONDS) / 18;
@@ -40,7 +34,19 @@ describe('reliability: a 7-day task is followed through a chain of executions', 
       const { stack } = run;
 
       // Act
-      putOnBus(stack, [event.entry]);
+      const cli = await runCli([
+        'replay',
+        'events/scheduled-audit-non-compliant.json',
+        '--endpoint-url',
+        stack.url,
+        '--bus',
+        'default',
+        '--state-machine',
+        LOCAL_STATE_MACHINE_ARN,
+        '--poll-interval',
+        '1s',
+        '--json',
+      ]);
       await stack.settled();
 
       // Assess
@@ -58,6 +64,11 @@ describe('reliability: a 7-day task is followed through a chain of executions', 
         expect(execution.output).toMatchObject({ continuedAs: `${taskId}__${i + 2}`, follow: i + 2, taskId });
       }
       expect(chain.at(-1)?.output).toMatchObject({ taskId, outcome: 'COMPLETED' });
+      expect(cli.code).toBe(0);
+      const followed = (JSON.parse(cli.stdout) as { workflows: Record<string, unknown>[] }).workflows;
+      expect(followed).toEqual([
+        expect.objectContaining({ end: 'COMPLETED', taskId, execution: chain.at(-1)?.name }),
+      ]);
       const finished = stack.bus.events().filter((e) => e['detail-type'] === TASK_FINISHED_DETAIL_TYPE);
       expect(finished.map((e) => (e.detail as { outcome: string }).outcome)).toEqual(['COMPLETED']);
       expect(stack.emulator.stats().mitigationTasks.started).toBe(1);
