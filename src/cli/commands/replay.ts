@@ -167,8 +167,9 @@ export const replayCommand: Command = {
   archive  --archive NAME (or --from alone: the stack's archive) starts an EventBridge replay of
            the archive's events between --from and --to to the start-mitigation rule, and waits
            for it to complete; the executions it starts are followed
-Each workflow (the state machine execution named after its mitigation task) is followed through
-DescribeExecution and DescribeAuditMitigationActionsTask to its end, one live line per workflow,
+Each workflow (the state machine executions named after its mitigation task: <taskId>, then
+<taskId>__2... when a long follow continued or a replay followed a failed one again) is followed
+through DescribeExecution and DescribeAuditMitigationActionsTask to its end, one live line per workflow,
 then a table per check. With --local the embedded local stack runs everything on a virtual clock
 (hours in a second) and each end is compared with the one its scenario expects. Its archive starts
 empty: with --archive, --local first records the given files in it (the start-mitigation rule
