@@ -1,11 +1,9 @@
 import { DescribeExecutionCommand, type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { WorkflowApi } from '../app/ports';
-import type { ExecutionState, WorkflowInput } from '../core';
+import { type ExecutionState, executionArnFor, type WorkflowInput } from '../core';
 
 /** Starting and describing the poll workflow's executions on Step Functions. */
 export function createStepFunctionsWorkflowApi(client: SFNClient, stateMachineArn: string): WorkflowApi {
-  const executionArnOf = (name: string) =>
-    `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
   return {
     async startExecution(name: string, input: WorkflowInput) {
       try {
@@ -19,7 +17,9 @@ export function createStepFunctionsWorkflowApi(client: SFNClient, stateMachineAr
       }
     },
     async describeExecution(name: string): Promise<ExecutionState> {
-      const out = await client.send(new DescribeExecutionCommand({ executionArn: executionArnOf(name) }));
+      const out = await client.send(
+        new DescribeExecutionCommand({ executionArn: executionArnFor(stateMachineArn, name) }),
+      );
       return { status: out.status ?? 'UNKNOWN', error: out.error, output: out.output };
     },
   };

@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/client-sfn';
 import {
   type CheckStatisticsRow,
+  executionArnFor,
   executionNameFor,
   judgeExistingExecution,
   type MitigationPlan,
@@ -80,10 +81,6 @@ export interface FollowOptions {
  */
 const SUCCESSOR_GRACE_MS = 5 * 60_000;
 
-function executionArnOf(stateMachineArn: string, name: string): string {
-  return `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
-}
-
 function errorName(error: unknown): string {
   return (error as Error).name;
 }
@@ -101,7 +98,7 @@ async function describeExecution(
   }
   if (workflow.plan?.action !== 'start') return undefined;
   const planned = workflow.plan.request.taskId;
-  const arn = executionArnOf(options.stateMachineArn, planned);
+  const arn = executionArnFor(options.stateMachineArn, planned);
   try {
     const described = await options.sfn.send(new DescribeExecutionCommand({ executionArn: arn }));
     workflow.executionName = planned;
@@ -190,7 +187,7 @@ async function moveAlongChain(
   if (verdict.kind !== 'next' || !workflow.executionName) return false;
   const { taskId, follow } = parseExecutionName(workflow.executionName);
   const next = executionNameFor(taskId, follow + 1);
-  const arn = executionArnOf(options.stateMachineArn, next);
+  const arn = executionArnFor(options.stateMachineArn, next);
   try {
     await options.sfn.send(new DescribeExecutionCommand({ executionArn: arn }));
     workflow.executionName = next;

@@ -37,6 +37,11 @@ export function executionNameFor(taskId: string, follow: number): string {
   return name;
 }
 
+/** The ARN of the execution `name` of a state machine (arn:...:stateMachine:<sm> -> arn:...:execution:<sm>:<name>). */
+export function executionArnFor(stateMachineArn: string, name: string): string {
+  return `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+}
+
 /** The task id and follow number an execution name stands for (the inverse of executionNameFor). */
 export function parseExecutionName(name: string): { readonly taskId: string; readonly follow: number } {
   const match = FOLLOW_SUFFIX.exec(name);
