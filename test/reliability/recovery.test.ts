@@ -88,6 +88,7 @@ describe('reliability: recovery of workflows that ended without the task outcome
     await deliver(run);
     expect(executionsOf(run)).toMatchObject([{ status: 'FAILED', error: 'StartFailed' }]);
     run.stack.emulator.setFaults(undefined);
+    attempted.push('START_FAILED (CLI)');
 
     // Act
     const cli = await runCli([
@@ -111,6 +112,7 @@ describe('reliability: recovery of workflows that ended without the task outcome
     const taskId = run.stack.emulator.mitigationTasks()[0]?.taskId;
     expect(workflow).toMatchObject({ end: 'COMPLETED', taskId, execution: `${taskId}__2` });
     expect(run.stack.emulator.stats().mitigationTasks.started).toBe(1);
+    recovered.push('START_FAILED (CLI)');
   });
 
   it('POLL_FAILED (describe failing past its retries while the task runs): a replay follows the running task', async () => {
