@@ -130,6 +130,58 @@ describe('reliability: recovery of workflows that ended without the task outcome
     await replayRecovers(run, 'POLL_FAILED');
   });
 
+  it('POLL_FAILED, recovered by task id: `iot-remediate refollow <taskId>` (a subprocess) follows the task in <taskId>__2', async () => {
+    // Prepare
+    run = await startRun({
+      scenario: scenarioTaking(600),
+      faults: { DescribeAuditMitigationActionsTask: { serverErrorRate: 1 } },
+    });
+    await deliver(run);
+    expect(executionsOf(run)).toMatchObject([{ status: 'FAILED', error: 'PollFailed' }]);
+    run.stack.emulator.setFaults(undefined);
+    const taskId = String(run.stack.emulator.mitigationTasks()[0]?.taskId);
+    attempted.push('POLL_FAILED (refollow)');
+    const cli = (...more: string[]) =>
+      runCli([
+        'refollow',
+        taskId,
+        '--endpoint-url',
+        (run as Run).stack.url,
+        '--state-machine',
+        LOCAL_STATE_MACHINE_ARN,
+        '--poll-interval',
+        '1s',
+        '--json',
+        ...more,
+      ]);
+
+    // Act
+    const first = await cli();
+    await run.stack.settled();
+    const again = await cli();
+
+    // Assess: followed once to COMPLETED; a second refollow finds the outcome reported.
+    expect(first.stderr).toBe('');
+    expect(first.code).toBe(0);
+    expect(JSON.parse(first.stdout)).toEqual({
+      taskId,
+      execution: `${taskId}__2`,
+      status: 'started',
+      end: 'COMPLETED',
+    });
+    expect(JSON.parse(again.stdout)).toEqual({
+      taskId,
+      execution: `${taskId}__2`,
+      status: 'reported',
+      end: 'COMPLETED',
+    });
+    expect(again.code).toBe(0);
+    expect(run.stack.emulator.stats().mitigationTasks.started).toBe(1);
+    expect(run.stack.stepFunctions.executions()).toHaveLength(2);
+    expect(outcomes(run)).toEqual(['POLL_FAILED', 'COMPLETED']);
+    recovered.push('POLL_FAILED (refollow)');
+  });
+
   it('DEADLINE_EXCEEDED (task longer than the poll deadline): a replay follows it on to COMPLETED', async () => {
     // Prepare: the task (18 action executions of 75 s: 1350 s) lasts longer than one deadline, less than two.
     run = await startRun({ scenario: scenarioTaking(75), pollDeadlineSeconds: 900 });
