@@ -6,6 +6,7 @@ import {
   judgeExistingExecution,
   parseExecutionName,
   successorOf,
+  WorkflowInputSchema,
 } from '../../../src/core';
 
 const TASK_ID = 'remediate-a3aea009955e501a31b764abe1bebd3d-0e186de24fe8';
@@ -95,5 +96,26 @@ describe('judgeExistingExecution', () => {
     expect(successorOf('not json')).toBeUndefined();
     expect(successorOf(undefined)).toBeUndefined();
     expect(successorOf('{"continuedAs":""}')).toBeUndefined();
+  });
+});
+
+describe('WorkflowInputSchema follow', () => {
+  it('reads the input of an execution started before follow numbers existed as follow 1', () => {
+    // Prepare
+    const before = {
+      taskId: TASK_ID,
+      auditTaskId: 'a3aea009955e501a31b764abe1bebd3d',
+      deferredStart: false,
+      startRequest: {
+        TaskId: TASK_ID,
+        Target: { AuditTaskId: 'a3aea009955e501a31b764abe1bebd3d' },
+        AuditCheckToActionsMapping: { LOGGING_DISABLED_CHECK: ['EnableIoTLogging'] },
+        ClientRequestToken: 'token',
+      },
+      pollDeadlineSeconds: 21600,
+    };
+
+    // Act + Assess
+    expect(WorkflowInputSchema.parse(before).follow).toBe(1);
   });
 });
