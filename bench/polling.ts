@@ -42,6 +42,7 @@ import {
 const DESCRIBE = 'arn:aws:states:::aws-sdk:iot:describeAuditMitigationActionsTask';
 const START = 'arn:aws:states:::aws-sdk:iot:startAuditMitigationActionsTask';
 const PUT_EVENTS = 'arn:aws:states:::events:putEvents';
+const START_EXECUTION = 'arn:aws:states:::states:startExecution';
 const NAMED_DURATIONS_S = [30, 120, 600, 1800, 7200];
 const SAMPLES = 200;
 const MIN_S = 30;
@@ -107,6 +108,10 @@ async function simulate(
     },
     [START]: () => ({}),
     [PUT_EVENTS]: () => ({ Entries: [{ EventId: 'bench' }], FailedEntryCount: 0 }),
+    // Continue as new comes after 1000 polls (about 17 h at the cap): past the benched durations.
+    [START_EXECUTION]: () => {
+      throw new Error('a benched task outlasted its execution (continue as new is not benched)');
+    },
   };
   const runs = durationsS.map((durationS, i) => {
     const taskId = `remediate-bench-${i}`;
@@ -123,6 +128,7 @@ async function simulate(
       },
       pollDeadlineSeconds: 21600,
       skipped: [],
+      follow: 1,
     };
     const run = runWorkflow(workflow, {
       input,

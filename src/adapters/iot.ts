@@ -3,7 +3,7 @@ import {
   type IoTClient,
   StartAuditMitigationActionsTaskCommand,
 } from '@aws-sdk/client-iot';
-import { AuditNotFoundError, type MitigationApi, StartBlockedError } from '../app/ports';
+import { AuditNotFoundError, type MitigationApi, StartBlockedError, StartRefusedError } from '../app/ports';
 import type { DescribedAuditTask, StartMitigationRequest } from '../core';
 
 // Both are retried by the SDK (LimitExceededException is on its throttling list); when they still
@@ -36,6 +36,11 @@ export function createIotMitigationApi(client: IoTClient): MitigationApi {
         if (name === 'TaskAlreadyExistsException') return 'already-started';
         if (BLOCKING_ERRORS.has(name))
           throw new StartBlockedError(`${name}: ${(error as Error).message}`, { cause: error });
+        if (name === 'InvalidRequestException')
+          throw new StartRefusedError(
+            `IoT refused to start mitigation task ${request.taskId} (${name}: ${(error as Error).message}); no workflow was started`,
+            { cause: error },
+          );
         throw error;
       }
     },

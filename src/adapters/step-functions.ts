@@ -1,8 +1,8 @@
-import { type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { WorkflowApi } from '../app/ports';
-import type { WorkflowInput } from '../core';
+import { type ExecutionState, executionArnFor, type WorkflowInput } from '../core';
 
-/** Starting the poll workflow on Step Functions. */
+/** Starting and describing the poll workflow's executions on Step Functions. */
 export function createStepFunctionsWorkflowApi(client: SFNClient, stateMachineArn: string): WorkflowApi {
   return {
     async startExecution(name: string, input: WorkflowInput) {
@@ -10,11 +10,17 @@ export function createStepFunctionsWorkflowApi(client: SFNClient, stateMachineAr
         await client.send(new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }));
         return 'started';
       } catch (error) {
-        // The name is the task id: an execution of that name is this task's workflow, already under
-        // way (its input may differ only in `deferredStart`). Step Functions keeps names for 90 days.
+        // Step Functions keeps names for 90 days: an open execution with another input, or any closed
+        // one, answers ExecutionAlreadyExists (an identical request for an open one succeeds).
         if ((error as Error).name === 'ExecutionAlreadyExists') return 'already-exists';
         throw error;
       }
+    },
+    async describeExecution(name: string): Promise<ExecutionState> {
+      const out = await client.send(
+        new DescribeExecutionCommand({ executionArn: executionArnFor(stateMachineArn, name) }),
+      );
+      return { status: out.status ?? 'UNKNOWN', error: out.error, output: out.output };
     },
   };
 }

@@ -1,11 +1,12 @@
-import type { DescribedAuditTask, StartMitigationRequest, WorkflowInput } from '../core';
+import type { DescribedAuditTask, ExecutionState, StartMitigationRequest, WorkflowInput } from '../core';
 
 /** Starting mitigation tasks and reading audits: implemented over IoT by src/adapters/iot.ts. */
 export interface MitigationApi {
   /**
    * Starts the task. `already-started` when IoT already has it (same id and token, or
    * TaskAlreadyExistsException). Throws StartBlockedError when throttled or over the
-   * concurrent-task quota after the SDK's own retries.
+   * concurrent-task quota after the SDK's own retries; StartRefusedError when IoT refuses the
+   * request for good.
    */
   startTask(request: StartMitigationRequest): Promise<'started' | 'already-started'>;
   /** DescribeAuditTask. Throws AuditNotFoundError when IoT has no such audit. */
@@ -14,8 +15,13 @@ export interface MitigationApi {
 
 /** Starting the poll workflow: implemented over Step Functions by src/adapters/step-functions.ts. */
 export interface WorkflowApi {
-  /** `already-exists` when an execution of that name exists: the workflow is under way. */
+  /**
+   * `already-exists` when an execution of that name exists (running with another input, or ended:
+   * Step Functions keeps names for 90 days); `describeExecution` tells which.
+   */
   startExecution(name: string, input: WorkflowInput): Promise<'started' | 'already-exists'>;
+  /** The status, Fail error and output of the execution of that name (DescribeExecution). */
+  describeExecution(name: string): Promise<ExecutionState>;
 }
 
 /**
@@ -63,5 +69,17 @@ export class AuditNotFoundError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'AuditNotFoundError';
+  }
+}
+
+/**
+ * IoT refused to start the task for good (InvalidRequestException: an action deleted or of a type the
+ * check does not take, an audit gone): retrying the same request cannot help, so no workflow is
+ * started; fix the account or the config and replay (the refused task was never created).
+ */
+export class StartRefusedError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StartRefusedError';
   }
 }

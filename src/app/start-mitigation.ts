@@ -12,6 +12,7 @@ import {
   unknownNonCompliantChecks,
   type WorkflowInput,
 } from '../core';
+import { followTask } from './follow-task';
 import { type Counters, type Log, type MitigationApi, StartBlockedError, type WorkflowApi } from './ports';
 import { readAudit } from './read-audit';
 
@@ -21,12 +22,16 @@ export type StartMitigationOutcome =
   | {
       readonly status: 'started' | 'deferred';
       readonly plan: MitigationPlan;
-      /** The mitigation task id, which is also the execution name. */
+      /** The mitigation task id, which is also the name of its first execution. */
       readonly taskId: string;
-      /** True when IoT already had the task (a duplicate delivery or a retry). */
+      /** True when IoT already had the task (a duplicate delivery, a retry or a re-follow). */
       readonly taskAlreadyStarted: boolean;
-      /** True when an execution of that name already existed. */
+      /** True when no execution was started: one follows the task already, or its outcome was reported. */
       readonly executionAlreadyExisted: boolean;
+      /** The execution that follows the task (`<taskId>` or `<taskId>__<n>`, src/core/follow.ts). */
+      readonly executionName: string;
+      /** Set when an earlier execution reported the task's outcome: nothing is followed again. */
+      readonly reportedOutcome?: string;
     };
 
 export interface StartMitigationDependencies {
@@ -136,20 +141,27 @@ export function createStartMitigation(deps: StartMitigationDependencies) {
       startRequest: toStepFunctionsStartRequest(request),
       pollDeadlineSeconds: deps.pollDeadlineSeconds,
       skipped: [...plan.skipped],
+      follow: 1,
     };
-    const execution = await workflows.startExecution(request.taskId, input);
+    // A workflow that ended without the task's outcome (StartFailed, PollFailed, deadline) is followed
+    // again under the next follow number; the task itself was only (re)requested above, with its ids.
+    const execution = await followTask(workflows, input);
     counters.count(start.deferred ? 'TasksDeferred' : 'TasksStarted');
     logger.info(start.deferred ? 'Start deferred to the workflow' : 'Mitigation task started', {
       checks: Object.keys(request.auditCheckToActionsMapping),
       taskAlreadyStarted: start.alreadyStarted,
-      executionAlreadyExisted: execution === 'already-exists',
+      execution: execution.executionName,
+      executionStatus: execution.status,
+      ...(execution.outcome ? { reportedOutcome: execution.outcome } : {}),
     });
     return {
       status: start.deferred ? 'deferred' : 'started',
       plan,
       taskId: request.taskId,
       taskAlreadyStarted: start.alreadyStarted,
-      executionAlreadyExisted: execution === 'already-exists',
+      executionAlreadyExisted: execution.status !== 'started',
+      executionName: execution.executionName,
+      ...(execution.outcome ? { reportedOutcome: execution.outcome } : {}),
     };
   };
 }

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import type { Command } from './command';
 import { localCommand } from './commands/local';
 import { planCommand } from './commands/plan';
+import { refollowCommand } from './commands/refollow';
 import { replayCommand } from './commands/replay';
 import { statusCommand } from './commands/status';
 import { validateConfigCommand } from './commands/validate-config';
@@ -15,6 +16,7 @@ const COMMANDS: readonly Command[] = [
   replayCommand,
   validateConfigCommand,
   statusCommand,
+  refollowCommand,
   localCommand,
 ];
 

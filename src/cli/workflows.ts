@@ -7,8 +7,13 @@ import {
 } from '@aws-sdk/client-sfn';
 import {
   type CheckStatisticsRow,
+  executionArnFor,
+  executionNameFor,
+  judgeExistingExecution,
   type MitigationPlan,
   outcomeOfFailError,
+  parseExecutionName,
+  successorOf,
   TASK_ID_PREFIX,
   toStatisticsRows,
   WorkflowInputSchema,
@@ -69,9 +74,12 @@ export interface FollowOptions {
   readonly discover?: () => Promise<{ workflows: TrackedWorkflow[]; done: boolean }>;
 }
 
-function executionArnOf(stateMachineArn: string, name: string): string {
-  return `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
-}
+/**
+ * How long a follow waits for the successor of an execution that had already ended without the task's
+ * outcome when the follow began (a replay's re-follow): the function's asynchronous retries come
+ * after about 1 and 2 minutes.
+ */
+const SUCCESSOR_GRACE_MS = 5 * 60_000;
 
 function errorName(error: unknown): string {
   return (error as Error).name;
@@ -90,7 +98,7 @@ async function describeExecution(
   }
   if (workflow.plan?.action !== 'start') return undefined;
   const planned = workflow.plan.request.taskId;
-  const arn = executionArnOf(options.stateMachineArn, planned);
+  const arn = executionArnFor(options.stateMachineArn, planned);
   try {
     const described = await options.sfn.send(new DescribeExecutionCommand({ executionArn: arn }));
     workflow.executionName = planned;
@@ -117,7 +125,9 @@ async function readTask(options: FollowOptions, workflow: TrackedWorkflow): Prom
   if (!workflow.executionName) return;
   try {
     const task = await options.iot.send(
-      new DescribeAuditMitigationActionsTaskCommand({ taskId: workflow.executionName }),
+      new DescribeAuditMitigationActionsTaskCommand({
+        taskId: parseExecutionName(workflow.executionName).taskId,
+      }),
     );
     const rows = toStatisticsRows(task.taskStatistics);
     workflow.taskStatus = task.taskStatus;
@@ -152,14 +162,53 @@ export async function followWorkflows(workflows: TrackedWorkflow[], options: Fol
         workflows.push(...found.workflows);
         discovering = !found.done;
       }
-      await lookAt(workflows, options);
+      await lookAt(workflows, options, started);
     });
     options.onRound?.(workflows);
   }
 }
 
+/**
+ * Moves the workflow on to the next execution of its task's chain (src/core/follow.ts) when the one
+ * it followed continued as new, or ended without the task's outcome and another follow took over.
+ * True when the workflow is still being followed (moved on, or waiting for a successor).
+ */
+async function moveAlongChain(
+  options: FollowOptions,
+  workflow: TrackedWorkflow,
+  execution: DescribeExecutionCommandOutput,
+  followStartedAt: number,
+): Promise<boolean> {
+  const verdict = judgeExistingExecution({
+    status: execution.status ?? 'UNKNOWN',
+    error: execution.error,
+    output: execution.output,
+  });
+  if (verdict.kind !== 'next' || !workflow.executionName) return false;
+  const { taskId, follow } = parseExecutionName(workflow.executionName);
+  const next = executionNameFor(taskId, follow + 1);
+  const arn = executionArnFor(options.stateMachineArn, next);
+  try {
+    await options.sfn.send(new DescribeExecutionCommand({ executionArn: arn }));
+    workflow.executionName = next;
+    workflow.executionArn = arn;
+    return true;
+  } catch (error) {
+    if (errorName(error) !== 'ExecutionDoesNotExist') throw error;
+  }
+  // A successor named in the output is being started; an end older than this follow is a replay's
+  // to recover: its new execution may take the function's retries to appear.
+  if (successorOf(execution.output) !== undefined) return true;
+  const endedBefore = (execution.stopDate?.getTime() ?? 0) < followStartedAt;
+  return endedBefore && options.clock.now() - followStartedAt < SUCCESSOR_GRACE_MS;
+}
+
 /** One look at every workflow still running. */
-async function lookAt(workflows: readonly TrackedWorkflow[], options: FollowOptions): Promise<void> {
+async function lookAt(
+  workflows: readonly TrackedWorkflow[],
+  options: FollowOptions,
+  followStartedAt: number,
+): Promise<void> {
   for (const w of workflows.filter((x) => x.end === undefined)) {
     w.observations++;
     const execution = await describeExecution(options, w);
@@ -168,6 +217,7 @@ async function lookAt(workflows: readonly TrackedWorkflow[], options: FollowOpti
     w.startedAt ??= execution.startDate?.getTime();
     await readTask(options, w);
     if (execution.status !== 'RUNNING') {
+      if (await moveAlongChain(options, w, execution, followStartedAt)) continue;
       w.endedAt = execution.stopDate?.getTime();
       w.error = execution.error;
       w.cause = execution.cause;
@@ -201,6 +251,8 @@ export async function findExecutionsSince(
         continue;
       const described = await sfn.send(new DescribeExecutionCommand({ executionArn: e.executionArn }));
       const input = WorkflowInputSchema.safeParse(JSON.parse(described.input ?? '{}'));
+      // A successor that continues a long follow is followed through its predecessor's chain.
+      if (input.success && input.data.poll !== undefined) continue;
       const auditTaskId = input.success ? input.data.auditTaskId : '?';
       found.push({
         source: `${source}, audit ${auditTaskId}`,

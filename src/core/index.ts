@@ -4,6 +4,7 @@ export * from './audit-summary';
 export * from './check-catalog';
 export * from './config';
 export * from './errors';
+export * from './follow';
 export * from './planner';
 export * from './start-request';
 export * from './strict-json';

@@ -64,7 +64,7 @@ export function withDerivedIds(
   };
 }
 
-/** Longest execution name Step Functions accepts; the taskId doubles as the execution name. */
+/** Longest execution name Step Functions accepts; the taskId (plus `__<n>`, src/core/follow.ts) names executions. */
 export const MAX_EXECUTION_NAME_LENGTH = 80;
 
 const TASK_ID = /^[a-zA-Z0-9_-]+$/;

@@ -32,6 +32,18 @@ export const WorkflowInputSchema = z.object({
    * function starts; an older execution's input lacks it, hence the default.
    */
   skipped: z.array(SkippedCheckSchema).default([]),
+  /**
+   * This execution's follow number (src/core/follow.ts): 1 for the execution named after the task,
+   * n for `<taskId>__<n>`. The state machine names its successor after follow + 1. Inputs of
+   * executions started before follow numbers existed have none: they read as follow 1.
+   */
+  follow: z.number().int().positive().default(1),
+  /**
+   * Set only in the input of a successor ("continue as new"): the predecessor's poll schedule and
+   * counters (so the deadline counts across the whole chain) and its last describe.
+   */
+  poll: z.record(z.string(), z.json()).optional(),
+  task: z.record(z.string(), z.json()).optional(),
 });
 
 export type WorkflowInput = z.infer<typeof WorkflowInputSchema>;

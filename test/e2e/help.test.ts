@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { runCli } from './helpers';
 
-const COMMANDS = ['plan', 'replay', 'validate-config', 'status', 'local'];
+const COMMANDS = ['plan', 'replay', 'validate-config', 'status', 'refollow', 'local'];
 
 describe('iot-remediate --help and usage errors', () => {
   it('lists every command and the exit codes', async () => {
@@ -26,6 +26,12 @@ describe('iot-remediate --help and usage errors', () => {
     [['local', '--clock', 'sundial'], '--clock sundial: expected system or virtual'],
     [['replay', '--to', '1h', 'events'], '--to goes with --archive or --from'],
     [['status', '--local', '--profile', 'prod'], '--local and --profile exclude each other'],
+    [['refollow'], 'no mitigation task id given'],
+    [['refollow', 'bad id/x'], "task id 'bad id/x' must be 1-80 characters of [a-zA-Z0-9_-]"],
+    [
+      ['refollow', '--local', 'remediate-unknown-0123456789ab'],
+      'no workflow of task remediate-unknown-0123456789ab',
+    ],
   ])('%j exits 2 with %s', async (args, message) => {
     const { code, stdout, stderr } = await runCli(args);
     expect(code).toBe(2);

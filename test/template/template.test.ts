@@ -492,9 +492,31 @@ describe('template.yaml', () => {
           'iot:StartAuditMitigationActionsTask',
           'sqs:SendMessage',
           'ssm:GetParameter',
+          'states:DescribeExecution',
           'states:StartExecution',
         ].sort(),
       );
+    });
+
+    it('lets the state machine start executions of itself only (continue as new), with no circular reference', () => {
+      // Prepare
+      const starts = statements().filter(
+        (s) =>
+          s.where.startsWith('MitigationStateMachineRole/') &&
+          asArray(s.statement.Action).map(String).includes('states:StartExecution'),
+      );
+      const machine = resources.MitigationStateMachine;
+      const properties = isObject(machine?.Properties) ? machine.Properties : {};
+
+      // Assess: the policy's ARN is built from the same fixed name the state machine gets.
+      expect(starts).toHaveLength(1);
+      expect(starts[0]?.statement.Resource).toEqual({
+        'Fn::Sub':
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation Fn::Sub string
+          'arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:stateMachine:${AWS::StackName}-workflow',
+      });
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation Fn::Sub string
+      expect(properties.StateMachineName).toEqual({ 'Fn::Sub': '${AWS::StackName}-workflow' });
     });
 
     it('describes every output', () => {

@@ -14,6 +14,7 @@ import {
   AUDIT_COMPLETED_DETAIL_TYPE,
   type AuditSummary,
   DEFAULT_EVENT_SOURCE,
+  parseExecutionName,
   planMitigation,
   type RemediationConfig,
   toAuditCompletedEventDetail,
@@ -41,6 +42,10 @@ export function formatElapsed(ms: number): string {
   return `${pad(Math.floor(s / 3600))}:${pad(Math.floor((s % 3600) / 60))}:${pad(s % 60)}`;
 }
 
+/** The mitigation task a workflow follows (its execution may be a later follow, `<taskId>__<n>`). */
+const taskIdOf = (w: TrackedWorkflow) =>
+  w.executionName === undefined ? undefined : parseExecutionName(w.executionName).taskId;
+
 /** One line per workflow: audit, mitigation task, state, polls, elapsed. */
 function progressLine(w: TrackedWorkflow, now: number) {
   const audit = `audit ${w.auditTaskId.slice(0, 8)}…`;
@@ -52,9 +57,9 @@ function progressLine(w: TrackedWorkflow, now: number) {
   const state = `${w.taskStatus ?? '-'}${findings} · ${w.end ? `ended ${w.end}` : (w.executionStatus ?? 'PENDING')}`;
   const elapsed = w.startedAt ? formatElapsed((w.endedAt ?? now) - w.startedAt) : '--:--:--';
   return {
-    id: w.executionName,
+    id: taskIdOf(w) ?? w.executionName,
     state,
-    text: `  ${audit} task ${w.executionName} ${state} · ${w.observations} polls · ${elapsed}`,
+    text: `  ${audit} task ${taskIdOf(w)} ${state} · ${w.observations} polls · ${elapsed}`,
   };
 }
 
@@ -64,7 +69,10 @@ function printSummary(output: Output, workflows: readonly TrackedWorkflow[]): vo
     const expected = w.expected ? ` (expected ${w.expected})` : '';
     writeLine(output, `\n${w.source}: ${paint(output, 'bold', w.end ?? 'STILL RUNNING')}${expected} ${mark}`);
     if (w.executionName)
-      writeLine(output, `  mitigation task ${w.executionName}, task status ${w.taskStatus ?? '-'}`);
+      writeLine(
+        output,
+        `  mitigation task ${taskIdOf(w)}, execution ${w.executionName}, task status ${w.taskStatus ?? '-'}`,
+      );
     if (w.error) writeLine(output, `  ${w.error}: ${w.cause ?? ''}`);
     if (w.plan?.action === 'skip') writeLine(output, `  ${w.plan.reason}`);
     if (w.statistics && w.statistics.length > 0) {
@@ -81,7 +89,8 @@ function workflowJson(w: TrackedWorkflow) {
     source: w.source,
     auditTaskId: w.auditTaskId,
     plan: w.plan ? planToJson(w.plan) : null,
-    taskId: w.executionName ?? null,
+    taskId: taskIdOf(w) ?? null,
+    execution: w.executionName ?? null,
     end: w.end ?? null,
     expected: w.expected ?? null,
     asExpected: endedAsExpected(w),
@@ -158,8 +167,9 @@ export const replayCommand: Command = {
   archive  --archive NAME (or --from alone: the stack's archive) starts an EventBridge replay of
            the archive's events between --from and --to to the start-mitigation rule, and waits
            for it to complete; the executions it starts are followed
-Each workflow (the state machine execution named after its mitigation task) is followed through
-DescribeExecution and DescribeAuditMitigationActionsTask to its end, one live line per workflow,
+Each workflow (the state machine executions named after its mitigation task: <taskId>, then
+<taskId>__2... when a long follow continued or a replay followed a failed one again) is followed
+through DescribeExecution and DescribeAuditMitigationActionsTask to its end, one live line per workflow,
 then a table per check. With --local the embedded local stack runs everything on a virtual clock
 (hours in a second) and each end is compared with the one its scenario expects. Its archive starts
 empty: with --archive, --local first records the given files in it (the start-mitigation rule

@@ -18,6 +18,8 @@ import {
 
 const DEFAULT_STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:MitigationWorkflow';
 const PUT_EVENTS_RESOURCE = 'arn:aws:states:::events:putEvents';
+/** The optimized integration the state machine starts its successor with ("continue as new"). */
+const START_EXECUTION_RESOURCE = 'arn:aws:states:::states:startExecution';
 const DESCRIBE_TASK_RESOURCE = `${IOT_SDK_RESOURCE_PREFIX}describeAuditMitigationActionsTask`;
 const EXECUTION_NAME = /^[a-zA-Z0-9_-]{1,80}$/;
 
@@ -69,6 +71,8 @@ export interface ExecutionRecord {
   readonly cause?: string;
   /** Billable state transitions: states entered plus retries. */
   readonly transitions: number;
+  /** Estimated history events (WorkflowRun.historyEvents): Step Functions fails an execution past 25,000. */
+  readonly historyEvents: number;
   /** DescribeAuditMitigationActionsTask calls, retries included. */
   readonly polls: number;
   readonly retries: number;
@@ -122,6 +126,12 @@ const ListExecutionsSchema = z.object({
   maxResults: z.number().int().min(0).max(1000).optional(),
   nextToken: z.string().optional(),
 });
+const StartExecutionTaskSchema = z.object({
+  StateMachineArn: z.string(),
+  Name: z.string().optional(),
+  // Step Functions takes the Input of this integration as a JSON object or as a JSON string.
+  Input: z.unknown().optional(),
+});
 const PutEventsInputSchema = z.object({
   Entries: z
     .array(
@@ -146,7 +156,8 @@ export function createLocalStepFunctions(options: LocalStepFunctionsOptions): Lo
   const { clock } = options;
   const stateMachineArn = options.stateMachineArn ?? DEFAULT_STATE_MACHINE_ARN;
   const workflow = prepareWorkflow(options.definition, options.substitutions);
-  const handlers = createHandlers(workflow.definition.States, options);
+  // The successor of an execution is started through the same StartExecution as the API's callers.
+  const handlers = createHandlers(workflow.definition.States, options, (request) => startExecution(request));
   const executions = new Map<string, Execution>();
   let requestsInFlight = 0;
   let server: ReturnType<typeof createServer> | undefined;
@@ -325,6 +336,7 @@ export function createLocalStepFunctions(options: LocalStepFunctionsOptions): Lo
         ...(e.error === undefined ? {} : { error: e.error }),
         ...(e.cause === undefined ? {} : { cause: e.cause }),
         transitions: e.run.transitions,
+        historyEvents: e.run.historyEvents,
         polls: e.run.calls.get(DESCRIBE_TASK_RESOURCE) ?? 0,
         retries: e.run.retries,
         startDate: e.startDate,
@@ -346,6 +358,10 @@ export function createLocalStepFunctions(options: LocalStepFunctionsOptions): Lo
 function createHandlers(
   states: Record<string, { Type: string; Resource?: string }>,
   options: LocalStepFunctionsOptions,
+  startExecution: (request: z.infer<typeof StartExecutionSchema>) => {
+    executionArn: string;
+    startDate: number;
+  },
 ): Record<string, TaskResourceHandler> {
   let eventCount = 0;
   const putEvents: TaskResourceHandler = async (input) => {
@@ -365,13 +381,37 @@ function createHandlers(
     }
     return { Entries: Entries.map(() => ({ EventId: `local-event-${++eventCount}` })), FailedEntryCount: 0 };
   };
+  const startChild: TaskResourceHandler = (input) => {
+    const request = StartExecutionTaskSchema.parse(input);
+    try {
+      const started = startExecution({
+        stateMachineArn: request.StateMachineArn,
+        name: request.Name,
+        input: typeof request.Input === 'string' ? request.Input : JSON.stringify(request.Input ?? {}),
+      });
+      return {
+        ExecutionArn: started.executionArn,
+        StartDate: new Date(started.startDate * 1000).toISOString(),
+      };
+    } catch (error) {
+      // The optimized integration names the API's errors StepFunctions.<Code>Exception, e.g.
+      // StepFunctions.ExecutionAlreadyExistsException (aws-sdk:sfn would say Sfn.<Code>Exception).
+      if (!(error instanceof AwsJsonError)) throw error;
+      const code = error.type.endsWith('Exception') ? error.type : `${error.type}Exception`;
+      const failure = new Error(error.message, { cause: error });
+      failure.name = `StepFunctions.${code}`;
+      throw failure;
+    }
+  };
   const handlers: Record<string, TaskResourceHandler> = {};
   for (const state of Object.values(states)) {
     if (state.Type !== 'Task' || state.Resource === undefined || handlers[state.Resource]) continue;
     handlers[state.Resource] =
       state.Resource === PUT_EVENTS_RESOURCE
         ? putEvents
-        : createIotResourceHandler(state.Resource, options.iot);
+        : state.Resource === START_EXECUTION_RESOURCE
+          ? startChild
+          : createIotResourceHandler(state.Resource, options.iot);
   }
   return handlers;
 }

@@ -106,6 +106,12 @@ export interface WorkflowRun {
   readonly working: boolean;
   /** Billable state transitions so far: states entered plus retries. */
   readonly transitions: number;
+  /**
+   * An estimate of the execution's history events, the count Step Functions caps at 25,000: a Task
+   * writes about 5 (entered, scheduled, started, succeeded or failed, exited) and 3 more per retry,
+   * any other state 2 (entered, exited), the execution itself 2 (started, ended).
+   */
+  readonly historyEvents: number;
   readonly retries: number;
   /** Names of the states entered, in order. */
   readonly statesEntered: readonly string[];
@@ -248,6 +254,10 @@ export function runWorkflow(workflow: PreparedWorkflow, options: WorkflowRunOpti
     },
     get transitions() {
       return statesEntered.length + retries;
+    },
+    get historyEvents() {
+      const tasks = statesEntered.filter((name) => states[name]?.Type === 'Task').length;
+      return 2 + 5 * tasks + 2 * (statesEntered.length - tasks) + 3 * retries;
     },
     get retries() {
       return retries;

@@ -62,6 +62,9 @@ function harness(iotView: DescribedAuditTask = describedByIot()) {
       executions.push(name);
       return 'started';
     },
+    async describeExecution() {
+      throw new Error('not used: every execution starts');
+    },
   };
   const counters: Counters = { count: (name) => counted.push(name) };
   const run = createStartMitigation({

@@ -53,6 +53,9 @@ function harness(options: { config?: RemediationConfig; startFails?: Error } = {
       executions.push({ name, input });
       return 'started';
     },
+    async describeExecution() {
+      throw new Error('not used: every start succeeds');
+    },
   };
   const counters: Counters = { count: (name) => counted.push(name) };
   const run = createStartMitigation({

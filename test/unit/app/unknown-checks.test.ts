@@ -67,6 +67,9 @@ function harness(event: ReturnType<typeof scheduledWith>) {
       executions.push({ name, input });
       return 'started';
     },
+    async describeExecution() {
+      throw new Error('not used: every execution starts');
+    },
   };
   const counters: Counters = { count: (name) => counted.push(name) };
   const run = createStartMitigation({

@@ -24,6 +24,13 @@ const SUBSTITUTIONS = { EventBusName: 'audit-bus', EventSource: 'custom.iot.reme
 const START = 'arn:aws:states:::aws-sdk:iot:startAuditMitigationActionsTask';
 const DESCRIBE = 'arn:aws:states:::aws-sdk:iot:describeAuditMitigationActionsTask';
 const PUT_EVENTS = 'arn:aws:states:::events:putEvents';
+const START_EXECUTION = 'arn:aws:states:::states:startExecution';
+const STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:MitigationWorkflow';
+/** Polls one execution makes before it continues as new (InitPolling's continueAt). */
+const POLLS_PER_EXECUTION = 1000;
+/** Counts seen by CheckTaskStatus at the cap are odd (11, 13...): the first one past 1000. */
+const CONTINUED_AT_COUNT = 1001;
+const HISTORY_LIMIT = 25_000;
 const SCHEDULE = [15, 15, 15, 15, 15, 15, 15, 15, 30, 45, 60];
 
 const TASK_ID = 'auto-audit1-abc123';
@@ -52,6 +59,7 @@ function workflowInput(deferredStart: boolean, pollDeadlineSeconds = 3600): Work
     },
     pollDeadlineSeconds,
     skipped: [],
+    follow: 1,
   };
 }
 
@@ -305,8 +313,12 @@ const scenarios: Scenario[] = [
 let driver: TimeDriver | undefined;
 afterEach(() => driver?.stop());
 
-async function runScenario(scenario: Scenario) {
+async function runScenario(
+  scenario: Scenario,
+  options: { input?: WorkflowInput; startExecutionError?: string } = {},
+) {
   const clock = new VirtualClock();
+  const childStarts: JsonValue[] = [];
   const startErrors = [...(scenario.startErrors ?? [])];
   const describeErrors = [...(scenario.describeErrors ?? [])];
   const describeTimes: number[] = [];
@@ -333,22 +345,28 @@ async function runScenario(scenario: Scenario) {
       putEntries.push(input);
       return { Entries: [{ EventId: 'e1' }], FailedEntryCount: 0 };
     },
+    [START_EXECUTION]: (input) => {
+      childStarts.push(input);
+      if (options.startExecutionError) throw namedError(options.startExecutionError);
+      return { ExecutionArn: 'arn:child', StartDate: '2026-01-01T00:00:00.000Z' };
+    },
   };
   const run = runWorkflow(prepareWorkflow(ASL_TEXT, SUBSTITUTIONS), {
-    input: workflowInput(scenario.deferredStart, scenario.pollDeadlineSeconds),
+    input: options.input ?? workflowInput(scenario.deferredStart, scenario.pollDeadlineSeconds),
     handlers,
     clock,
     random: seededRandom(7),
     context: {
       Execution: {
-        Id: `arn:aws:states:us-east-1:123456789012:execution:wf:${EXECUTION_NAME}`,
+        Id: `${STATE_MACHINE_ARN.replace(':stateMachine:', ':execution:')}:${EXECUTION_NAME}`,
         Name: EXECUTION_NAME,
       },
+      StateMachine: { Id: STATE_MACHINE_ARN, Name: 'MitigationWorkflow' },
     },
   });
   driver = startTimeDriver({ clock, isBusy: () => run.working });
   const result = await run.result;
-  return { clock, run, result, describeTimes, putEntries, startCalls };
+  return { clock, run, result, describeTimes, putEntries, startCalls, childStarts };
 }
 
 function eventDetail(putEntries: JsonValue[]): unknown {
@@ -428,6 +446,19 @@ describe('mitigation-workflow.asl.json', () => {
     });
   });
 
+  it('reads an input without skipped (an execution started by an older function) as skipping nothing', async () => {
+    // Prepare
+    const scenario = scenarios.find((s) => s.name.startsWith('direct start'));
+    if (!scenario) throw new Error('no scenario');
+    const { skipped: _left, ...older } = workflowInput(false);
+
+    // Act
+    const { result } = await runScenario(scenario, { input: older as WorkflowInput });
+
+    // Assess
+    expect(result).toMatchObject({ status: 'SUCCEEDED', output: { outcome: 'COMPLETED', skipped: [] } });
+  });
+
   it('describes the task at the clock time the waits add up to (waits are taken before the call)', async () => {
     // Prepare
     const direct = scenarios.find((s) => s.name.startsWith('direct start'));
@@ -495,6 +526,123 @@ describe('mitigation-workflow.asl.json', () => {
       wait: SCHEDULE[0],
       elapsed: SCHEDULE[0],
       count: 1,
+      continueAt: POLLS_PER_EXECUTION,
+    });
+  });
+
+  describe('continue as new', () => {
+    const neverEnds: Scenario = {
+      name: 'task never ends, deadline a year away',
+      deferredStart: false,
+      finishOnPoll: Number.POSITIVE_INFINITY,
+      finalStatus: 'COMPLETED',
+      pollDeadlineSeconds: 31_536_000,
+      expected: { status: 'SUCCEEDED', outcome: '', polls: 0, transitions: 0, startCalls: 0, retries: 0 },
+    };
+
+    it('starts <taskId>__2 of the same state machine after 1000 polls and ends naming it, with no finished event', async () => {
+      // Act
+      const { run, result, putEntries, childStarts, describeTimes } = await runScenario(neverEnds);
+
+      // Assess
+      expect(result).toMatchObject({
+        status: 'SUCCEEDED',
+        output: { continuedAs: `${TASK_ID}__2`, follow: 2, taskId: TASK_ID, auditTaskId: 'audit1' },
+      });
+      expect(putEntries).toEqual([]);
+      expect(describeTimes).toHaveLength(CONTINUED_AT_COUNT);
+      expect(childStarts).toHaveLength(1);
+      const base = workflowInput(false, neverEnds.pollDeadlineSeconds);
+      expect(childStarts[0]).toEqual({
+        StateMachineArn: STATE_MACHINE_ARN,
+        Name: `${TASK_ID}__2`,
+        Input: {
+          ...base,
+          follow: 2,
+          poll: {
+            schedule: SCHEDULE,
+            lastIndex: SCHEDULE.length - 1,
+            index: SCHEDULE.length - 1,
+            wait: 60,
+            elapsed: 255 + (CONTINUED_AT_COUNT - SCHEDULE.length) * 60,
+            count: CONTINUED_AT_COUNT,
+            continueAt: POLLS_PER_EXECUTION,
+          },
+          task: { status: 'IN_PROGRESS', statistics: STATISTICS },
+          AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID: `${STATE_MACHINE_ARN.replace(':stateMachine:', ':execution:')}:${EXECUTION_NAME}`,
+        },
+      });
+      expect(run.retries).toBe(0);
+    });
+
+    it('keeps each execution of the chain well inside the 25,000-event history (the bound of InitPolling)', async () => {
+      // Act: a nominal execution (direct start, no retry) up to its continuation.
+      const { run } = await runScenario(neverEnds);
+
+      // Assess: 10 events per poll at the cap plus the 15 s schedule, the start and the end.
+      expect(run.historyEvents).toBe(10_034);
+      // Worst cases on top: a deferred start using its 600 + 6 attempts (3 events per retry, 5 for
+      // the call) and 4 describe retries per poll on average.
+      const worstStart = 2 + 5 + 3 * (599 + 5);
+      const describeRetries = 3 * 4 * POLLS_PER_EXECUTION;
+      expect(run.historyEvents + worstStart + describeRetries).toBeLessThan(HISTORY_LIMIT);
+    });
+
+    it('treats ExecutionAlreadyExists on the successor as done', async () => {
+      // Act
+      const { run, result, childStarts } = await runScenario(neverEnds, {
+        startExecutionError: 'StepFunctions.ExecutionAlreadyExistsException',
+      });
+
+      // Assess
+      expect(result).toMatchObject({ status: 'SUCCEEDED', output: { continuedAs: `${TASK_ID}__2` } });
+      expect(childStarts).toHaveLength(1);
+      expect(run.retries).toBe(0);
+    });
+
+    it('reports POLL_FAILED when the successor cannot be started after the retries', async () => {
+      // Act
+      const { run, result, putEntries, childStarts } = await runScenario(neverEnds, {
+        startExecutionError: 'StepFunctions.ExecutionLimitExceededException',
+      });
+
+      // Assess
+      expect(result).toMatchObject({ status: 'FAILED', error: 'PollFailed' });
+      expect(childStarts).toHaveLength(7);
+      expect(run.retries).toBe(6);
+      expect(eventDetail(putEntries)).toMatchObject({ outcome: 'POLL_FAILED', polls: CONTINUED_AT_COUNT });
+    });
+
+    it('resumes a successor where its predecessor stopped: the deadline and the poll count run across the chain', async () => {
+      // Prepare: the predecessor's state at its continuation, 300 s before the deadline.
+      const elapsed = 255 + (CONTINUED_AT_COUNT - SCHEDULE.length) * 60;
+      const input: WorkflowInput = {
+        ...workflowInput(false, elapsed + 300),
+        follow: 2,
+        poll: {
+          schedule: SCHEDULE,
+          lastIndex: SCHEDULE.length - 1,
+          index: SCHEDULE.length - 1,
+          wait: 60,
+          elapsed,
+          count: CONTINUED_AT_COUNT,
+          continueAt: POLLS_PER_EXECUTION,
+        },
+        task: { status: 'IN_PROGRESS', statistics: STATISTICS },
+      };
+
+      // Act
+      const { run, result, putEntries, startCalls } = await runScenario(neverEnds, { input });
+
+      // Assess: no start, polls at the cap only, the deadline reached 6 polls later (pairs of 120 s).
+      expect(startCalls).toBe(0);
+      expect(run.statesEntered.slice(0, 3)).toEqual(['ChooseStart', 'ResumePolling', 'CheckTaskStatus']);
+      expect(run.delays.filter((d) => d.kind === 'wait').every((d) => d.ms === 60_000)).toBe(true);
+      expect(result).toMatchObject({ status: 'FAILED', error: 'PollDeadlineExceeded' });
+      expect(eventDetail(putEntries)).toMatchObject({
+        outcome: 'DEADLINE_EXCEEDED',
+        polls: CONTINUED_AT_COUNT + 6,
+      });
     });
   });
 });

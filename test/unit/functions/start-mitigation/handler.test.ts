@@ -8,7 +8,12 @@ import {
   TaskAlreadyExistsException,
   ThrottlingException,
 } from '@aws-sdk/client-iot';
-import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import {
+  DescribeExecutionCommand,
+  ExecutionAlreadyExists,
+  SFNClient,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -110,17 +115,40 @@ describe('start-mitigation handler', () => {
     expect(startExecutionInput()).toMatchObject({ deferredStart: true });
   });
 
-  it('treats TaskAlreadyExistsException and ExecutionAlreadyExists as already started', async () => {
+  it('treats TaskAlreadyExistsException and a RUNNING execution of the name as already started', async () => {
     iot
       .on(StartAuditMitigationActionsTaskCommand)
       .rejects(new TaskAlreadyExistsException({ message: 'exists', $metadata: {} }));
     sfn.on(StartExecutionCommand).rejects(new ExecutionAlreadyExists({ message: 'exists', $metadata: {} }));
-    const outcome = await handler(scheduled, context);
+    sfn.on(DescribeExecutionCommand).resolves({ status: 'RUNNING' });
+    const outcome = (await handler(scheduled, context)) as { taskId: string };
     expect(outcome).toMatchObject({
       status: 'started',
       taskAlreadyStarted: true,
       executionAlreadyExisted: true,
+      executionName: outcome.taskId,
     });
+    expect(sfn.commandCalls(DescribeExecutionCommand)[0]?.args[0].input).toEqual({
+      executionArn: `${STATE_MACHINE_ARN.replace(':stateMachine:', ':execution:')}:${outcome.taskId}`,
+    });
+  });
+
+  it('follows the task again under <taskId>__2 when the execution of its name ended StartFailed', async () => {
+    // Prepare
+    iot.on(StartAuditMitigationActionsTaskCommand).resolves({});
+    sfn
+      .on(StartExecutionCommand)
+      .rejectsOnce(new ExecutionAlreadyExists({ message: 'exists', $metadata: {} }))
+      .resolves({ executionArn: 'arn', startDate: new Date() });
+    sfn.on(DescribeExecutionCommand).resolves({ status: 'FAILED', error: 'StartFailed' });
+
+    // Act
+    const outcome = (await handler(scheduled, context)) as { taskId: string };
+
+    // Assess
+    const names = sfn.commandCalls(StartExecutionCommand).map((c) => c.args[0].input.name);
+    expect(names).toEqual([outcome.taskId, `${outcome.taskId}__2`]);
+    expect(outcome).toMatchObject({ executionAlreadyExisted: false, executionName: `${outcome.taskId}__2` });
   });
 
   it('fails the invocation on any other IoT error, starting no execution', async () => {

@@ -103,6 +103,7 @@ function workflowInput(taskId: string, deferredStart = false, pollDeadlineSecond
     },
     pollDeadlineSeconds,
     skipped: [],
+    follow: 1,
   };
 }
 
@@ -283,6 +284,35 @@ describe('createLocalStepFunctions', () => {
       outcome: 'POLL_FAILED',
       error: { Error: 'Iot.ResourceNotFoundException' },
     });
+  });
+
+  it('describes a failed execution as Step Functions does (status, error, cause), and keeps its name', async () => {
+    // Prepare
+    const { start, sfnLocal, sfn, call } = await setUp({ missingTasks: true });
+    await start('task-7', workflowInput('task-7'));
+    await sfnLocal.waitForAll();
+
+    // Act
+    const described = await call(() =>
+      sfn.send(
+        new DescribeExecutionCommand({
+          executionArn: `${STATE_MACHINE_ARN.replace(':stateMachine:', ':execution:')}:task-7`,
+        }),
+      ),
+    );
+    const again = await start('task-7', workflowInput('task-7')).then(
+      () => undefined,
+      (error: Error) => error.name,
+    );
+
+    // Assess
+    expect(described).toMatchObject({
+      status: 'FAILED',
+      error: 'PollFailed',
+      cause: "DescribeAuditMitigationActionsTask failed after its retries; the task's outcome is unknown.",
+    });
+    expect(described.stopDate).toBeInstanceOf(Date);
+    expect(again).toBe('ExecutionAlreadyExists');
   });
 
   it('lists executions newest first, by status, page by page', async () => {

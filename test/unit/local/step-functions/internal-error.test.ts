@@ -27,6 +27,7 @@ const SUBSTITUTIONS = { EventBusName: 'default', EventSource: 'custom.iot.device
 const DESCRIBE = 'arn:aws:states:::aws-sdk:iot:describeAuditMitigationActionsTask';
 const START = 'arn:aws:states:::aws-sdk:iot:startAuditMitigationActionsTask';
 const PUT_EVENTS = 'arn:aws:states:::events:putEvents';
+const CONTINUE_AS_NEW = 'arn:aws:states:::states:startExecution';
 const TASK_ID = 'remediate-audit1-abc';
 const INPUT: WorkflowInput = {
   taskId: TASK_ID,
@@ -40,6 +41,7 @@ const INPUT: WorkflowInput = {
   },
   pollDeadlineSeconds: 3600,
   skipped: [],
+  follow: 1,
 };
 
 let driver: TimeDriver | undefined;
@@ -68,6 +70,9 @@ describe('local stack internal errors', () => {
         [PUT_EVENTS]: (input) => {
           puts.push(input);
           return { Entries: [{ EventId: 'e1' }], FailedEntryCount: 0 };
+        },
+        [CONTINUE_AS_NEW]: () => {
+          throw new Error('not reached: the first describe fails');
         },
       },
     });
