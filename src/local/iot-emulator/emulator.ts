@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import type { AuditNotification } from '../../core/audit-event';
 import type { Clock } from '../clock';
 import { readBody } from '../http-body';
+import { ModelValidationError, restJsonInput, validateRequest } from '../model/validate';
 import { derivedRandom, randomUuid } from '../prng';
 import { type Scenario, ScenarioSchema } from '../scenario';
 import {
@@ -24,7 +25,6 @@ import {
   type Quotas,
   RateLimiter,
 } from './quotas-and-faults';
-import { ModelValidationError, restJsonInput, validateRequest } from '../model/validate';
 import { matchRoute } from './router';
 import { type AuditRecord, EmulatorState } from './state';
 import type { TaskStatisticsForAuditCheck } from './task-model';

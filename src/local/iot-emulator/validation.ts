@@ -195,7 +195,12 @@ export function parseCreateActionInput(input: OperationInput): CreateActionInput
   if (actionType === undefined) {
     throw new InvalidRequestException('actionParams must contain exactly one action parameters member');
   }
-  return { actionName: text(input.actionName) ?? '', roleArn: text(input.roleArn) ?? '', actionType, actionParams };
+  return {
+    actionName: text(input.actionName) ?? '',
+    roleArn: text(input.roleArn) ?? '',
+    actionType,
+    actionParams,
+  };
 }
 
 export function parseStartAuditInput(input: OperationInput): { targetCheckNames: string[] } {

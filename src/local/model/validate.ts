@@ -41,7 +41,11 @@ export interface OperationModel {
 }
 
 interface ServiceModel {
-  readonly metadata: { readonly protocol: string; readonly apiVersion: string; readonly targetPrefix?: string };
+  readonly metadata: {
+    readonly protocol: string;
+    readonly apiVersion: string;
+    readonly targetPrefix?: string;
+  };
   readonly operations: Readonly<Record<string, OperationModel>>;
   readonly shapes: Readonly<Record<string, ShapeModel>>;
 }
@@ -83,6 +87,11 @@ export class ModelValidationError extends Error {
 
 export function serviceModel(service: ServiceName): ServiceModel {
   return SERVICES[service];
+}
+
+/** The awsJson service whose `x-amz-target` prefix this is, if the extract has it. */
+export function serviceOfTarget(prefix: string): ServiceName | undefined {
+  return (Object.keys(SERVICES) as ServiceName[]).find((s) => SERVICES[s].metadata.targetPrefix === prefix);
 }
 
 /** The served operations of a service, by name. */
@@ -202,8 +211,7 @@ function walk(w: Walk, shapeName: string, value: unknown, path: string): void {
     fail(`satisfy enum value set: [${shape.enum.join(', ')}]`);
   }
   if (w.mode === 'request') {
-    const size =
-      typeof value === 'string' ? value.length : Array.isArray(value) ? value.length : undefined;
+    const size = typeof value === 'string' ? value.length : Array.isArray(value) ? value.length : undefined;
     const length = shape.type === 'map' && isRecord(value) ? Object.keys(value).length : size;
     const numeric = typeof value === 'number';
     // Coral's words: "length" for strings, lists and maps, "value" for numbers.
@@ -213,7 +221,11 @@ function walk(w: Walk, shapeName: string, value: unknown, path: string): void {
     if (shape.max !== undefined && (numeric ? (value as number) : (length ?? shape.max)) > shape.max) {
       fail(`have ${numeric ? 'value' : 'length'} less than or equal to ${shape.max}`);
     }
-    if (shape.pattern !== undefined && typeof value === 'string' && !modelPattern(shape.pattern).test(value)) {
+    if (
+      shape.pattern !== undefined &&
+      typeof value === 'string' &&
+      !modelPattern(shape.pattern).test(value)
+    ) {
       fail(`satisfy regular expression pattern: ${shape.pattern}`);
     }
   }
@@ -239,7 +251,8 @@ function walk(w: Walk, shapeName: string, value: unknown, path: string): void {
     }
     if (w.mode === 'response') {
       for (const key of Object.keys(value)) {
-        if (!declared.has(key)) w.constraints.push(`'${path === '' ? key : `${path}.${key}`}' is not a member of ${shapeName}`);
+        if (!declared.has(key))
+          w.constraints.push(`'${path === '' ? key : `${path}.${key}`}' is not a member of ${shapeName}`);
       }
     }
   } else if (shape.type === 'list' && Array.isArray(value) && shape.member) {
@@ -272,7 +285,11 @@ function inputShape(service: ServiceName, operation: string): string | undefined
  * epoch seconds), against the model. Throws the service's SerializationException when a value has the
  * wrong JSON type, its validation error with every constraint problem otherwise.
  */
-export function validateRequest(service: ServiceName, operation: string, input: Record<string, unknown>): void {
+export function validateRequest(
+  service: ServiceName,
+  operation: string,
+  input: Record<string, unknown>,
+): void {
   const shape = inputShape(service, operation);
   if (shape === undefined) return;
   const { constraints, types } = problemsOf(service, shape, input, 'request');
@@ -353,7 +370,8 @@ export function responseProblems(
   const op = operationsOf(service)[operation];
   if (op === undefined) throw new Error(`${service}.${operation} is not in api-models.json`);
   if (errorName === undefined) {
-    if (op.output === undefined) return isRecord(body) && Object.keys(body).length === 0 ? [] : ['body must be {}'];
+    if (op.output === undefined)
+      return isRecord(body) && Object.keys(body).length === 0 ? [] : ['body must be {}'];
     const { constraints, types } = problemsOf(service, op.output, body, 'response');
     return [...types, ...constraints];
   }
@@ -362,7 +380,9 @@ export function responseProblems(
   if (shapeName === undefined) {
     // Common errors (ValidationException, SerializationException, ThrottlingException) are not in every
     // model: their body is a message.
-    return Object.keys(rest).every((k) => k === 'message' || k === 'Message') ? [] : [`undeclared members in ${errorName}`];
+    return Object.keys(rest).every((k) => k === 'message' || k === 'Message')
+      ? []
+      : [`undeclared members in ${errorName}`];
   }
   const { constraints, types } = problemsOf(service, shapeName, rest, 'response');
   return [...types, ...constraints];
