@@ -103,8 +103,9 @@ Examples:
     }
 
     const signal = await stopped;
-    await stack.close();
-    if (!args.values.json) writeLine(output, `\nStopped on ${signal}.`);
+    const { abortedExecutions } = await stack.close();
+    if (args.values.json) writeLine(output, JSON.stringify({ stopped: signal, abortedExecutions }));
+    else writeLine(output, `\nStopped on ${signal}: ${abortedExecutions} workflow(s) in flight aborted.`);
     return EXIT.ok;
   },
 };

@@ -109,6 +109,13 @@ export function runWorkflow(workflow: PreparedWorkflow, options: WorkflowRunOpti
   let working = true;
   let retries = 0;
   let aborted = false;
+  // Settles every Task call in progress when the execution is aborted: the interpreter clears a
+  // Task's timeout timer only when its call settles, and a call sleeping on the clock never would.
+  let abortCalls: () => void = () => undefined;
+  const callsAborted = new Promise<never>((_, reject) => {
+    abortCalls = () => reject(new Error('Execution aborted'));
+  });
+  callsAborted.catch(() => undefined);
 
   const takePendingDelay = async (): Promise<void> => {
     // The interpreter dispatches StateEntered / StateRetried synchronously right before it calls the
@@ -137,12 +144,13 @@ export function runWorkflow(workflow: PreparedWorkflow, options: WorkflowRunOpti
     const resource = state.Resource;
     const handler = options.handlers[resource];
     if (handler === undefined) throw new Error(`No local handler for ${resource} (state ${name})`);
-    taskResourceLocalHandlers[name] = async (input) => {
+    const call = async (input: JsonValue): Promise<JsonValue> => {
       await takePendingDelay();
       if (aborted) throw new Error('Execution aborted');
       calls.set(resource, (calls.get(resource) ?? 0) + 1);
       return handler(input);
     };
+    taskResourceLocalHandlers[name] = (input) => Promise.race([call(input), callsAborted]);
   }
 
   const execution = workflow.stateMachine.run(options.input, {
@@ -203,6 +211,7 @@ export function runWorkflow(workflow: PreparedWorkflow, options: WorkflowRunOpti
     result,
     abort() {
       aborted = true;
+      abortCalls();
       execution.abort();
     },
   };

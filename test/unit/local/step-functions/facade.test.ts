@@ -227,10 +227,7 @@ describe('createLocalStepFunctions', () => {
     expect(sfnLocal.executions()).toEqual([]);
   });
 
-  it.each([
-    ['has space'],
-    ['semi;colon'],
-  ])('refuses the execution name %j with InvalidName', async (name) => {
+  it.each([['has space'], ['semi;colon']])('refuses the execution name %j with InvalidName', async (name) => {
     // Prepare
     const { start, sfnLocal } = await setUp();
 
