@@ -16,6 +16,8 @@ export interface MemberModel {
   readonly shape: string;
   readonly location?: string;
   readonly locationName?: string;
+  /** The SDKs fill in a fresh value when the caller leaves it out. */
+  readonly idempotencyToken?: boolean;
 }
 
 export interface ShapeModel {
@@ -375,14 +377,17 @@ export function responseProblems(
     const { constraints, types } = problemsOf(service, op.output, body, 'response');
     return [...types, ...constraints];
   }
+  // Every error body carries its message, modelled or not (EventBridge's errors declare no members);
+  // awsJson adds `__type`.
+  const { __type: _, message, Message, ...rest } = isRecord(body) ? body : { body };
   const shapeName = SERVICES[service].shapes[errorName] !== undefined ? errorName : undefined;
-  const { __type: _, ...rest } = isRecord(body) ? body : { body };
+  const messages = [message, Message].filter((m) => m !== undefined && typeof m !== 'string');
+  if (messages.length > 0) return [`${errorName}: the message is not a string`];
   if (shapeName === undefined) {
-    // Common errors (ValidationException, SerializationException, ThrottlingException) are not in every
-    // model: their body is a message.
-    return Object.keys(rest).every((k) => k === 'message' || k === 'Message')
+    // Common errors (SerializationException, ThrottlingException...) are not in every model.
+    return Object.keys(rest).length === 0
       ? []
-      : [`undeclared members in ${errorName}`];
+      : [`${errorName}: undeclared members ${Object.keys(rest).join(', ')}`];
   }
   const { constraints, types } = problemsOf(service, shapeName, rest, 'response');
   return [...types, ...constraints];
