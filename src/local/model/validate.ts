@@ -213,16 +213,19 @@ function walk(w: Walk, shapeName: string, value: unknown, path: string): void {
     fail(`satisfy enum value set: [${shape.enum.join(', ')}]`);
   }
   if (w.mode === 'request') {
-    const size = typeof value === 'string' ? value.length : Array.isArray(value) ? value.length : undefined;
-    const length = shape.type === 'map' && isRecord(value) ? Object.keys(value).length : size;
+    // Coral's words: "value" for numbers, "length" for strings (UTF-16 units, as Java counts), lists
+    // and maps.
     const numeric = typeof value === 'number';
-    // Coral's words: "length" for strings, lists and maps, "value" for numbers.
-    if (shape.min !== undefined && (numeric ? (value as number) : (length ?? shape.min)) < shape.min) {
-      fail(`have ${numeric ? 'value' : 'length'} greater than or equal to ${shape.min}`);
-    }
-    if (shape.max !== undefined && (numeric ? (value as number) : (length ?? shape.max)) > shape.max) {
-      fail(`have ${numeric ? 'value' : 'length'} less than or equal to ${shape.max}`);
-    }
+    const measure = numeric
+      ? value
+      : typeof value === 'string' || Array.isArray(value)
+        ? value.length
+        : Object.keys(value as Record<string, unknown>).length;
+    const unit = numeric ? 'value' : 'length';
+    if (shape.min !== undefined && measure < shape.min)
+      fail(`have ${unit} greater than or equal to ${shape.min}`);
+    if (shape.max !== undefined && measure > shape.max)
+      fail(`have ${unit} less than or equal to ${shape.max}`);
     if (
       shape.pattern !== undefined &&
       typeof value === 'string' &&

@@ -330,7 +330,12 @@ beforeAll(async () => {
   // Rates are tested elsewhere: with the clock held still, their buckets would never refill.
   stack = await startLocalStack({ scenario: readJson('scenarios/default.json'), quotas: { rates: false } });
   // Time stands still for the whole suite: tasks stay IN_PROGRESS, audits within their retention.
-  void stack.holdClock(() => new Promise<void>((resolve) => (releaseClock = resolve)));
+  void stack.holdClock(
+    () =>
+      new Promise<void>((resolve) => {
+        releaseClock = resolve;
+      }),
+  );
   const config = {
     endpoint: stack.url,
     region: 'us-east-1',
