@@ -98,8 +98,9 @@ interface Execution {
   stopDate?: number;
 }
 
-// Resource ARNs (https://docs.aws.amazon.com/step-functions/latest/dg/concepts-standard-vs-express.html):
-// a string of the right length that is not one is InvalidArn, before anything is looked up.
+// The ARN formats of the two resource types
+// (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsstepfunctions.html): a
+// string of a valid length that is not one is InvalidArn, before anything is looked up.
 const STATE_MACHINE_ARN = /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[^:]+$/;
 const EXECUTION_ARN = /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:execution:[^:]+:[^:]+$/;
 
@@ -208,12 +209,12 @@ export function createLocalStepFunctions(options: LocalStepFunctionsOptions): Lo
   };
 
   const listExecutions = (request: Record<string, unknown>) => {
-    // The model makes neither ARN required: one of them is (ListExecutions API reference).
-    if (request.stateMachineArn === undefined) {
-      if (request.mapRunArn === undefined)
-        throw new AwsJsonError('ValidationException', 'Must provide a StateMachine ARN or MapRun ARN');
+    // The model makes neither ARN required; the API reference asks for exactly one of them.
+    if ((request.stateMachineArn === undefined) === (request.mapRunArn === undefined))
+      throw new AwsJsonError('ValidationException', 'Specify either a stateMachineArn or a mapRunArn');
+    // No Map state runs locally as a map run.
+    if (request.mapRunArn !== undefined)
       throw new AwsJsonError('ResourceNotFound', `Resource not found: '${String(request.mapRunArn)}'`);
-    }
     checkStateMachine(arnOf(request, 'stateMachineArn', STATE_MACHINE_ARN));
     // Newest first, as Step Functions lists them.
     const matching = [...executions.values()]
@@ -338,7 +339,7 @@ function createHandlers(
       await options.onPutEvents?.(Entries);
     } catch (error) {
       const failure = new Error(error instanceof Error ? error.message : String(error), { cause: error });
-      // Step Functions names a service integration's errors <Service>.<ExceptionName>.
+      // Named <Service>.<ExceptionName>, as Step Functions names the errors of the aws-sdk integrations.
       const refused = error instanceof AwsJsonError || error instanceof ModelValidationError;
       failure.name = `EventBridge.${refused ? error.name : 'InternalException'}`;
       throw failure;
