@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readBody } from './http-body';
+import { ModelValidationError, serviceOfTarget, validateRequest } from './model/validate';
 
 /**
  * The awsJson protocol (Step Functions 1.0, EventBridge and SSM 1.1): `POST /` with
@@ -57,6 +58,8 @@ export function awsJsonHandler(
   operations: Readonly<Record<string, AwsJsonOperation>>,
   options: AwsJsonHandlerOptions = {},
 ) {
+  // Every request is validated against the API model of the service this prefix names.
+  const service = serviceOfTarget(prefix);
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const target = String(req.headers['x-amz-target'] ?? '');
     const name = target.startsWith(`${prefix}.`) ? target.slice(prefix.length + 1) : '';
@@ -73,27 +76,16 @@ export function awsJsonHandler(
       }
       if (fault === 'throttle') throw new AwsJsonError('ThrottlingException', 'Rate exceeded');
       if (fault === 'serverError') throw new AwsJsonError('InternalFailure', 'Injected server error', 500);
+      if (service !== undefined) validateRequest(service, name, input);
       send(res, 200, (await operation(input)) ?? {}, contentType);
     } catch (error) {
-      const known = error instanceof AwsJsonError;
+      const known = error instanceof AwsJsonError || error instanceof ModelValidationError;
       send(
         res,
         known ? error.status : 500,
-        { __type: known ? error.type : 'InternalFailure', message: (error as Error).message },
+        { __type: known ? error.name : 'InternalFailure', message: (error as Error).message },
         contentType,
       );
     }
   };
-}
-
-/** Requires a string member, as the service would: a ValidationException naming it otherwise. */
-export function requiredString(input: Record<string, unknown>, member: string): string {
-  const value = input[member];
-  if (typeof value !== 'string' || value === '') {
-    throw new AwsJsonError(
-      'ValidationException',
-      `1 validation error detected: Value at '${member}' failed to satisfy constraint: Member must not be null`,
-    );
-  }
-  return value;
 }

@@ -12,6 +12,34 @@ export const systemClock: Clock = {
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 };
 
+/**
+ * The wall clock of one local stack (`iot-remediate local`). `stop` drops every pending sleep, so that
+ * waits of stopped work (a workflow's 15 s poll, a bus retry in 2 minutes) do not hold the process.
+ */
+export class StoppableSystemClock implements Clock {
+  readonly #timers = new Set<NodeJS.Timeout>();
+
+  now(): number {
+    return Date.now();
+  }
+
+  sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.#timers.delete(timer);
+        resolve();
+      }, ms);
+      this.#timers.add(timer);
+    });
+  }
+
+  /** Drops every pending sleep: their work never resumes. */
+  stop(): void {
+    for (const timer of this.#timers) clearTimeout(timer);
+    this.#timers.clear();
+  }
+}
+
 interface Sleeper {
   readonly wakeAt: number;
   readonly seq: number;

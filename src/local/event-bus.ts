@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { AwsJsonError, awsJsonHandler, requiredString } from './aws-json-server';
+import { AwsJsonError, awsJsonHandler } from './aws-json-server';
 import type { Clock } from './clock';
 import { type EventPattern, matchesPattern } from './event-pattern';
+import { validateRequest } from './model/validate';
 
 /** An event as EventBridge delivers it to targets. */
 export interface BusEvent {
@@ -60,7 +61,25 @@ export interface LocalEventBusOptions {
   readonly retryDelaysMs?: readonly number[];
 }
 
-const MAX_ENTRIES_PER_PUT = 10;
+/**
+ * "The total entry size must be less than 256KB", an entry counting 14 bytes for Time when given and
+ * the UTF-8 bytes of Source, DetailType, Detail and each of Resources
+ * (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-putevent-size.html). A request over it
+ * is refused whole with ValidationException (the limit is not in the API model).
+ */
+const MAX_REQUEST_ENTRIES_BYTES = 256 * 1024;
+
+function entrySize(entry: Record<string, unknown>): number {
+  const bytes = (value: unknown) => (typeof value === 'string' ? Buffer.byteLength(value, 'utf8') : 0);
+  const resources = Array.isArray(entry.Resources) ? entry.Resources : [];
+  return (
+    (entry.Time === undefined ? 0 : 14) +
+    bytes(entry.Source) +
+    bytes(entry.DetailType) +
+    bytes(entry.Detail) +
+    resources.reduce((total: number, resource) => total + bytes(resource), 0)
+  );
+}
 
 /**
  * EventBridge in memory: PutEvents onto buses, rules that invoke in-process targets (ListRules,
@@ -169,11 +188,18 @@ export function createLocalEventBus(options: LocalEventBusOptions) {
     return { EventId: event.id };
   }
 
+  /** PutEvents as the service takes it: the request is checked against the model, then its size. */
   function putEvents(entries: readonly Record<string, unknown>[]) {
-    if (entries.length < 1 || entries.length > MAX_ENTRIES_PER_PUT) {
+    validateRequest('events', 'PutEvents', { Entries: entries });
+    return putValidEvents(entries);
+  }
+
+  function putValidEvents(entries: readonly Record<string, unknown>[]) {
+    const size = entries.reduce((total, entry) => total + entrySize(entry), 0);
+    if (size > MAX_REQUEST_ENTRIES_BYTES) {
       throw new AwsJsonError(
         'ValidationException',
-        `1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length between 1 and ${MAX_ENTRIES_PER_PUT}`,
+        'Total size of the entries in the request is over the limit.',
       );
     }
     const results = entries.map(putEntry);
@@ -181,8 +207,8 @@ export function createLocalEventBus(options: LocalEventBusOptions) {
   }
 
   function startReplay(input: Record<string, unknown>) {
-    const name = requiredString(input, 'ReplayName');
-    const source = requiredString(input, 'EventSourceArn');
+    const name = String(input.ReplayName);
+    const source = String(input.EventSourceArn);
     const archive = [...archives.values()].find((a) => archiveArn(a.name) === source);
     if (!archive) throw new AwsJsonError('ResourceNotFoundException', `Archive ${source} does not exist.`);
     if (replays.has(name))
@@ -218,7 +244,7 @@ export function createLocalEventBus(options: LocalEventBusOptions) {
   }
 
   function setRuleState(input: Record<string, unknown>, enabled: boolean): Record<string, never> {
-    const name = requiredString(input, 'Name');
+    const name = String(input.Name);
     const busName = busNameOf(input.EventBusName);
     if (!rules.some((r) => r.name === name && r.busName === busName))
       throw new AwsJsonError(
@@ -231,11 +257,10 @@ export function createLocalEventBus(options: LocalEventBusOptions) {
   }
 
   const handle = awsJsonHandler('AWSEvents', 'application/x-amz-json-1.1', {
-    PutEvents: (input) =>
-      putEvents(Array.isArray(input.Entries) ? (input.Entries as Record<string, unknown>[]) : []),
+    PutEvents: (input) => putValidEvents(input.Entries as Record<string, unknown>[]),
     StartReplay: startReplay,
     DescribeReplay(input) {
-      const name = requiredString(input, 'ReplayName');
+      const name = String(input.ReplayName);
       const replay = replays.get(name);
       if (!replay) throw new AwsJsonError('ResourceNotFoundException', `Replay ${name} does not exist.`);
       return {
@@ -281,7 +306,7 @@ export function createLocalEventBus(options: LocalEventBusOptions) {
       };
     },
     DescribeArchive(input) {
-      const name = requiredString(input, 'ArchiveName');
+      const name = String(input.ArchiveName);
       const archive = archives.get(name);
       if (!archive) throw new AwsJsonError('ResourceNotFoundException', `Archive ${name} does not exist.`);
       return {

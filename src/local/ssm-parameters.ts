@@ -1,4 +1,4 @@
-import { AwsJsonError, awsJsonHandler, requiredString } from './aws-json-server';
+import { AwsJsonError, awsJsonHandler } from './aws-json-server';
 
 /**
  * SSM Parameter Store's GetParameter / PutParameter, in memory: how the local stack hands a
@@ -9,8 +9,9 @@ export function createLocalParameterStore() {
   const put = (name: string, value: string) =>
     parameters.set(name, { value, version: (parameters.get(name)?.version ?? 0) + 1 });
   const handle = awsJsonHandler('AmazonSSM', 'application/x-amz-json-1.1', {
+    // Name and Value are required strings in the model, checked before these run.
     GetParameter(input) {
-      const name = requiredString(input, 'Name');
+      const name = String(input.Name);
       const parameter = parameters.get(name);
       if (!parameter) throw new AwsJsonError('ParameterNotFound', `Parameter ${name} not found.`);
       return {
@@ -18,8 +19,8 @@ export function createLocalParameterStore() {
       };
     },
     PutParameter(input) {
-      const name = requiredString(input, 'Name');
-      put(name, requiredString(input, 'Value'));
+      const name = String(input.Name);
+      put(name, String(input.Value));
       return { Version: parameters.get(name)?.version, Tier: 'Standard' };
     },
   });

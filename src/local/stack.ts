@@ -3,7 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { IoTClient } from '@aws-sdk/client-iot';
 import { AUDIT_COMPLETED_DETAIL_TYPE, DEFAULT_EVENT_SOURCE, TASK_FINISHED_DETAIL_TYPE } from '../core';
-import { type Clock, systemClock, VirtualClock } from './clock';
+import { type Clock, StoppableSystemClock, VirtualClock } from './clock';
 import { createLocalDynamoDb, type LocalDynamoDb, PUT_ITEM_CONSTRAINTS } from './dynamodb';
 import { createLocalEventBus, type LocalEventBus } from './event-bus';
 import { createGateway } from './gateway';
@@ -84,7 +84,11 @@ export interface LocalStack {
    * clock still, so that time cannot jump between its requests.
    */
   holdClock<T>(work: () => Promise<T>): Promise<T>;
-  close(): Promise<void>;
+  /**
+   * Stops everything at once, work in flight included: running executions are aborted, pending waits
+   * dropped, connections closed. Resolves with the number of executions it aborted.
+   */
+  close(): Promise<{ abortedExecutions: number }>;
 }
 
 /** The repository root: two levels above this file in src/, one above dist/cli/ when bundled. */
@@ -139,7 +143,8 @@ function snsEventOf(message: unknown, accountId: string, region: string): unknow
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const scenario = ScenarioSchema.parse(options.scenario);
   const virtual = options.clock !== 'system' ? new VirtualClock() : undefined;
-  const clock: Clock = virtual ?? systemClock;
+  const system = virtual ? undefined : new StoppableSystemClock();
+  const clock: Clock = virtual ?? (system as StoppableSystemClock);
   const root = repositoryRoot();
 
   // Device Defender -> SNS -> bridge: wired once the bridge is loaded, below.
@@ -299,7 +304,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     },
     async close() {
       driver?.stop();
+      const abortedExecutions = runner.executions().filter((e) => e.status === 'RUNNING').length;
+      await runner.close();
+      system?.stop();
       await gateway.close();
+      return { abortedExecutions };
     },
   };
 }

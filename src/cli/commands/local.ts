@@ -12,7 +12,8 @@ export const localCommand: Command = {
   help: `Serves IoT (Device Defender audit and mitigation APIs), Step Functions (the real state machine),
 EventBridge (bus, start-mitigation rule, archive, replays) and SSM on one endpoint, with the real
 start-mitigation handler behind the rule. Prints the endpoint, the stack's names and ready-to-paste
-commands, then runs until Ctrl-C (SIGINT) or SIGTERM, and stops cleanly (exit 0).
+commands, then runs until Ctrl-C (SIGINT) or SIGTERM, and stops cleanly within 5 s: workflows in
+flight are aborted, connections closed, exit 0 (with --json, a last line {"stopped","abortedExecutions"}).
 It does not serve CloudFormation: pass the names it prints (--bus, --state-machine, --archive).
 
 Options:
@@ -103,8 +104,9 @@ Examples:
     }
 
     const signal = await stopped;
-    await stack.close();
-    if (!args.values.json) writeLine(output, `\nStopped on ${signal}.`);
+    const { abortedExecutions } = await stack.close();
+    if (args.values.json) writeLine(output, JSON.stringify({ stopped: signal, abortedExecutions }));
+    else writeLine(output, `\nStopped on ${signal}: ${abortedExecutions} workflow(s) in flight aborted.`);
     return EXIT.ok;
   },
 };

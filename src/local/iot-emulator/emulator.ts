@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import type { AuditNotification } from '../../core/audit-event';
 import type { Clock } from '../clock';
 import { readBody } from '../http-body';
+import { ModelValidationError, restJsonInput, validateRequest } from '../model/validate';
 import { derivedRandom, randomUuid } from '../prng';
 import { type Scenario, ScenarioSchema } from '../scenario';
 import {
@@ -178,8 +179,12 @@ export function createIotEmulator(options: IotEmulatorOptions): IotEmulator {
       throw new InternalFailureException();
     }
 
-    const query: Record<string, string> = {};
-    for (const [key, value] of url.searchParams) query[key] = value;
+    const input = restJsonInput('iot', route.operation, {
+      labels: route.labels,
+      query: url.searchParams,
+      body: parseBody(bodyText),
+    });
+    validateRequest('iot', route.operation, input);
     const context: OperationContext = {
       state,
       clock,
@@ -189,7 +194,7 @@ export function createIotEmulator(options: IotEmulatorOptions): IotEmulator {
       auditStarted,
       operation: route.operation,
     };
-    const result = route.handler(context, { labels: route.labels, query, body: parseBody(bodyText) });
+    const result = route.handler(context, { input });
     send(res, 200, result ?? {});
   }
 
@@ -202,7 +207,9 @@ export function createIotEmulator(options: IotEmulatorOptions): IotEmulator {
           res,
           error instanceof EmulatorError
             ? error
-            : new InternalFailureException(String(error), { cause: error }),
+            : error instanceof ModelValidationError
+              ? new EmulatorError(error.name, error.status, error.message, { cause: error })
+              : new InternalFailureException(String(error), { cause: error }),
         );
       })
       .finally(() => {

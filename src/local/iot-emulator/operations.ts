@@ -24,11 +24,9 @@ import {
 import { type ActionOutcome, planTask, type TaskFinding, type TaskView, viewTask } from './task-model';
 import * as input from './validation';
 
-/** The parsed HTTP request, as the router hands it over. */
+/** The request's input members (URI labels, query and body together), validated against the model. */
 export interface OperationRequest {
-  readonly labels: Readonly<Record<string, string>>;
-  readonly query: Readonly<Record<string, string>>;
-  readonly body: Record<string, unknown>;
+  readonly input: input.OperationInput;
 }
 
 /** Counters the stats report on mitigation tasks. */
@@ -130,7 +128,7 @@ function targetFindings(ctx: OperationContext, target: input.MitigationTarget): 
 }
 
 const startAuditMitigationActionsTask: Handler = (ctx, request) => {
-  const req = input.parseStartTaskInput(request.labels.taskId ?? '', request.body);
+  const req = input.parseStartTaskInput(request.input);
   const { state, counters } = ctx;
 
   // Idempotency (device-defender-api.md section 3): the same id and token is a safe retry and
@@ -214,7 +212,7 @@ function findTask(ctx: OperationContext, taskId: string): MitigationTaskRecord {
 }
 
 const describeAuditMitigationActionsTask: Handler = (ctx, request) => {
-  const task = findTask(ctx, input.parseMitigationTaskId(request.labels.taskId ?? ''));
+  const task = findTask(ctx, String(request.input.taskId));
   const view = taskView(ctx, task);
   return {
     taskStatus: view.status,
@@ -228,7 +226,7 @@ const describeAuditMitigationActionsTask: Handler = (ctx, request) => {
 };
 
 const listAuditMitigationActionsTasks: Handler = (ctx, request) => {
-  const req = input.parseListMitigationTasksInput(request.query);
+  const req = input.parseListMitigationTasksInput(request.input);
   checkRetention(ctx, req.startMs);
   const tasks = [...ctx.state.tasks.values()]
     .filter((t) => t.startMs >= req.startMs && t.startMs <= req.endMs)
@@ -241,7 +239,7 @@ const listAuditMitigationActionsTasks: Handler = (ctx, request) => {
 };
 
 const cancelAuditMitigationActionsTask: Handler = (ctx, request) => {
-  const task = findTask(ctx, input.parseMitigationTaskId(request.labels.taskId ?? ''));
+  const task = findTask(ctx, String(request.input.taskId));
   const status = taskView(ctx, task).status;
   if (status !== 'IN_PROGRESS') {
     throw new InvalidRequestException(`Task ${task.taskId} cannot be canceled: its status is ${status}`);
@@ -251,7 +249,7 @@ const cancelAuditMitigationActionsTask: Handler = (ctx, request) => {
 };
 
 const listAuditMitigationActionsExecutions: Handler = (ctx, request) => {
-  const req = input.parseListExecutionsInput(request.query);
+  const req = input.parseListExecutionsInput(request.input);
   const task = ctx.state.tasks.get(req.taskId);
   // The operation declares no ResourceNotFoundException: an unknown task simply has no executions.
   const executions = (task ? taskView(ctx, task).executions : [])
@@ -299,7 +297,7 @@ function sameIdentifier(wanted: Record<string, unknown>, actual: Record<string, 
 }
 
 const listAuditFindings: Handler = (ctx, request) => {
-  const req = input.parseListFindingsInput(request.body);
+  const req = input.parseListFindingsInput(request.input);
   if (req.startMs !== undefined) checkRetention(ctx, req.startMs);
   const audits = [...ctx.state.audits.values()].filter((a) =>
     req.taskId !== undefined
@@ -320,7 +318,7 @@ const listAuditFindings: Handler = (ctx, request) => {
 };
 
 const describeAuditFinding: Handler = (ctx, request) => {
-  const findingId = input.parseFindingId(request.labels.findingId ?? '');
+  const findingId = String(request.input.findingId);
   const finding = ctx.state.findings.get(findingId);
   if (finding === undefined) throw new ResourceNotFoundException(`Audit finding ${findingId} not found`);
   return { finding: describeFinding(finding) };
@@ -358,7 +356,7 @@ function countChecks(details: ReturnType<typeof auditDetails>) {
 }
 
 const describeAuditTask: Handler = (ctx, request) => {
-  const taskId = input.parseAuditTaskId(request.labels.taskId ?? '');
+  const taskId = String(request.input.taskId);
   const audit = ctx.state.audits.get(taskId);
   if (audit === undefined) throw new ResourceNotFoundException(`Audit task ${taskId} not found`);
   const now = ctx.clock.now();
@@ -403,7 +401,7 @@ export function auditNotification(state: EmulatorState, audit: AuditRecord, nowM
 }
 
 const listAuditTasks: Handler = (ctx, request) => {
-  const req = input.parseListAuditTasksInput(request.query);
+  const req = input.parseListAuditTasksInput(request.input);
   checkRetention(ctx, req.startMs);
   const now = ctx.clock.now();
   const tasks = [...ctx.state.audits.values()]
@@ -416,7 +414,7 @@ const listAuditTasks: Handler = (ctx, request) => {
 };
 
 const startOnDemandAuditTask: Handler = (ctx, request) => {
-  const req = input.parseStartAuditInput(request.body);
+  const req = input.parseStartAuditInput(request.input);
   const disabled = req.targetCheckNames.filter((name) => !ctx.state.enabledChecks.includes(name));
   if (disabled.length > 0) {
     throw new InvalidRequestException(
@@ -436,7 +434,7 @@ const startOnDemandAuditTask: Handler = (ctx, request) => {
 };
 
 const listMitigationActions: Handler = (ctx, request) => {
-  const req = input.parseListActionsInput(request.query);
+  const req = input.parseListActionsInput(request.input);
   const actions = [...ctx.state.actions.values()]
     .filter((a) => req.actionType === undefined || a.type === req.actionType)
     .map((a) => ({ actionName: a.name, actionArn: a.arn, creationDate: seconds(a.createdMs) }));
@@ -445,7 +443,7 @@ const listMitigationActions: Handler = (ctx, request) => {
 };
 
 const describeMitigationAction: Handler = (ctx, request) => {
-  const name = input.parseActionName(request.labels.actionName ?? '');
+  const name = String(request.input.actionName);
   const action = ctx.state.actions.get(name);
   if (action === undefined) throw new ResourceNotFoundException(`Mitigation action ${name} not found`);
   return {
@@ -464,7 +462,7 @@ const describeMitigationAction: Handler = (ctx, request) => {
 const MAX_MITIGATION_ACTIONS = 100;
 
 const createMitigationAction: Handler = (ctx, request) => {
-  const req = input.parseCreateActionInput(request.labels.actionName ?? '', request.body);
+  const req = input.parseCreateActionInput(request.input);
   const existing = ctx.state.actions.get(req.actionName);
   if (existing !== undefined) {
     // [DOC-MAC2020]: "already exists" only when the parameters differ; the same create is idempotent.

@@ -7,6 +7,7 @@ import type { IoTClient } from '@aws-sdk/client-iot';
 import * as z from 'zod';
 import { AwsJsonError, type AwsJsonFault, awsJsonHandler } from '../aws-json-server';
 import type { Clock } from '../clock';
+import { ModelValidationError } from '../model/validate';
 import { createIotResourceHandler, IOT_SDK_RESOURCE_PREFIX } from './iot-integration';
 import {
   type JsonValue,
@@ -107,45 +108,26 @@ interface Execution {
   stopDate?: number;
 }
 
-const StartExecutionSchema = z.object({
-  stateMachineArn: z.string(),
-  name: z.string().optional(),
-  input: z.string().optional(),
-  traceHeader: z.string().optional(),
-});
-const ExecutionArnSchema = z.object({ executionArn: z.string() });
-const StopExecutionSchema = ExecutionArnSchema.extend({
-  error: z.string().optional(),
-  cause: z.string().optional(),
-});
-const ListExecutionsSchema = z.object({
-  stateMachineArn: z.string(),
-  statusFilter: z
-    .enum(['RUNNING', 'SUCCEEDED', 'FAILED', 'ABORTED', 'TIMED_OUT', 'PENDING_REDRIVE'])
-    .optional(),
-  maxResults: z.number().int().min(0).max(1000).optional(),
-  nextToken: z.string().optional(),
-});
 const StartExecutionTaskSchema = z.object({
   StateMachineArn: z.string(),
   Name: z.string().optional(),
   // Step Functions takes the Input of this integration as a JSON object or as a JSON string.
   Input: z.unknown().optional(),
 });
-const PutEventsInputSchema = z.object({
-  Entries: z
-    .array(
-      z.object({
-        EventBusName: z.string().optional(),
-        Source: z.string(),
-        DetailType: z.string(),
-        Detail: z.string(),
-        Resources: z.array(z.string()).optional(),
-      }),
-    )
-    .min(1)
-    .max(10),
-});
+// The ARN formats of the two resource types
+// (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsstepfunctions.html): a
+// string of a valid length that is not one is InvalidArn, before anything is looked up.
+const STATE_MACHINE_ARN = /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[^:]+$/;
+const EXECUTION_ARN = /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:execution:[^:]+:[^:]+$/;
+
+/** A member the model has already checked (required, string), read as a string. */
+function arnOf(input: Record<string, unknown>, member: string, kind: RegExp): string {
+  const arn = String(input[member]);
+  if (!kind.test(arn)) throw new AwsJsonError('InvalidArn', `Invalid Arn: '${arn}'`);
+  return arn;
+}
+
+const optionalText = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 
 /**
  * A local AWS Step Functions endpoint for one state machine: the real SFN client talks to it over HTTP
@@ -178,12 +160,11 @@ export function createLocalStepFunctions(options: LocalStepFunctionsOptions): Lo
     }
   };
 
-  const startExecution = (body: unknown) => {
-    const request = parseRequest(StartExecutionSchema, body);
-    checkStateMachine(request.stateMachineArn);
-    const name = request.name ?? randomUUID();
+  const startExecution = (request: Record<string, unknown>) => {
+    checkStateMachine(arnOf(request, 'stateMachineArn', STATE_MACHINE_ARN));
+    const name = optionalText(request.name) ?? randomUUID();
     if (!EXECUTION_NAME.test(name)) throw new AwsJsonError('InvalidName', `Invalid Name: '${name}'`);
-    const inputText = request.input ?? '{}';
+    const inputText = optionalText(request.input) ?? '{}';
     const existing = executions.get(name);
     if (existing) {
       // Step Functions answers an identical request for a running execution with that execution;
@@ -230,8 +211,8 @@ export function createLocalStepFunctions(options: LocalStepFunctionsOptions): Lo
     return { executionArn, startDate: toEpochSeconds(startDate) };
   };
 
-  const describeExecution = (body: unknown) => {
-    const execution = findExecution(parseRequest(ExecutionArnSchema, body).executionArn);
+  const describeExecution = (request: Record<string, unknown>) => {
+    const execution = findExecution(arnOf(request, 'executionArn', EXECUTION_ARN));
     return {
       ...summary(execution),
       input: execution.inputText,
@@ -244,30 +225,36 @@ export function createLocalStepFunctions(options: LocalStepFunctionsOptions): Lo
     };
   };
 
-  const listExecutions = (body: unknown) => {
-    const request = parseRequest(ListExecutionsSchema, body);
-    checkStateMachine(request.stateMachineArn);
+  const listExecutions = (request: Record<string, unknown>) => {
+    // The model makes neither ARN required; the API reference asks for exactly one of them.
+    if ((request.stateMachineArn === undefined) === (request.mapRunArn === undefined))
+      throw new AwsJsonError('ValidationException', 'Specify either a stateMachineArn or a mapRunArn');
+    // No Map state runs locally as a map run.
+    if (request.mapRunArn !== undefined)
+      throw new AwsJsonError('ResourceNotFound', `Resource not found: '${String(request.mapRunArn)}'`);
+    checkStateMachine(arnOf(request, 'stateMachineArn', STATE_MACHINE_ARN));
     // Newest first, as Step Functions lists them.
     const matching = [...executions.values()]
       .filter((e) => request.statusFilter === undefined || e.status === request.statusFilter)
+      // Nothing is redriven locally.
+      .filter(() => request.redriveFilter !== 'REDRIVEN')
       .reverse();
     const offset = request.nextToken === undefined ? 0 : Number(request.nextToken);
     if (!Number.isInteger(offset) || offset < 0 || offset > matching.length) {
       throw new AwsJsonError('InvalidToken', `Invalid Token: '${request.nextToken}'`);
     }
-    const pageSize = request.maxResults || 100;
+    const pageSize = Number(request.maxResults ?? 0) || 100;
     const page = matching.slice(offset, offset + pageSize);
     const next = offset + page.length;
     return { executions: page.map(summary), ...(next < matching.length ? { nextToken: String(next) } : {}) };
   };
 
-  const stopExecution = (body: unknown) => {
-    const request = parseRequest(StopExecutionSchema, body);
-    const execution = findExecution(request.executionArn);
+  const stopExecution = (request: Record<string, unknown>) => {
+    const execution = findExecution(arnOf(request, 'executionArn', EXECUTION_ARN));
     if (execution.status === 'RUNNING') {
       execution.status = 'ABORTED';
-      execution.error = request.error;
-      execution.cause = request.cause;
+      execution.error = optionalText(request.error);
+      execution.cause = optionalText(request.cause);
       execution.stopDate = clock.now();
       execution.run.abort();
     }
@@ -283,7 +270,7 @@ export function createLocalStepFunctions(options: LocalStepFunctionsOptions): Lo
     ...(execution.stopDate === undefined ? {} : { stopDate: toEpochSeconds(execution.stopDate) }),
   });
 
-  const operations: Readonly<Record<string, (body: unknown) => object>> = {
+  const operations: Readonly<Record<string, (request: Record<string, unknown>) => object>> = {
     StartExecution: startExecution,
     DescribeExecution: describeExecution,
     ListExecutions: listExecutions,
@@ -358,20 +345,26 @@ export function createLocalStepFunctions(options: LocalStepFunctionsOptions): Lo
 function createHandlers(
   states: Record<string, { Type: string; Resource?: string }>,
   options: LocalStepFunctionsOptions,
-  startExecution: (request: z.infer<typeof StartExecutionSchema>) => {
+  startExecution: (request: Record<string, unknown>) => {
     executionArn: string;
     startDate: number;
   },
 ): Record<string, TaskResourceHandler> {
   let eventCount = 0;
   const putEvents: TaskResourceHandler = async (input) => {
-    const { Entries } = PutEventsInputSchema.parse(input);
+    // The request goes to the bus as the integration sends it: the bus validates it against the
+    // EventBridge model (entry count, lengths, the 256 KB total) as the service would.
+    const Entries = (
+      isObject(input) && Array.isArray(input.Entries) ? input.Entries : []
+    ) as PutEventsRequestEntry[];
     const fault = options.putEventsFaults?.(Entries);
     try {
       await options.onPutEvents?.(Entries);
     } catch (error) {
       const failure = new Error(error instanceof Error ? error.message : String(error), { cause: error });
-      failure.name = 'EventBridge.InternalException';
+      // Named <Service>.<ExceptionName>, as Step Functions names the errors of the aws-sdk integrations.
+      const refused = error instanceof AwsJsonError || error instanceof ModelValidationError;
+      failure.name = `EventBridge.${refused ? error.name : 'InternalException'}`;
       throw failure;
     }
     if (fault === 'lostAnswer') {
@@ -416,10 +409,8 @@ function createHandlers(
   return handlers;
 }
 
-function parseRequest<T>(schema: z.ZodType<T>, body: unknown): T {
-  const parsed = schema.safeParse(body);
-  if (!parsed.success) throw new AwsJsonError('ValidationException', z.prettifyError(parsed.error));
-  return parsed.data;
+function isObject(value: JsonValue): value is { [key: string]: JsonValue } {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function parseInput(text: string): JsonValue {

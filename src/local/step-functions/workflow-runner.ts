@@ -140,6 +140,13 @@ export function runWorkflow(workflow: PreparedWorkflow, options: WorkflowRunOpti
   let retries = 0;
   let aborted = false;
   let internalError: string | undefined;
+  // Settles every Task call in progress when the execution is aborted: the interpreter clears a
+  // Task's timeout timer only when its call settles, and a call sleeping on the clock never would.
+  let abortCalls: () => void = () => undefined;
+  const callsAborted = new Promise<never>((_, reject) => {
+    abortCalls = () => reject(new Error('Execution aborted'));
+  });
+  callsAborted.catch(() => undefined);
 
   const takePendingDelay = async (): Promise<void> => {
     // The interpreter dispatches StateEntered / StateRetried synchronously right before it calls the
@@ -168,23 +175,24 @@ export function runWorkflow(workflow: PreparedWorkflow, options: WorkflowRunOpti
     const resource = state.Resource;
     const handler = options.handlers[resource];
     if (handler === undefined) throw new Error(`No local handler for ${resource} (state ${name})`);
+    const call = async (input: JsonValue): Promise<JsonValue> => {
+      await takePendingDelay();
+      if (aborted) throw new Error('Execution aborted');
+      calls.set(resource, (calls.get(resource) ?? 0) + 1);
+      try {
+        return await handler(input);
+      } catch (error) {
+        if (isProgrammingError(error))
+          failInternally(`${(error as Error).name}: ${(error as Error).message}`);
+        throw error;
+      }
+    };
     taskResourceLocalHandlers[name] = (input) => {
-      const call = (async () => {
-        await takePendingDelay();
-        if (aborted) throw new Error('Execution aborted');
-        calls.set(resource, (calls.get(resource) ?? 0) + 1);
-        try {
-          return await handler(input);
-        } catch (error) {
-          if (isProgrammingError(error))
-            failInternally(`${(error as Error).name}: ${(error as Error).message}`);
-          throw error;
-        }
-      })();
+      const raced = Promise.race([call(input), callsAborted]);
       // An interpreter that fails before awaiting the call (Node 20, see LOCAL_INTERNAL_ERROR) would
       // leave its rejection unhandled and crash the process: the failure is reported by the runner.
-      call.catch(() => undefined);
-      return call;
+      raced.catch(() => undefined);
+      return raced;
     };
   }
 
@@ -199,6 +207,7 @@ export function runWorkflow(workflow: PreparedWorkflow, options: WorkflowRunOpti
     if (internalError !== undefined) return;
     internalError = `local stack internal error: ${message}`;
     aborted = true;
+    abortCalls();
     execution.abort();
   }
 
@@ -268,6 +277,7 @@ export function runWorkflow(workflow: PreparedWorkflow, options: WorkflowRunOpti
     result,
     abort() {
       aborted = true;
+      abortCalls();
       execution.abort();
     },
   };

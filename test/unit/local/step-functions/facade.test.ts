@@ -215,11 +215,24 @@ describe('createLocalStepFunctions', () => {
     await sfnLocal.waitForAll();
   });
 
-  it.each([
-    ['has space'],
-    ['x'.repeat(81)],
-    ['semi;colon'],
-  ])('refuses the execution name %j with InvalidName', async (name) => {
+  it('refuses a name over the model 80-character limit with ValidationException, before InvalidName', async () => {
+    // Prepare
+    const { start, sfnLocal } = await setUp();
+
+    // Act
+    const error = await start('x'.repeat(81), workflowInput('task-3')).catch((e: unknown) => e);
+
+    // Assess
+    expect(error).toMatchObject({
+      name: 'ValidationException',
+      message: expect.stringContaining(
+        "at 'name' failed to satisfy constraint: Member must have length less than or equal to 80",
+      ),
+    });
+    expect(sfnLocal.executions()).toEqual([]);
+  });
+
+  it.each([['has space'], ['semi;colon']])('refuses the execution name %j with InvalidName', async (name) => {
     // Prepare
     const { start, sfnLocal } = await setUp();
 
