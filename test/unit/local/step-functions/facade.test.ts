@@ -226,24 +226,21 @@ describe('createLocalStepFunctions', () => {
     expect(sfnLocal.executions()).toEqual([]);
   });
 
-  it('runs hours of virtual waits in well under a second of real time', async () => {
+  it('runs hours of waits on the virtual clock (a real wait would exceed the test timeout)', async () => {
     // Prepare
     const { start, sfnLocal, clock } = await setUp({ taskSeconds: 3 * 3600 });
     const virtualStart = clock.now();
-    const realStart = performance.now();
 
     // Act
     await start('task-4', workflowInput('task-4'));
     await sfnLocal.waitForAll();
 
     // Assess
-    const realMs = performance.now() - realStart;
     const [record] = sfnLocal.executions();
     expect(record?.status).toBe('SUCCEEDED');
     expect(clock.now() - virtualStart).toBeGreaterThanOrEqual(3 * 3600 * 1000);
     // 11 polls along the schedule (255 s), then one a minute.
     expect(record?.polls).toBe(11 + Math.ceil((3 * 3600 - 255) / 60));
-    expect(realMs).toBeLessThan(1000);
   });
 
   it('starts a deferred task through the SDK after throttling, sending camelCase with check names intact', async () => {
