@@ -6,8 +6,10 @@
 // Usage: node scripts/generate-check-catalog-reference.mjs [reference.md] [out.json]
 import { readFileSync, writeFileSync } from 'node:fs';
 
-const [source = '../shared/reference/device-defender-api.md', out = 'test/fixtures/check-catalog.reference.json'] =
-  process.argv.slice(2);
+const [
+  source = '../shared/reference/device-defender-api.md',
+  out = 'test/fixtures/check-catalog.reference.json',
+] = process.argv.slice(2);
 const text = readFileSync(source, 'utf8');
 
 const section = text.split(/^## 5\. /m)[1]?.split(/^## 6\. /m)[0];
@@ -19,7 +21,10 @@ const names = (cell) => withoutNotes(cell).match(/[A-Z0-9][A-Z0-9_-]*[A-Z0-9]/g)
 
 const checks = {};
 for (const line of section.split('\n')) {
-  const cells = line.split('|').slice(1, -1).map((c) => c.trim());
+  const cells = line
+    .split('|')
+    .slice(1, -1)
+    .map((c) => c.trim());
   if (cells.length !== 4 || !/^[A-Z]/.test(cells[0]) || cells[0] === 'API check name') continue;
   const [checkCell, severityCell, codesCell, actionsCell] = cells;
   const [check] = names(checkCell);

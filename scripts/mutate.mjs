@@ -15,7 +15,11 @@ if (at !== -1) {
     if (args[at + 1]?.includes(folder)) only.push(folder);
   }
 }
-const score = spawnSync(process.execPath, ['scripts/mutation-score.mjs', 'reports/mutation/mutation.json', ...only], {
-  stdio: 'inherit',
-});
+const score = spawnSync(
+  process.execPath,
+  ['scripts/mutation-score.mjs', 'reports/mutation/mutation.json', ...only],
+  {
+    stdio: 'inherit',
+  },
+);
 process.exit(stryker.status !== 0 ? (stryker.status ?? 1) : (score.status ?? 1));

@@ -21,7 +21,9 @@ try {
   process.exit(2);
 }
 
-const tally = Object.fromEntries(Object.keys(targets).map((folder) => [folder, { detected: 0, undetected: 0 }]));
+const tally = Object.fromEntries(
+  Object.keys(targets).map((folder) => [folder, { detected: 0, undetected: 0 }]),
+);
 for (const [file, { mutants }] of Object.entries(report.files)) {
   const folder = Object.keys(targets).find((f) => file.replaceAll('\\', '/').startsWith(`${f}/`));
   if (folder === undefined) continue;

@@ -17,6 +17,9 @@ fc.configureGlobal({ seed });
 beforeEach(({ onTestFailed }) => {
   onTestFailed(({ task }) => {
     const property = task.result?.errors?.some((e) => /Property failed/.test(String(e.message)));
-    if (property) console.error(`fast-check: global seed ${seed} (rerun with FC_SEED=${seed}); a test that passes its own seed names it in the error`);
+    if (property)
+      console.error(
+        `fast-check: global seed ${seed} (rerun with FC_SEED=${seed}); a test that passes its own seed names it in the error`,
+      );
   });
 });

@@ -10,7 +10,8 @@ afterEach(() => eventBridge.reset());
 function acceptAll(): void {
   eventBridge.on(PutEventsCommand).callsFake((input: { Entries?: unknown[] }) => {
     const n = input.Entries?.length ?? 0;
-    if (n < 1 || n > 10) throw Object.assign(new Error(`Entries has ${n} items`), { name: 'ValidationException' });
+    if (n < 1 || n > 10)
+      throw Object.assign(new Error(`Entries has ${n} items`), { name: 'ValidationException' });
     return { FailedEntryCount: 0, Entries: Array.from({ length: n }, (_, i) => ({ EventId: `e-${i}` })) };
   });
 }
@@ -66,7 +67,11 @@ describe('EventBridge adapter: PutEvents entries', () => {
     acceptAll();
     await createEventPublisher({ client: new EventBridgeClient({}) })(events(n));
     expect(batches().map((b) => b.length)).toEqual(sizes);
-    expect(batches().flat().map((e) => JSON.parse(e.Detail ?? '').taskId)).toEqual(events(n).map((e) => (e.detail as { taskId: string }).taskId));
+    expect(
+      batches()
+        .flat()
+        .map((e) => JSON.parse(e.Detail ?? '').taskId),
+    ).toEqual(events(n).map((e) => (e.detail as { taskId: string }).taskId));
   });
 });
 
@@ -77,7 +82,11 @@ describe('EventBridge adapter: partial failures', () => {
     eventBridge.on(PutEventsCommand).callsFake((input: { Entries: unknown[] }) => {
       call += 1;
       if (call <= 2) {
-        const entries = input.Entries.map((_, i) => (i === input.Entries.length - 1 ? { ErrorCode: 'ThrottlingException', ErrorMessage: 'slow' } : { EventId: `e${i}` }));
+        const entries = input.Entries.map((_, i) =>
+          i === input.Entries.length - 1
+            ? { ErrorCode: 'ThrottlingException', ErrorMessage: 'slow' }
+            : { EventId: `e${i}` },
+        );
         return { FailedEntryCount: 1, Entries: entries };
       }
       return { FailedEntryCount: 0, Entries: input.Entries.map((_, i) => ({ EventId: `r${i}` })) };
@@ -105,7 +114,9 @@ describe('EventBridge adapter: partial failures', () => {
   });
 
   it('caps the delay at 5 s', async () => {
-    eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'X', ErrorMessage: 'no' }] });
+    eventBridge
+      .on(PutEventsCommand)
+      .resolves({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'X', ErrorMessage: 'no' }] });
     const sleeps: number[] = [];
     const publish = createEventPublisher({
       client: new EventBridgeClient({}),
@@ -126,9 +137,11 @@ describe('EventBridge adapter: partial failures', () => {
       // The batch's last result entry is missing altogether.
       Entries: input.Entries.slice(0, -1).map((_, i) => ({ EventId: `e${i}` })),
     }));
-    const error = (await createEventPublisher({ client: new EventBridgeClient({}), maxAttempts: 2, sleep: async () => undefined })(
-      events(12),
-    ).catch((e: unknown) => e)) as PutEventsFailedError;
+    const error = (await createEventPublisher({
+      client: new EventBridgeClient({}),
+      maxAttempts: 2,
+      sleep: async () => undefined,
+    })(events(12)).catch((e: unknown) => e)) as PutEventsFailedError;
     expect(error).toBeInstanceOf(PutEventsFailedError);
     expect(error.name).toBe('PutEventsFailedError');
     expect(error.refused).toEqual([
@@ -144,9 +157,10 @@ describe('EventBridge adapter: partial failures', () => {
       FailedEntryCount: input.Entries.length,
       Entries: input.Entries.map((_, i) => ({ ErrorCode: i === 0 ? 'A' : 'B', ErrorMessage: 'm' })),
     }));
-    const error = (await createEventPublisher({ client: new EventBridgeClient({}), sleep: async () => undefined })(
-      events(3),
-    ).catch((e: unknown) => e)) as PutEventsFailedError;
+    const error = (await createEventPublisher({
+      client: new EventBridgeClient({}),
+      sleep: async () => undefined,
+    })(events(3)).catch((e: unknown) => e)) as PutEventsFailedError;
     expect(batches()).toHaveLength(3);
     expect(error.message).toBe('EventBridge refused 3 event(s) after 3 attempt(s): A, B');
   });

@@ -60,7 +60,10 @@ describe('IoT adapter: StartAuditMitigationActionsTask', () => {
 
   it('sends no filter when the request has none', async () => {
     iot.on(StartAuditMitigationActionsTaskCommand).resolves({ taskId: request.taskId });
-    await createIotMitigationApi(new IoTClient({})).startTask({ ...request, target: { auditTaskId: 'audit-1' } });
+    await createIotMitigationApi(new IoTClient({})).startTask({
+      ...request,
+      target: { auditTaskId: 'audit-1' },
+    });
     const [call] = iot.commandCalls(StartAuditMitigationActionsTaskCommand);
     expect(call?.args[0].input.target?.auditCheckToReasonCodeFilter).toBeUndefined();
     expect(call?.args[0].input.target?.auditTaskId).toBe('audit-1');
@@ -99,15 +102,21 @@ describe('IoT adapter: DescribeAuditTask', () => {
       taskType: 'SCHEDULED_AUDIT_TASK',
       scheduledAuditName: 'weekly',
       taskStartTime: new Date(0),
-      auditDetails: { LOGGING_DISABLED_CHECK: { checkRunStatus: 'COMPLETED_NON_COMPLIANT', nonCompliantResourcesCount: 1 } },
+      auditDetails: {
+        LOGGING_DISABLED_CHECK: { checkRunStatus: 'COMPLETED_NON_COMPLIANT', nonCompliantResourcesCount: 1 },
+      },
     });
     const described = await createIotMitigationApi(new IoTClient({})).describeAudit('audit-1');
-    expect(iot.commandCalls(DescribeAuditTaskCommand).map((c) => c.args[0].input)).toEqual([{ taskId: 'audit-1' }]);
+    expect(iot.commandCalls(DescribeAuditTaskCommand).map((c) => c.args[0].input)).toEqual([
+      { taskId: 'audit-1' },
+    ]);
     expect(described).toEqual({
       taskStatus: 'COMPLETED',
       taskType: 'SCHEDULED_AUDIT_TASK',
       scheduledAuditName: 'weekly',
-      auditDetails: { LOGGING_DISABLED_CHECK: { checkRunStatus: 'COMPLETED_NON_COMPLIANT', nonCompliantResourcesCount: 1 } },
+      auditDetails: {
+        LOGGING_DISABLED_CHECK: { checkRunStatus: 'COMPLETED_NON_COMPLIANT', nonCompliantResourcesCount: 1 },
+      },
     });
   });
 });

@@ -8,7 +8,9 @@ afterEach(() => ssm.reset());
 
 describe('SSM adapter: readParameter', () => {
   it('asks for the decrypted value (a SecureString config would otherwise arrive encrypted)', async () => {
-    ssm.on(GetParameterCommand).resolves({ Parameter: { Name: '/cfg', Type: 'SecureString', Value: '{"checks":{}}' } });
+    ssm
+      .on(GetParameterCommand)
+      .resolves({ Parameter: { Name: '/cfg', Type: 'SecureString', Value: '{"checks":{}}' } });
     expect(await readParameter(new SSMClient({}), '/cfg')).toBe('{"checks":{}}');
     expect(ssm.commandCalls(GetParameterCommand).map((c) => c.args[0].input)).toEqual([
       { Name: '/cfg', WithDecryption: true },

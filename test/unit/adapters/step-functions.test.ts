@@ -14,7 +14,10 @@ const input: WorkflowInput = {
   deferredStart: true,
   startRequest: {
     TaskId: 'remediate-a-0123456789ab',
-    Target: { AuditTaskId: 'a', AuditCheckToReasonCodeFilter: { LOGGING_DISABLED_CHECK: ['LOGGING_DISABLED'] } },
+    Target: {
+      AuditTaskId: 'a',
+      AuditCheckToReasonCodeFilter: { LOGGING_DISABLED_CHECK: ['LOGGING_DISABLED'] },
+    },
     AuditCheckToActionsMapping: { LOGGING_DISABLED_CHECK: ['EnableIoTLogging'] },
     ClientRequestToken: 'abc',
   },
@@ -24,21 +27,30 @@ const input: WorkflowInput = {
 describe('Step Functions adapter: StartExecution', () => {
   it('sends the state machine ARN, the name and the whole input as JSON', async () => {
     sfn.on(StartExecutionCommand).resolves({ executionArn: 'x', startDate: new Date(0) });
-    const answer = await createStepFunctionsWorkflowApi(new SFNClient({}), ARN).startExecution(input.taskId, input);
+    const answer = await createStepFunctionsWorkflowApi(new SFNClient({}), ARN).startExecution(
+      input.taskId,
+      input,
+    );
     expect(answer).toBe('started');
     const sent = sfn.commandCalls(StartExecutionCommand).map((c) => c.args[0].input);
-    expect(sent).toEqual([{ stateMachineArn: ARN, name: 'remediate-a-0123456789ab', input: JSON.stringify(input) }]);
+    expect(sent).toEqual([
+      { stateMachineArn: ARN, name: 'remediate-a-0123456789ab', input: JSON.stringify(input) },
+    ]);
     expect(JSON.parse(sent[0]?.input ?? '')).toEqual(input);
   });
 
   it('takes ExecutionAlreadyExists as the workflow already under way', async () => {
     sfn.on(StartExecutionCommand).rejects(new ExecutionAlreadyExists({ $metadata: {}, message: 'exists' }));
-    expect(await createStepFunctionsWorkflowApi(new SFNClient({}), ARN).startExecution('n', input)).toBe('already-exists');
+    expect(await createStepFunctionsWorkflowApi(new SFNClient({}), ARN).startExecution('n', input)).toBe(
+      'already-exists',
+    );
   });
 
   it('lets any other error through', async () => {
     const error = new InvalidName({ $metadata: {}, message: 'bad' });
     sfn.on(StartExecutionCommand).rejects(error);
-    await expect(createStepFunctionsWorkflowApi(new SFNClient({}), ARN).startExecution('n', input)).rejects.toBe(error);
+    await expect(
+      createStepFunctionsWorkflowApi(new SFNClient({}), ARN).startExecution('n', input),
+    ).rejects.toBe(error);
   });
 });

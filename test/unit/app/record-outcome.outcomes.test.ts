@@ -32,13 +32,22 @@ const statistics = {
 };
 
 describe('record-outcome for every outcome', () => {
-  it.each(WORKFLOW_OUTCOMES)('%s: counts the task, as failed unless COMPLETED, and every finding count', async (outcome) => {
+  it.each(
+    WORKFLOW_OUTCOMES,
+  )('%s: counts the task, as failed unless COMPLETED, and every finding count', async (outcome) => {
     // Prepare
     const { counts, logged, keys, record } = recorder();
 
     // Act
     const result = await record({
-      detail: { taskId: 'remediate-a-1', auditTaskId: 'a', outcome, taskStatus: 'X', taskStatistics: statistics, polls: 7 },
+      detail: {
+        taskId: 'remediate-a-1',
+        auditTaskId: 'a',
+        outcome,
+        taskStatus: 'X',
+        taskStatistics: statistics,
+        polls: 7,
+      },
     });
 
     // Assess
@@ -58,7 +67,9 @@ describe('record-outcome for every outcome', () => {
         {
           outcome,
           polls: 7,
-          statistics: [{ check: 'LOGGING_DISABLED_CHECK', total: 10, succeeded: 4, failed: 3, skipped: 2, canceled: 1 }],
+          statistics: [
+            { check: 'LOGGING_DISABLED_CHECK', total: 10, succeeded: 4, failed: 3, skipped: 2, canceled: 1 },
+          ],
         },
       ],
     ]);
@@ -66,7 +77,9 @@ describe('record-outcome for every outcome', () => {
 
   it('COMPLETED never counts TasksFailed, even with failed findings', async () => {
     const { counts, record } = recorder();
-    await record({ detail: { taskId: 't', auditTaskId: 'a', outcome: 'COMPLETED', taskStatistics: statistics } });
+    await record({
+      detail: { taskId: 't', auditTaskId: 'a', outcome: 'COMPLETED', taskStatistics: statistics },
+    });
     expect(counts.filter((c) => c.startsWith('TasksFailed'))).toEqual([]);
   });
 

@@ -47,9 +47,19 @@ const notification = {
     },
   ],
 };
-const event = { 'detail-type': 'Audit Task Completed', source: 'custom.iot.devicedefender', detail: notification };
+const event = {
+  'detail-type': 'Audit Task Completed',
+  source: 'custom.iot.devicedefender',
+  detail: notification,
+};
 
-function harness(options: { startFails?: Error; startAnswer?: 'started' | 'already-started'; execution?: 'started' | 'already-exists' } = {}) {
+function harness(
+  options: {
+    startFails?: Error;
+    startAnswer?: 'started' | 'already-started';
+    execution?: 'started' | 'already-exists';
+  } = {},
+) {
   const requests: StartMitigationRequest[] = [];
   const executions: Array<{ name: string; input: WorkflowInput }> = [];
   const described: string[] = [];
@@ -66,7 +76,10 @@ function harness(options: { startFails?: Error; startAnswer?: 'started' | 'alrea
       return {
         taskStatus: 'COMPLETED',
         auditDetails: {
-          LOGGING_DISABLED_CHECK: { checkRunStatus: 'COMPLETED_NON_COMPLIANT', nonCompliantResourcesCount: 1 },
+          LOGGING_DISABLED_CHECK: {
+            checkRunStatus: 'COMPLETED_NON_COMPLIANT',
+            nonCompliantResourcesCount: 1,
+          },
         },
       };
     },
@@ -136,7 +149,9 @@ describe('start-mitigation: what it sends, field by field', () => {
   });
 
   it('hands the deferred start the same request, reason-code filter included', async () => {
-    const { run, requests, executions, logs } = harness({ startFails: new StartBlockedError('ThrottlingException: slow down') });
+    const { run, requests, executions, logs } = harness({
+      startFails: new StartBlockedError('ThrottlingException: slow down'),
+    });
     const outcome = await run(event);
     const request = requests[0] as StartMitigationRequest;
     expect(executions[0]?.input).toEqual({
@@ -151,7 +166,11 @@ describe('start-mitigation: what it sends, field by field', () => {
       },
       pollDeadlineSeconds: 3600,
     });
-    expect(outcome).toMatchObject({ status: 'deferred', taskAlreadyStarted: false, executionAlreadyExisted: false });
+    expect(outcome).toMatchObject({
+      status: 'deferred',
+      taskAlreadyStarted: false,
+      executionAlreadyExisted: false,
+    });
     expect(logs).toContainEqual([
       'warn',
       'Start refused for now: deferring it to the state machine',
@@ -213,12 +232,18 @@ describe('start-mitigation: what it sends, field by field', () => {
     const outcome = await run({ ...event, detail: { ...notification, auditDetails: [] } });
     expect(outcome.status).toBe('skipped');
     expect(logs).toEqual([
-      ['info', 'Nothing to mitigate', { reason: 'audit audit-42 has no non-compliant check with configured actions', skipped: [] }],
+      [
+        'info',
+        'Nothing to mitigate',
+        { reason: 'audit audit-42 has no non-compliant check with configured actions', skipped: [] },
+      ],
     ]);
   });
 });
 
 it('the sample event still plans with the default config (smoke)', async () => {
   const { run } = harness();
-  await expect(run(readJson('events/minimal-audit-task-id.json'))).resolves.toMatchObject({ status: 'started' });
+  await expect(run(readJson('events/minimal-audit-task-id.json'))).resolves.toMatchObject({
+    status: 'started',
+  });
 });

@@ -29,7 +29,10 @@ function problemsOf(input: unknown): { path: string; message: string }[] {
 
 describe('minimal events', () => {
   it('reads a minimal event that carries its accountId (documented as allowed)', () => {
-    const event = { ...minimalEvent, detail: { taskId: 'f0e1d2c3b4a5968778695a4b3c2d1e0f', accountId: '123456789012' } };
+    const event = {
+      ...minimalEvent,
+      detail: { taskId: 'f0e1d2c3b4a5968778695a4b3c2d1e0f', accountId: '123456789012' },
+    };
     expect(parseAuditCompletionInput(event)).toEqual({
       kind: 'audit-task-id',
       auditTaskId: 'f0e1d2c3b4a5968778695a4b3c2d1e0f',
@@ -37,7 +40,10 @@ describe('minimal events', () => {
   });
 
   it('reads a raw minimal detail, with or without accountId', () => {
-    expect(parseAuditCompletionInput({ taskId: 'abc-1' })).toEqual({ kind: 'audit-task-id', auditTaskId: 'abc-1' });
+    expect(parseAuditCompletionInput({ taskId: 'abc-1' })).toEqual({
+      kind: 'audit-task-id',
+      auditTaskId: 'abc-1',
+    });
     expect(parseAuditCompletionInput({ taskId: 'abc-1', accountId: '000000000000' })).toEqual({
       kind: 'audit-task-id',
       auditTaskId: 'abc-1',
@@ -45,9 +51,9 @@ describe('minimal events', () => {
   });
 
   it('refuses a minimal event with a bad accountId or audit task id, at its path', () => {
-    expect(problemsOf({ ...minimalEvent, detail: { taskId: 'abc', accountId: '12345' } }).map((p) => p.path)).toEqual([
-      'detail.accountId',
-    ]);
+    expect(
+      problemsOf({ ...minimalEvent, detail: { taskId: 'abc', accountId: '12345' } }).map((p) => p.path),
+    ).toEqual(['detail.accountId']);
     expect(problemsOf({ ...minimalEvent, detail: { taskId: 'a'.repeat(41) } })).toEqual([
       { path: 'detail.taskId', message: 'must be 1 to 40 characters of [a-zA-Z0-9-] (an audit task id)' },
     ]);
@@ -60,13 +66,18 @@ describe('minimal events', () => {
   });
 
   it('turns a minimal completion back into the minimal detail', () => {
-    expect(toAuditCompletedEventDetail({ kind: 'audit-task-id', auditTaskId: 'abc' })).toEqual({ taskId: 'abc' });
+    expect(toAuditCompletedEventDetail({ kind: 'audit-task-id', auditTaskId: 'abc' })).toEqual({
+      taskId: 'abc',
+    });
   });
 });
 
 describe('every status value of the notification', () => {
   it.each(['COMPLETED', 'FAILED', 'CANCELED'])('reads taskStatus %s', (taskStatus) => {
-    const completion = parseAuditCompletionInput({ ...scheduled, detail: { ...scheduled.detail, taskStatus } });
+    const completion = parseAuditCompletionInput({
+      ...scheduled,
+      detail: { ...scheduled.detail, taskStatus },
+    });
     expect(completion.kind === 'notification' && completion.notification.taskStatus).toBe(taskStatus);
   });
 
@@ -75,16 +86,21 @@ describe('every status value of the notification', () => {
     expect(completion.kind === 'notification' && completion.notification.taskType).toBe(taskType);
   });
 
-  it.each(['FAILED', 'CANCELED', 'COMPLETED_COMPLIANT', 'COMPLETED_NON_COMPLIANT'])(
-    'reads checkRunStatus %s',
-    (checkRunStatus) => {
-      const event = { ...scheduled, detail: { ...scheduled.detail, auditDetails: [{ ...detail0, checkRunStatus }] } };
-      const completion = parseAuditCompletionInput(event);
-      expect(completion.kind === 'notification' && completion.notification.auditDetails[0]?.checkRunStatus).toBe(
-        checkRunStatus,
-      );
-    },
-  );
+  it.each([
+    'FAILED',
+    'CANCELED',
+    'COMPLETED_COMPLIANT',
+    'COMPLETED_NON_COMPLIANT',
+  ])('reads checkRunStatus %s', (checkRunStatus) => {
+    const event = {
+      ...scheduled,
+      detail: { ...scheduled.detail, auditDetails: [{ ...detail0, checkRunStatus }] },
+    };
+    const completion = parseAuditCompletionInput(event);
+    expect(
+      completion.kind === 'notification' && completion.notification.auditDetails[0]?.checkRunStatus,
+    ).toBe(checkRunStatus);
+  });
 
   it.each(['INSUFFICIENT_PERMISSIONS', 'AUDIT_CHECK_DISABLED'])('reads errorCode %s', (errorCode) => {
     const event = {
@@ -92,19 +108,27 @@ describe('every status value of the notification', () => {
       detail: { ...scheduled.detail, auditDetails: [{ ...detail0, checkRunStatus: 'FAILED', errorCode }] },
     };
     const completion = parseAuditCompletionInput(event);
-    expect(completion.kind === 'notification' && completion.notification.auditDetails[0]?.errorCode).toBe(errorCode);
+    expect(completion.kind === 'notification' && completion.notification.auditDetails[0]?.errorCode).toBe(
+      errorCode,
+    );
   });
 
   it.each([
     ['taskStatus', { taskStatus: 'IN_PROGRESS' }, 'detail.taskStatus'],
     ['taskType', { taskType: 'WEEKLY' }, 'detail.taskType'],
-    ['checkRunStatus', { auditDetails: [{ ...detail0, checkRunStatus: 'IN_PROGRESS' }] }, 'detail.auditDetails[0].checkRunStatus'],
+    [
+      'checkRunStatus',
+      { auditDetails: [{ ...detail0, checkRunStatus: 'IN_PROGRESS' }] },
+      'detail.auditDetails[0].checkRunStatus',
+    ],
     ['errorCode', { auditDetails: [{ ...detail0, errorCode: 'OOPS' }] }, 'detail.auditDetails[0].errorCode'],
     ['accountId', { accountId: '12345678901' }, 'detail.accountId'],
     ['taskStartTime', { taskStartTime: -1 }, 'detail.taskStartTime'],
     ['a fractional count', { totalChecksCount: 1.5 }, 'detail.totalChecksCount'],
   ])('refuses a value outside the schema: %s', (_name, change, path) => {
-    expect(problemsOf({ ...scheduled, detail: { ...scheduled.detail, ...change } }).map((p) => p.path)).toEqual([path]);
+    expect(
+      problemsOf({ ...scheduled, detail: { ...scheduled.detail, ...change } }).map((p) => p.path),
+    ).toEqual([path]);
   });
 });
 
@@ -116,7 +140,9 @@ describe('input forms', () => {
   });
 
   it('refuses an SNS event with 0 or 2 records', () => {
-    expect(problemsOf({ Records: [] })).toEqual([{ path: 'Records', message: 'expected exactly one SNS record, got 0' }]);
+    expect(problemsOf({ Records: [] })).toEqual([
+      { path: 'Records', message: 'expected exactly one SNS record, got 0' },
+    ]);
     const record = { Sns: { Message: JSON.stringify(scheduled.detail) } };
     expect(problemsOf({ Records: [record, record] })).toEqual([
       { path: 'Records', message: 'expected exactly one SNS record, got 2' },

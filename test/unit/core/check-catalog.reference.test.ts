@@ -34,7 +34,9 @@ describe('check catalog against the reference table', () => {
     expect(AUDIT_CHECK_NAMES).toContain('IOT_POLICY_POTENTIAL_MIS_CONFIGURATION_CHECK');
   });
 
-  it.each(Object.entries(reference.checks))('%s: severity, reason codes and action types', (name, expected) => {
+  it.each(
+    Object.entries(reference.checks),
+  )('%s: severity, reason codes and action types', (name, expected) => {
     const check = AUDIT_CHECKS[name as keyof typeof AUDIT_CHECKS];
     expect(check, `${name} is not in the catalog`).toBeDefined();
     expect(check.severity).toBe(expected.severity);
@@ -46,7 +48,9 @@ describe('check catalog against the reference table', () => {
       expect(sorted(check.compatibleActionTypes)).toEqual(sorted(expected.compatibleActionTypes));
     }
     for (const type of MITIGATION_ACTION_TYPES) {
-      expect(isActionTypeCompatible(name, type)).toBe((check.compatibleActionTypes as readonly string[]).includes(type));
+      expect(isActionTypeCompatible(name, type)).toBe(
+        (check.compatibleActionTypes as readonly string[]).includes(type),
+      );
     }
   });
 

@@ -30,7 +30,12 @@ const config = parseRemediationConfig({
   },
 });
 
-function check(checkName: string, count: number, status = 'COMPLETED_NON_COMPLIANT', extra: Partial<CheckResult> = {}): CheckResult {
+function check(
+  checkName: string,
+  count: number,
+  status = 'COMPLETED_NON_COMPLIANT',
+  extra: Partial<CheckResult> = {},
+): CheckResult {
   return {
     checkName,
     known: true,
@@ -184,9 +189,14 @@ describe('planMitigation: guardrail and eligibility edges', () => {
     if (plan.action !== 'start') throw new Error(plan.reason);
     expect(plan.request.target).toEqual({
       auditTaskId: 'audit-1',
-      auditCheckToReasonCodeFilter: { DEVICE_CERTIFICATE_SHARED_CHECK: ['CERTIFICATE_SHARED_BY_MULTIPLE_DEVICES'] },
+      auditCheckToReasonCodeFilter: {
+        DEVICE_CERTIFICATE_SHARED_CHECK: ['CERTIFICATE_SHARED_BY_MULTIPLE_DEVICES'],
+      },
     });
-    expect(plan.included.map((c) => c.check)).toEqual(['DEVICE_CERTIFICATE_SHARED_CHECK', 'LOGGING_DISABLED_CHECK']);
+    expect(plan.included.map((c) => c.check)).toEqual([
+      'DEVICE_CERTIFICATE_SHARED_CHECK',
+      'LOGGING_DISABLED_CHECK',
+    ]);
     expect('reasonCodes' in (plan.included[1] ?? {})).toBe(false);
   });
 
@@ -230,10 +240,7 @@ const caseArb = fc
     const parsed = parseRemediationConfig({ checks });
     const countArb = (name: string) => {
       const limit = parsed.checks[name]?.maxNonCompliantResources ?? 5;
-      return fc.oneof(
-        fc.constantFrom(0, 1, Math.max(0, limit - 1), limit, limit + 1),
-        fc.nat(limit + 3),
-      );
+      return fc.oneof(fc.constantFrom(0, 1, Math.max(0, limit - 1), limit, limit + 1), fc.nat(limit + 3));
     };
     const auditArb = fc.uniqueArray(
       fc.constantFrom(...checkNames, 'UNKNOWN_NEW_CHECK').chain((name) =>
@@ -274,7 +281,10 @@ describe('planMitigation properties at the edges', () => {
     fc.assert(
       fc.property(caseArb, ({ config: cfg, checks }) => {
         const plan = planMitigation(audit(...checks), cfg);
-        const expected = checks.filter((c) => eligible(c, cfg)).map((c) => c.checkName).sort();
+        const expected = checks
+          .filter((c) => eligible(c, cfg))
+          .map((c) => c.checkName)
+          .sort();
         expect(mapped(plan)).toEqual(expected);
         expect(plan.action).toBe(expected.length > 0 ? 'start' : 'skip');
         if (plan.action !== 'start') return;
@@ -295,7 +305,9 @@ describe('planMitigation properties at the edges', () => {
         const expected = checks
           .filter(
             (c) =>
-              (c.checkRunStatus === 'COMPLETED_NON_COMPLIANT' && c.nonCompliantResourcesCount > 0 && !eligible(c, cfg)) ||
+              (c.checkRunStatus === 'COMPLETED_NON_COMPLIANT' &&
+                c.nonCompliantResourcesCount > 0 &&
+                !eligible(c, cfg)) ||
               (c.known &&
                 cfg.checks[c.checkName] !== undefined &&
                 c.checkRunStatus !== 'COMPLETED_NON_COMPLIANT' &&

@@ -36,10 +36,14 @@ describe('startRequestProblems: one invalid request per constraint', () => {
   });
 
   it.each<[string, Partial<StartMitigationRequest>, Problem | Problem[]]>([
-    ['empty taskId', { taskId: '' }, [
+    [
+      'empty taskId',
+      { taskId: '' },
+      [
         { path: 'taskId', message: 'length 0 is outside 1..80' },
         { path: 'taskId', message: 'must match ^[a-zA-Z0-9_-]+$' },
-      ]],
+      ],
+    ],
     [
       'taskId longer than an execution name',
       { taskId: 't'.repeat(MAX_EXECUTION_NAME_LENGTH + 1) },
@@ -90,30 +94,48 @@ describe('startRequestProblems: one invalid request per constraint', () => {
     [
       'a check with no action',
       { auditCheckToActionsMapping: { LOGGING_DISABLED_CHECK: [] } },
-      { path: 'auditCheckToActionsMapping.LOGGING_DISABLED_CHECK', message: 'has 0 items; the API takes 1 to 5' },
+      {
+        path: 'auditCheckToActionsMapping.LOGGING_DISABLED_CHECK',
+        message: 'has 0 items; the API takes 1 to 5',
+      },
     ],
     [
       'a check with 6 actions',
       { auditCheckToActionsMapping: { LOGGING_DISABLED_CHECK: actions(6) } },
-      { path: 'auditCheckToActionsMapping.LOGGING_DISABLED_CHECK', message: 'has 6 items; the API takes 1 to 5' },
+      {
+        path: 'auditCheckToActionsMapping.LOGGING_DISABLED_CHECK',
+        message: 'has 6 items; the API takes 1 to 5',
+      },
     ],
     [
       'an empty action name',
       { auditCheckToActionsMapping: { LOGGING_DISABLED_CHECK: ['EnableIoTLogging', ''] } },
       [
-        { path: 'auditCheckToActionsMapping.LOGGING_DISABLED_CHECK[1]', message: 'length 0 is outside 1..128' },
-        { path: 'auditCheckToActionsMapping.LOGGING_DISABLED_CHECK[1]', message: 'must match ^[a-zA-Z0-9_-]+$' },
+        {
+          path: 'auditCheckToActionsMapping.LOGGING_DISABLED_CHECK[1]',
+          message: 'length 0 is outside 1..128',
+        },
+        {
+          path: 'auditCheckToActionsMapping.LOGGING_DISABLED_CHECK[1]',
+          message: 'must match ^[a-zA-Z0-9_-]+$',
+        },
       ],
     ],
     [
       'an action name of 129 characters',
       { auditCheckToActionsMapping: { LOGGING_DISABLED_CHECK: ['a'.repeat(129)] } },
-      { path: 'auditCheckToActionsMapping.LOGGING_DISABLED_CHECK[0]', message: 'length 129 is outside 1..128' },
+      {
+        path: 'auditCheckToActionsMapping.LOGGING_DISABLED_CHECK[0]',
+        message: 'length 129 is outside 1..128',
+      },
     ],
     [
       'an action name with a colon',
       { auditCheckToActionsMapping: { LOGGING_DISABLED_CHECK: ['arn:x'] } },
-      { path: 'auditCheckToActionsMapping.LOGGING_DISABLED_CHECK[0]', message: 'must match ^[a-zA-Z0-9_-]+$' },
+      {
+        path: 'auditCheckToActionsMapping.LOGGING_DISABLED_CHECK[0]',
+        message: 'must match ^[a-zA-Z0-9_-]+$',
+      },
     ],
     [
       'an empty reason-code filter',
@@ -125,7 +147,12 @@ describe('startRequestProblems: one invalid request per constraint', () => {
     ],
     [
       '26 reason codes',
-      { target: { auditTaskId: 'audit-1', auditCheckToReasonCodeFilter: { LOGGING_DISABLED_CHECK: codes(26) } } },
+      {
+        target: {
+          auditTaskId: 'audit-1',
+          auditCheckToReasonCodeFilter: { LOGGING_DISABLED_CHECK: codes(26) },
+        },
+      },
       {
         path: 'target.auditCheckToReasonCodeFilter.LOGGING_DISABLED_CHECK',
         message: 'has 26 items; the API takes 1 to 25',
@@ -176,11 +203,19 @@ describe('startRequestProblems: one invalid request per constraint', () => {
     ['an auditTaskId of 40 characters', { target: { auditTaskId: 'A'.repeat(40) } }],
     ['an auditTaskId of 1 character', { target: { auditTaskId: '9' } }],
     ['5 actions', { auditCheckToActionsMapping: { LOGGING_DISABLED_CHECK: actions(5) } }],
-    ['an action name of 128 characters', { auditCheckToActionsMapping: { LOGGING_DISABLED_CHECK: ['a'.repeat(128)] } }],
+    [
+      'an action name of 128 characters',
+      { auditCheckToActionsMapping: { LOGGING_DISABLED_CHECK: ['a'.repeat(128)] } },
+    ],
     ['an action name of 1 character', { auditCheckToActionsMapping: { LOGGING_DISABLED_CHECK: ['-'] } }],
     [
       '25 reason codes',
-      { target: { auditTaskId: 'audit-1', auditCheckToReasonCodeFilter: { LOGGING_DISABLED_CHECK: codes(25) } } },
+      {
+        target: {
+          auditTaskId: 'audit-1',
+          auditCheckToReasonCodeFilter: { LOGGING_DISABLED_CHECK: codes(25) },
+        },
+      },
     ],
     [
       '1 reason code',
@@ -235,8 +270,14 @@ describe('withDerivedIds', () => {
       target: { auditTaskId: 'audit-2', auditCheckToReasonCodeFilter: undefined },
       auditCheckToActionsMapping: { A_CHECK: ['z'] },
     });
-    const without = withDerivedIds({ target: { auditTaskId: 'audit-2' }, auditCheckToActionsMapping: { A_CHECK: ['z'] } });
-    const swapped = withDerivedIds({ ...body, auditCheckToActionsMapping: { ...body.auditCheckToActionsMapping, B_CHECK: ['y', 'x'] } });
+    const without = withDerivedIds({
+      target: { auditTaskId: 'audit-2' },
+      auditCheckToActionsMapping: { A_CHECK: ['z'] },
+    });
+    const swapped = withDerivedIds({
+      ...body,
+      auditCheckToActionsMapping: { ...body.auditCheckToActionsMapping, B_CHECK: ['y', 'x'] },
+    });
 
     expect(reordered.clientRequestToken).toBe(withDerivedIds(body).clientRequestToken);
     expect(withUndefined.clientRequestToken).toBe(without.clientRequestToken);
@@ -248,7 +289,8 @@ describe('withDerivedIds', () => {
       target: { auditTaskId: 'a', auditCheckToReasonCodeFilter: null as never },
       auditCheckToActionsMapping: { C: ['1'] },
     }).clientRequestToken;
-    const canonical = '{"auditCheckToActionsMapping":{"C":["1"]},"target":{"auditCheckToReasonCodeFilter":null,"auditTaskId":"a"}}';
+    const canonical =
+      '{"auditCheckToActionsMapping":{"C":["1"]},"target":{"auditCheckToReasonCodeFilter":null,"auditTaskId":"a"}}';
     expect(token).toBe(createHash('sha256').update(canonical).digest('hex'));
   });
 });

@@ -32,14 +32,21 @@ afterAll(async () => {
 describe('local SSM: String and SecureString', () => {
   it('returns a SecureString decrypted only with WithDecryption', async () => {
     // Prepare
-    await client.send(new PutParameterCommand({ Name: '/secure', Value: '{"checks":{}}', Type: 'SecureString' }));
+    await client.send(
+      new PutParameterCommand({ Name: '/secure', Value: '{"checks":{}}', Type: 'SecureString' }),
+    );
 
     // Act
     const encrypted = await client.send(new GetParameterCommand({ Name: '/secure' }));
     const decrypted = await client.send(new GetParameterCommand({ Name: '/secure', WithDecryption: true }));
 
     // Assess
-    expect(decrypted.Parameter).toMatchObject({ Name: '/secure', Type: 'SecureString', Value: '{"checks":{}}', Version: 1 });
+    expect(decrypted.Parameter).toMatchObject({
+      Name: '/secure',
+      Type: 'SecureString',
+      Value: '{"checks":{}}',
+      Version: 1,
+    });
     expect(encrypted.Parameter?.Type).toBe('SecureString');
     expect(encrypted.Parameter?.Value).not.toContain('checks');
     expect(encrypted.Parameter?.Value).toMatch(/^[A-Za-z0-9+/]+=*$/);
@@ -60,8 +67,12 @@ describe('local SSM: String and SecureString', () => {
 
   it('counts versions and answers ParameterNotFound for an unknown name', async () => {
     await client.send(new PutParameterCommand({ Name: '/v', Value: 'a', Type: 'String' }));
-    const second = await client.send(new PutParameterCommand({ Name: '/v', Value: 'b', Type: 'String', Overwrite: true }));
+    const second = await client.send(
+      new PutParameterCommand({ Name: '/v', Value: 'b', Type: 'String', Overwrite: true }),
+    );
     expect(second.Version).toBe(2);
-    await expect(client.send(new GetParameterCommand({ Name: '/nope' }))).rejects.toBeInstanceOf(ParameterNotFound);
+    await expect(client.send(new GetParameterCommand({ Name: '/nope' }))).rejects.toBeInstanceOf(
+      ParameterNotFound,
+    );
   });
 });
