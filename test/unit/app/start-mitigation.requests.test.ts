@@ -247,3 +247,67 @@ it('the sample event still plans with the default config (smoke)', async () => {
     status: 'started',
   });
 });
+
+describe('start-mitigation: counters', () => {
+  function counted(options: { startFails?: Error; describeFails?: Error; mode?: 'apply' | 'dry-run' }) {
+    const names: string[] = [];
+    const logs: Array<[string, unknown]> = [];
+    const run = createStartMitigation({
+      iot: {
+        async startTask() {
+          if (options.startFails) throw options.startFails;
+          return 'started';
+        },
+        async describeAudit() {
+          if (options.describeFails) throw options.describeFails;
+          return {};
+        },
+      },
+      workflows: { startExecution: async () => 'started' },
+      config: { ...config, mode: options.mode ?? 'apply' },
+      logger: {
+        info: (m: string, a?: unknown) => logs.push([m, a]),
+        warn: () => undefined,
+        error: () => undefined,
+        appendKeys: () => undefined,
+      },
+      counters: { count: (name) => names.push(name) },
+      pollDeadlineSeconds: 60,
+    });
+    return { run, names, logs };
+  }
+
+  it('counts a deferred start as TasksDeferred only', async () => {
+    const { run, names } = counted({ startFails: new StartBlockedError('LimitExceededException') });
+    await run(event);
+    expect(names).toEqual(['TasksDeferred']);
+  });
+
+  it('does not count a failure to read the audit as a plan error', async () => {
+    const { run, names } = counted({ describeFails: new Error('AccessDenied') });
+    await expect(run({ ...event, detail: { taskId: 'audit-1' } })).rejects.toThrow('AccessDenied');
+    expect(names).toEqual([]);
+  });
+
+  it('counts a refused event as a plan error', async () => {
+    const { run, names } = counted({});
+    await expect(run({ nonsense: true })).rejects.toBeInstanceOf(InvalidEventError);
+    expect(names).toEqual(['PlanErrors']);
+  });
+
+  it('logs the request of a dry run with what it leaves out', async () => {
+    const { run, names, logs } = counted({ mode: 'dry-run' });
+    const outcome = await run(event);
+    expect(names).toEqual(['DryRuns']);
+    expect(outcome.plan.action === 'start' && outcome.plan.request.target).toEqual({
+      auditTaskId: 'audit-42',
+      auditCheckToReasonCodeFilter: FILTER,
+    });
+    expect(logs).toEqual([
+      [
+        'Dry run: planned, not started',
+        { request: outcome.plan.action === 'start' ? outcome.plan.request : undefined, skipped: [] },
+      ],
+    ]);
+  });
+});
