@@ -1,13 +1,16 @@
 #!/usr/bin/env node
 // Reads Stryker's JSON report and prints the mutation score per folder; exits 1 when a folder is
 // below its target. Stryker's own `thresholds.break` only checks the overall score.
-// Usage: node scripts/mutation-score.mjs [report] [folder...]   (default: every folder below)
+// Usage: node scripts/mutation-score.mjs [--list] [report] [folder...]   (default: every folder below)
+// --list also prints every surviving (or uncovered) mutant: file:line, mutator, replacement.
 import { readFileSync } from 'node:fs';
 
 /** Per-folder targets (issue 17): the pure core is held higher than the code around it. */
 export const targets = { 'src/core': 90, 'src/app': 85, 'src/adapters': 85 };
 
-const [reportPath = 'reports/mutation/mutation.json', ...only] = process.argv.slice(2);
+const argv = process.argv.slice(2);
+const list = argv.includes('--list');
+const [reportPath = 'reports/mutation/mutation.json', ...only] = argv.filter((a) => a !== '--list');
 // Stryker's definition: detected (killed, timeout) over valid (detected, survived, no coverage);
 // compile and runtime errors and ignored mutants are not counted.
 const DETECTED = new Set(['Killed', 'Timeout']);
@@ -27,9 +30,14 @@ const tally = Object.fromEntries(
 for (const [file, { mutants }] of Object.entries(report.files)) {
   const folder = Object.keys(targets).find((f) => file.replaceAll('\\', '/').startsWith(`${f}/`));
   if (folder === undefined) continue;
-  for (const { status } of mutants) {
+  for (const { status, mutatorName, replacement, location } of mutants) {
     if (DETECTED.has(status)) tally[folder].detected += 1;
-    else if (UNDETECTED.has(status)) tally[folder].undetected += 1;
+    else if (UNDETECTED.has(status)) {
+      tally[folder].undetected += 1;
+      if (list && (only.length === 0 || only.includes(folder))) {
+        console.log(`${status} ${file}:${location.start.line} ${mutatorName}: ${JSON.stringify(replacement)}`);
+      }
+    }
   }
 }
 
