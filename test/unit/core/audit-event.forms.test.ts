@@ -248,3 +248,28 @@ describe('audit summaries', () => {
     });
   });
 });
+
+describe('input forms: what tells them apart', () => {
+  it('reads an object with a detail-type but no detail as an event missing its detail', () => {
+    expect(problemsOf({ 'detail-type': 'Audit Task Completed', source: 's' }).map((p) => p.path)).toEqual([
+      'detail',
+    ]);
+  });
+
+  it('reads a Type without a Message, or a Message without Type Notification, as a notification payload', () => {
+    expect(problemsOf({ Type: 'Notification' }).map((p) => p.path)).toContain('taskId');
+    expect(problemsOf({ Type: 'SubscriptionConfirmation', Message: '{}' }).map((p) => p.path)).toContain(
+      'taskId',
+    );
+  });
+
+  it('names an unknown check by its name', () => {
+    const event = {
+      ...scheduled,
+      detail: { ...scheduled.detail, auditDetails: [{ ...detail0, checkName: 'NO_SUCH_CHECK' }] },
+    };
+    expect(problemsOf(event)).toEqual([
+      { path: 'detail.auditDetails[0].checkName', message: "unknown audit check 'NO_SUCH_CHECK'" },
+    ]);
+  });
+});

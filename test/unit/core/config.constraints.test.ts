@@ -111,8 +111,11 @@ describe('config constraints at their edges', () => {
     expect(problemsOf(input).map((p) => p.path)).toEqual(['']);
   });
 
-  it('skips cross-field checks of a remediation that is not an object, leaving it to the schema', () => {
-    expect(problemsOf({ checks: { LOGGING_DISABLED_CHECK: 'x' } }).map((p) => p.path)).toEqual([
+  it.each([
+    'x',
+    null,
+  ])('skips cross-field checks of a remediation that is not an object (%j), leaving it to the schema', (remediation) => {
+    expect(problemsOf({ checks: { LOGGING_DISABLED_CHECK: remediation } }).map((p) => p.path)).toEqual([
       'checks.LOGGING_DISABLED_CHECK',
     ]);
   });

@@ -171,3 +171,15 @@ describe('workflow input and outcome', () => {
     }
   });
 });
+
+describe('task statistics order', () => {
+  it.each([
+    [['B', 'A', 'C']],
+    [['C', 'B', 'A']],
+    [['A', 'C', 'B']],
+    [['D', 'A', 'C', 'B']],
+  ])('sorts the rows by check whatever the order of %j', (order) => {
+    const rows = toStatisticsRows(Object.fromEntries(order.map((check) => [check, {}])));
+    expect(rows.map((r) => r.check)).toEqual([...order].sort());
+  });
+});
