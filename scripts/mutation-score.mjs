@@ -35,7 +35,9 @@ for (const [file, { mutants }] of Object.entries(report.files)) {
     else if (UNDETECTED.has(status)) {
       tally[folder].undetected += 1;
       if (list && (only.length === 0 || only.includes(folder))) {
-        console.log(`${status} ${file}:${location.start.line} ${mutatorName}: ${JSON.stringify(replacement)}`);
+        console.log(
+          `${status} ${file}:${location.start.line} ${mutatorName}: ${JSON.stringify(replacement)}`,
+        );
       }
     }
   }
