@@ -179,13 +179,18 @@ describe('start-mitigation: what it sends, field by field', () => {
     expect(logs).toContainEqual(['info', 'Start deferred to the workflow', expect.anything()]);
   });
 
-  it('reports a task and an execution that already existed', async () => {
-    const { run } = harness({ startAnswer: 'already-started', execution: 'already-exists' });
+  it('reports a task and an execution that already existed, in its answer and its log', async () => {
+    const { run, logs } = harness({ startAnswer: 'already-started', execution: 'already-exists' });
     expect(await run(event)).toMatchObject({
       status: 'started',
       taskAlreadyStarted: true,
       executionAlreadyExisted: true,
     });
+    expect(logs).toContainEqual([
+      'info',
+      'Mitigation task started',
+      expect.objectContaining({ taskAlreadyStarted: true, executionAlreadyExisted: true }),
+    ]);
   });
 
   it('logs the started task with its checks and appends the correlation keys', async () => {

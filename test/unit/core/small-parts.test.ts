@@ -16,22 +16,29 @@ import {
 import { formatPath, toProblems } from '../../../src/core/zod-problems';
 
 describe('errors', () => {
+  // Built inside the test (not in the table) so that the constructors run as part of the test.
   it.each([
-    [new InvalidEventError([{ path: 'a', message: 'm' }]), 'InvalidEventError', 'invalid audit event: a: m'],
     [
-      new InvalidConfigError([{ path: '', message: 'm' }]),
+      () => new InvalidEventError([{ path: 'a', message: 'm' }]),
+      'InvalidEventError',
+      'invalid audit event: a: m',
+    ],
+    [
+      () => new InvalidConfigError([{ path: '', message: 'm' }]),
       'InvalidConfigError',
       'invalid remediation config: (root): m',
     ],
     [
-      new PlanConstraintError([
-        { path: 'x', message: '1' },
-        { path: 'y', message: '2' },
-      ]),
+      () =>
+        new PlanConstraintError([
+          { path: 'x', message: '1' },
+          { path: 'y', message: '2' },
+        ]),
       'PlanConstraintError',
       'planned request breaks an API constraint: x: 1; y: 2',
     ],
-  ])('%s has its name, its problems and a message listing them', (error, name, message) => {
+  ])('%#: an input error has its name, its problems and a message listing them', (build, name, message) => {
+    const error = build();
     expect(error).toBeInstanceOf(InvalidInputError);
     expect(error).toBeInstanceOf(RemediationError);
     expect(error.name).toBe(name);
