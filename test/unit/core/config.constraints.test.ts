@@ -144,6 +144,18 @@ describe('config constraints at their edges', () => {
     ]);
   });
 
+  it('lists every valid reason code of the check, comma-separated', () => {
+    expect(
+      problemsOf({ checks: { DEVICE_CERTIFICATE_EXPIRING_CHECK: { actions: ['a'], reasonCodes: ['X'] } } }),
+    ).toEqual([
+      {
+        path: 'checks.DEVICE_CERTIFICATE_EXPIRING_CHECK.reasonCodes[0]',
+        message:
+          "'X' is not a reason code of DEVICE_CERTIFICATE_EXPIRING_CHECK (valid: CERTIFICATE_APPROACHING_EXPIRATION, CERTIFICATE_PAST_EXPIRATION)",
+      },
+    ]);
+  });
+
   it('names a legacy check with the API name to use, and an unknown check as unknown', () => {
     expect(
       problemsOf({ checks: { REVOKED_DEVICE_CERT_CHECK: { actions: ['a'] }, X: { actions: ['a'] } } }),
