@@ -10,5 +10,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     globalSetup: ['test/global-setup.ts'],
+    // Fixed fast-check seed (FC_SEED overrides), printed on a property failure.
+    setupFiles: ['test/fast-check-setup.ts'],
   },
 });

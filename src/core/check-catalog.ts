@@ -2,7 +2,7 @@
  * Every Device Defender audit check as data: its API name, the reason codes it reports and the
  * mitigation action types that AWS allows for it.
  *
- * Source: ../shared/reference/device-defender-api.md section 5 (per-check pages and
+ * Source: docs/reference/device-defender-api.md section 5 (per-check pages and
  * https://docs.aws.amazon.com/iot-device-defender/latest/devguide/dd-mitigation-actions.html).
  */
 

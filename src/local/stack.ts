@@ -203,7 +203,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   });
   stepFunctions = runner;
 
-  if (options.config !== undefined) parameters.put(LOCAL_CONFIG_PARAMETER, JSON.stringify(options.config));
+  // SecureString, as operators may store it: the handler's read must ask for decryption, as in AWS.
+  if (options.config !== undefined)
+    parameters.put(LOCAL_CONFIG_PARAMETER, JSON.stringify(options.config), 'SecureString');
   const handlerEnvironment: Record<string, string> = {
     AWS_ENDPOINT_URL: url,
     AWS_REGION: scenario.region,

@@ -12,7 +12,9 @@ type Json = Record<string, unknown>;
 function probe(command: string, args: string[]): string | undefined {
   const result = spawnSync(command, args, { encoding: 'utf8' });
   if (result.error) return `${command} is not available (${result.error.message})`;
-  if (result.status !== 0) return `${command} ${args.join(' ')} failed: ${result.stderr.trim()}`;
+  // The last line of a traceback says what is missing; the reason must fit on one line.
+  if (result.status !== 0)
+    return `${command} ${args.join(' ')} failed: ${result.stderr.trim().split('\n').at(-1)}`;
   return undefined;
 }
 
@@ -21,6 +23,11 @@ const samMissing = probe('python3', ['-c', 'import samtranslator, cfnlint']);
 if (cfnLintMissing) console.warn(`Skipping the cfn-lint test: ${cfnLintMissing}`);
 if (samMissing)
   console.warn(`Skipping the SAM transform tests: ${samMissing} (cfn-lint installs samtranslator)`);
+
+/** The title suffix of a test that does not run here, with the reason. */
+function skipped(reason: string | undefined): string {
+  return reason === undefined ? '' : ` (skipped: ${reason})`;
+}
 
 function isObject(value: unknown): value is Json {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -56,13 +63,14 @@ interface PolicyStatement {
 }
 
 describe('template.yaml', () => {
-  it.skipIf(cfnLintMissing !== undefined)('passes cfn-lint', () => {
+  // A skip names its reason in the title: scripts/run-tests.mjs lists skipped tests with it.
+  it.skipIf(cfnLintMissing !== undefined)(`passes cfn-lint${skipped(cfnLintMissing)}`, () => {
     const result = spawnSync('cfn-lint', ['template.yaml'], { encoding: 'utf8' });
     expect(result.stdout + result.stderr).toBe('');
     expect(result.status).toBe(0);
   });
 
-  describe.skipIf(samMissing !== undefined)('after the SAM transform', () => {
+  describe.skipIf(samMissing !== undefined)(`after the SAM transform${skipped(samMissing)}`, () => {
     let template: Json;
     let resources: Record<string, Json>;
 

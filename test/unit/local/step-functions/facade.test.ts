@@ -244,7 +244,7 @@ describe('createLocalStepFunctions', () => {
     expect(sfnLocal.executions()).toEqual([]);
   });
 
-  it('runs hours of waits on the virtual clock (speed is measured by npm run bench, not here)', async () => {
+  it('runs hours of waits on the virtual clock (a real wait would exceed the test timeout)', async () => {
     // Prepare
     const { start, sfnLocal, clock } = await setUp({ taskSeconds: 3 * 3600 });
     const virtualStart = clock.now();
