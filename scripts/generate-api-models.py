@@ -15,8 +15,7 @@ import sys
 import botocore
 from botocore.loaders import Loader
 
-# The served operations, per botocore service name. DynamoDB PutItem is not served yet: its shapes are
-# here so the service that adds it validates from the same extract.
+# The served operations, per botocore service name.
 SERVED = {
     'iot': [
         'StartAuditMitigationActionsTask',

@@ -26,6 +26,8 @@ export type AwsJsonFault = 'throttle' | 'serverError' | 'drop';
 export interface AwsJsonHandlerOptions {
   /** Asked once per request of a known operation, after its body is read. */
   readonly faults?: (operation: string) => AwsJsonFault | undefined;
+  /** The `__type` the service writes for an error name, when it is not the bare name (DynamoDB's). */
+  readonly errorType?: (name: string) => string;
 }
 
 async function readJsonBody(req: IncomingMessage): Promise<Record<string, unknown>> {
@@ -80,10 +82,11 @@ export function awsJsonHandler(
       send(res, 200, (await operation(input)) ?? {}, contentType);
     } catch (error) {
       const known = error instanceof AwsJsonError || error instanceof ModelValidationError;
+      const type = known ? error.name : 'InternalFailure';
       send(
         res,
         known ? error.status : 500,
-        { __type: known ? error.name : 'InternalFailure', message: (error as Error).message },
+        { __type: options.errorType?.(type) ?? type, message: (error as Error).message },
         contentType,
       );
     }

@@ -4,7 +4,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { IoTClient } from '@aws-sdk/client-iot';
 import { AUDIT_COMPLETED_DETAIL_TYPE, DEFAULT_EVENT_SOURCE, TASK_FINISHED_DETAIL_TYPE } from '../core';
 import { type Clock, StoppableSystemClock, VirtualClock } from './clock';
-import { createLocalDynamoDb, type LocalDynamoDb, PUT_ITEM_CONSTRAINTS } from './dynamodb';
+import { createLocalDynamoDb, type LocalDynamoDb } from './dynamodb';
 import { createLocalEventBus, type LocalEventBus } from './event-bus';
 import { createGateway } from './gateway';
 import { createIotEmulator, type IotEmulator } from './iot-emulator';
@@ -176,7 +176,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     },
     { name: 'events', targetPrefix: 'AWSEvents', handle: bus.handle },
     { name: 'ssm', targetPrefix: 'AmazonSSM', handle: parameters.handle },
-    { name: 'dynamodb', targetPrefix: PUT_ITEM_CONSTRAINTS.targetPrefix, handle: dynamoDb.handle },
+    { name: 'dynamodb', targetPrefix: 'DynamoDB_20120810', handle: dynamoDb.handle },
     { name: 'iot', handle: emulator.handle },
   ]);
   const url = await gateway.listen(options.port ?? 0);

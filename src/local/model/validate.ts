@@ -46,6 +46,8 @@ interface ServiceModel {
   readonly metadata: {
     readonly protocol: string;
     readonly apiVersion: string;
+    /** awsJson: the version in the content type, application/x-amz-json-<jsonVersion>. */
+    readonly jsonVersion?: string;
     readonly targetPrefix?: string;
   };
   readonly operations: Readonly<Record<string, OperationModel>>;

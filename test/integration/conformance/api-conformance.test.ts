@@ -1,3 +1,4 @@
+import * as dynamoDbSdk from '@aws-sdk/client-dynamodb';
 import * as eventBridgeSdk from '@aws-sdk/client-eventbridge';
 import * as iotSdk from '@aws-sdk/client-iot';
 import * as sfnSdk from '@aws-sdk/client-sfn';
@@ -12,6 +13,7 @@ import {
 } from '../../../src/local/model/validate';
 import {
   LOCAL_ARCHIVE_NAME,
+  LOCAL_OUTCOME_LEDGER_TABLE,
   LOCAL_RULE_NAME,
   LOCAL_STATE_MACHINE_ARN,
   type LocalStack,
@@ -43,7 +45,7 @@ interface Context {
 }
 
 interface Baseline {
-  readonly service: Exclude<ServiceName, 'dynamodb'>;
+  readonly service: ServiceName;
   readonly operation: string;
   /** A valid request with SDK member names (timestamps as Dates); it must succeed. */
   readonly input: (ctx: Context) => Record<string, unknown>;
@@ -255,6 +257,20 @@ const BASELINES: readonly Baseline[] = [
     operation: 'GetParameter',
     input: () => ({ Name: '/conformance/parameter', WithDecryption: false }),
   },
+  {
+    service: 'dynamodb',
+    operation: 'PutItem',
+    input: () => ({
+      TableName: LOCAL_OUTCOME_LEDGER_TABLE,
+      Item: { pk: { S: 'conformance-claim' }, checks: { M: { n: { N: '1' } } } },
+      ConditionExpression: 'attribute_not_exists(#pk)',
+      ExpressionAttributeNames: { '#pk': 'pk' },
+      ReturnValues: 'NONE',
+      ReturnConsumedCapacity: 'NONE',
+      ReturnItemCollectionMetrics: 'NONE',
+      ReturnValuesOnConditionCheckFailure: 'NONE',
+    }),
+  },
 ];
 
 /** Requests that must fail with a declared error, for the error-body checks. */
@@ -304,6 +320,22 @@ const DECLARED_ERRORS: ReadonlyArray<[Baseline['service'], string, Record<string
   ['events', 'DescribeReplay', { ReplayName: 'no-such-replay' }, 'ResourceNotFoundException'],
   ['events', 'DescribeArchive', { ArchiveName: 'no-such-archive' }, 'ResourceNotFoundException'],
   ['ssm', 'GetParameter', { Name: '/no/such/parameter' }, 'ParameterNotFound'],
+  [
+    'dynamodb',
+    'PutItem',
+    {
+      TableName: LOCAL_OUTCOME_LEDGER_TABLE,
+      Item: { pk: { S: 'conformance-claim' } },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    },
+    'ConditionalCheckFailedException',
+  ],
+  [
+    'dynamodb',
+    'PutItem',
+    { TableName: 'no-such-table', Item: { pk: { S: 'k' } } },
+    'ResourceNotFoundException',
+  ],
 ];
 
 const SDKS: Record<Baseline['service'], Record<string, unknown>> = {
@@ -311,6 +343,7 @@ const SDKS: Record<Baseline['service'], Record<string, unknown>> = {
   stepfunctions: sfnSdk,
   events: eventBridgeSdk,
   ssm: ssmSdk,
+  dynamodb: dynamoDbSdk,
 };
 
 interface Answer {
@@ -320,6 +353,9 @@ interface Answer {
   readonly body?: unknown;
   readonly raw: boolean;
 }
+
+/** Every service of the extract (SDKS is keyed by ServiceName): the local stack serves them all. */
+const SERVICES = Object.keys(SDKS) as ServiceName[];
 
 let stack: LocalStack;
 let releaseClock: () => void = () => undefined;
@@ -347,6 +383,7 @@ beforeAll(async () => {
     stepfunctions: new sfnSdk.SFNClient(config),
     events: new eventBridgeSdk.EventBridgeClient(config),
     ssm: new ssmSdk.SSMClient(config),
+    dynamodb: new dynamoDbSdk.DynamoDBClient(config),
   };
 });
 
@@ -382,7 +419,7 @@ async function sendRaw(
       method: 'POST',
       headers: {
         'x-amz-target': `${model.metadata.targetPrefix}.${operation}`,
-        'content-type': `application/x-amz-json-${service === 'stepfunctions' ? '1.0' : '1.1'}`,
+        'content-type': `application/x-amz-json-${model.metadata.jsonVersion}`,
       },
       body: JSON.stringify(toWire(input)),
     });
@@ -449,11 +486,11 @@ describe(`the local stack against the AWS API models (${MODEL_SOURCE})`, () => {
   const ctx: Context = {};
 
   it('has a valid request for every served operation of the extract', () => {
-    // Assess: a served operation without one would escape the suite (DynamoDB is not served yet).
+    // Assess: a served operation without one would escape the suite.
     const served = BASELINES.map((b) => `${b.service}.${b.operation}`).sort();
-    const modelled = (['iot', 'stepfunctions', 'events', 'ssm'] as const)
-      .flatMap((service) => Object.keys(operationsOf(service)).map((op) => `${service}.${op}`))
-      .sort();
+    const modelled = SERVICES.flatMap((service) =>
+      Object.keys(operationsOf(service)).map((op) => `${service}.${op}`),
+    ).sort();
     expect(served).toEqual(modelled);
   });
 
@@ -501,7 +538,7 @@ describe(`the local stack against the AWS API models (${MODEL_SOURCE})`, () => {
     }
     // Assess
     const passed = outcomes.filter((o) => o.pass).length;
-    const byService = (['iot', 'stepfunctions', 'events', 'ssm'] as const).map((service) => {
+    const byService = SERVICES.map((service) => {
       const mine = outcomes.filter((o) => o.service === service);
       return `${service} ${mine.filter((o) => o.pass).length}/${mine.length}`;
     });

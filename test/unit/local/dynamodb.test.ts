@@ -6,21 +6,24 @@ import {
   ResourceNotFoundException,
 } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLocalDynamoDb, PUT_ITEM_CONSTRAINTS } from '../../../src/local/dynamodb';
+import { createLocalDynamoDb } from '../../../src/local/dynamodb';
 import { createGateway } from '../../../src/local/gateway';
+import { shapeOf } from '../../../src/local/model/validate';
 
 /** The local DynamoDB (PutItem with attribute_not_exists) through the real SDK client. */
 
 const TABLE = 'outcome-ledger';
 let gateway: ReturnType<typeof createGateway>;
 let client: DynamoDBClient;
+let endpoint: string;
 
 beforeAll(async () => {
   const dynamoDb = createLocalDynamoDb();
   dynamoDb.createTable(TABLE, 'pk');
   gateway = createGateway([{ name: 'dynamodb', targetPrefix: 'DynamoDB_20120810', handle: dynamoDb.handle }]);
+  endpoint = await gateway.listen();
   client = new DynamoDBClient({
-    endpoint: await gateway.listen(),
+    endpoint,
     region: 'us-east-1',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     maxAttempts: 1,
@@ -73,21 +76,42 @@ describe('local DynamoDB PutItem', () => {
   });
 
   it.each([
-    [
-      'a name shorter than 3',
-      'ab',
-      "Value 'ab' at 'tableName' failed to satisfy constraint: Member must have length greater than or equal to 3",
-    ],
-    [
-      'a name outside [a-zA-Z0-9_.-]',
-      'bad name!',
-      "Value 'bad name!' at 'tableName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+",
-    ],
-    ['a value longer than 1024', 'x'.repeat(1025), 'Member must have length less than or equal to 1024'],
-  ])('refuses %s as TableName with a ValidationException naming tableName', async (_case, table, message) => {
+    ['a name of 2 characters', 'ab'],
+    ['a name outside [a-zA-Z0-9_.-]', 'bad name!'],
+  ])('takes %s for a table reference, as the model does (TableArn), and finds no such table', async (_case, table) => {
+    // Act
     const answer = await refusal(claim('k', table));
-    expect(answer).toMatchObject({ status: 400, name: 'ValidationException' });
-    expect(answer.message).toContain(message);
+
+    // Assess: the model's TableName is a TableArn (1 to 1024 characters, no pattern).
+    expect(answer).toEqual({
+      status: 400,
+      name: 'ResourceNotFoundException',
+      message: 'Requested resource not found',
+    });
+  });
+
+  it.each([
+    [
+      'an empty TableName',
+      { TableName: '', Item: { pk: { S: 'k' } } },
+      "1 validation error detected: Value '' at 'tableName' failed to satisfy constraint: Member must have length greater than or equal to 1",
+    ],
+    [
+      'a TableName longer than 1024',
+      { TableName: 'x'.repeat(1025), Item: { pk: { S: 'k' } } },
+      `1 validation error detected: Value '${'x'.repeat(1025)}' at 'tableName' failed to satisfy constraint: Member must have length less than or equal to 1024`,
+    ],
+    [
+      'a ReturnValues outside its enum',
+      { TableName: TABLE, Item: { pk: { S: 'k' } }, ReturnValues: 'EVERYTHING' },
+      "1 validation error detected: Value 'EVERYTHING' at 'returnValues' failed to satisfy constraint: Member must satisfy enum value set: [NONE, ALL_OLD, UPDATED_OLD, ALL_NEW, UPDATED_NEW]",
+    ],
+  ])('refuses %s with a ValidationException naming the member', async (_case, input, message) => {
+    // Act
+    const answer = await refusal(client.send(new PutItemCommand(input as never)));
+
+    // Assess
+    expect(answer).toEqual({ status: 400, name: 'ValidationException', message });
   });
 
   it('refuses a PutItem without Item or TableName, naming each missing member', async () => {
@@ -98,6 +122,38 @@ describe('local DynamoDB PutItem', () => {
       message:
         "2 validation errors detected: Value null at 'tableName' failed to satisfy constraint: Member must not be null; Value null at 'item' failed to satisfy constraint: Member must not be null",
     });
+  });
+
+  it.each([
+    [
+      'a model violation',
+      { TableName: TABLE },
+      'com.amazon.coral.validate#ValidationException',
+      "1 validation error detected: Value null at 'item' failed to satisfy constraint: Member must not be null",
+    ],
+    [
+      'a value of the wrong JSON type',
+      { TableName: TABLE, Item: 'pk' },
+      'com.amazon.coral.service#SerializationException',
+      "Value 'pk' at 'item' is not a map",
+    ],
+    [
+      'an unknown table',
+      { TableName: 'no-such-table', Item: { pk: { S: 'k' } } },
+      'com.amazonaws.dynamodb.v20120810#ResourceNotFoundException',
+      'Requested resource not found',
+    ],
+  ])('answers %s on the wire as DynamoDB does: 400 and a namespaced __type', async (_case, input, type, message) => {
+    // Act
+    const response = await fetch(endpoint, {
+      method: 'POST',
+      headers: { 'x-amz-target': 'DynamoDB_20120810.PutItem', 'content-type': 'application/x-amz-json-1.0' },
+      body: JSON.stringify(input),
+    });
+
+    // Assess
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({ __type: type, message });
   });
 
   it('refuses an item without the key attribute', async () => {
@@ -136,24 +192,31 @@ const botocore = spawnSync(
 const modelMissing = botocore.status === 0 ? undefined : 'python3 with botocore is not available';
 if (modelMissing) console.warn(`Skipping the DynamoDB model check: ${modelMissing}`);
 
-describe.skipIf(modelMissing !== undefined)('local DynamoDB constraints', () => {
-  it('are the ones of the botocore model dynamodb/2012-08-10', () => {
-    // Prepare: the model is stored gzipped in recent botocore releases.
-    const script = `import gzip,json,os,sys
+describe.skipIf(modelMissing !== undefined)(
+  'the DynamoDB PutItem model the local stack validates from',
+  () => {
+    it('is the one of botocore dynamodb/2012-08-10: TableName a TableArn shape', () => {
+      // Prepare: the model is stored gzipped in recent botocore releases.
+      const script = `import gzip,json,os,sys
 d=os.path.join(sys.argv[1],'data','dynamodb','2012-08-10')
 p=os.path.join(d,'service-2.json')
 m=json.load(open(p)) if os.path.exists(p) else json.load(gzip.open(p+'.gz'))
 s=m['shapes']
-print(json.dumps({'input':s['PutItemInput']['required'],'arn':s[s['PutItemInput']['members']['TableName']['shape']],'name':s['TableName'],'target':m['metadata']['targetPrefix']}))`;
-    const result = spawnSync('python3', ['-c', script, botocore.stdout.trim()], { encoding: 'utf8' });
-    const model = JSON.parse(result.stdout) as Record<string, Record<string, unknown>>;
+i=s['PutItemInput']
+t=i['members']['TableName']['shape']
+print(json.dumps({'required':i['required'],'tableName':t,'shape':{k:s[t][k] for k in ('type','min','max','pattern') if k in s[t]}}))`;
+      const result = spawnSync('python3', ['-c', script, botocore.stdout.trim()], { encoding: 'utf8' });
+      const model = JSON.parse(result.stdout) as { required: string[]; tableName: string; shape: object };
 
-    // Assess
-    expect(PUT_ITEM_CONSTRAINTS).toEqual({
-      targetPrefix: model.target,
-      required: model.input,
-      tableArn: { min: model.arn?.min, max: model.arn?.max },
-      tableName: { min: model.name?.min, max: model.name?.max, pattern: model.name?.pattern },
+      // Act
+      const input = shapeOf('dynamodb', 'PutItemInput');
+      const tableName = input.members?.TableName?.shape ?? '';
+
+      // Assess
+      expect(input.required).toEqual(model.required);
+      expect(tableName).toBe(model.tableName);
+      expect(shapeOf('dynamodb', tableName)).toEqual(model.shape);
+      expect(model).toMatchObject({ tableName: 'TableArn', shape: { type: 'string', min: 1, max: 1024 } });
     });
-  });
-});
+  },
+);
