@@ -50,6 +50,8 @@ if (values.function !== undefined || values.outdir !== undefined) {
           ...shared,
           // One file: the CLI is run from dist/ or the package's bin, never cold-started per request.
           splitting: false,
+          // Not cold-started either: the CLI keeps the SDK's schema modules as published.
+          plugins: [],
           minify: false,
           entryPoints: { 'iot-remediate': 'src/cli/iot-remediate.ts' },
           outdir: join('dist', 'cli'),

@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
+import { sdkSchemaKeysPlugin } from './sdk-schema-keys-plugin.mjs';
 
 /** esbuild BuildOptions for the production bundles (entry points and output left to the caller). */
 export function productionBuildOptions() {
@@ -24,6 +25,8 @@ export function productionBuildOptions() {
     // their own that load on first use instead of at cold start.
     splitting: options.splitting,
     chunkNames: options.chunkNames,
+    // Literal keys in the SDK clients' schema modules, so that unused schemas shake (see the plugin).
+    plugins: [sdkSchemaKeysPlugin()],
     logLevel: 'warning',
     legalComments: 'none',
   };
