@@ -2,7 +2,7 @@ import type { SSMClient } from '@aws-sdk/client-ssm';
 
 /** Reads a (possibly SecureString) parameter's text: the run-time override of the remediation config. */
 export async function readParameter(client: SSMClient, name: string): Promise<string> {
-  const { GetParameterCommand } = await import('@aws-sdk/client-ssm');
+  const { GetParameterCommand } = await import('./ssm-sdk');
   const out = await client.send(new GetParameterCommand({ Name: name, WithDecryption: true }));
   const value = out.Parameter?.Value;
   if (value === undefined) throw new Error(`SSM parameter ${name} has no value`);
@@ -17,7 +17,7 @@ export async function readParameter(client: SSMClient, name: string): Promise<st
 export function lazySsmClient(): () => Promise<SSMClient> {
   let client: Promise<SSMClient> | undefined;
   return () => {
-    client ??= import('@aws-sdk/client-ssm').then(({ SSMClient }) => new SSMClient({}));
+    client ??= import('./ssm-sdk').then(({ SSMClient }) => new SSMClient({}));
     return client;
   };
 }
