@@ -8,7 +8,7 @@
 // Makefile runs for `sam build` (BuildMethod: makefile), so the deployed artefact is built by the same
 // function with the same options as the dist/ bundle the cold-start benchmark measures.
 import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
 import { buildFunction, productionBuildOptions } from './esbuild-config.mjs';
@@ -23,10 +23,20 @@ const { values } = parseArgs({
 
 const functions = readdirSync('functions').filter((name) => existsSync(join('functions', name, 'index.ts')));
 
-/** Builds one function into an emptied outdir, so no chunk of an earlier build is left behind. */
+/**
+ * Builds one function into outdir, then removes the files of an earlier build that this one did not
+ * write (chunks are named by content hash). Files are overwritten in place, never deleted first, so a
+ * process that loads the bundle meanwhile (a test, the local stack) never finds it missing.
+ */
 async function buildInto(name, outdir) {
-  rmSync(outdir, { recursive: true, force: true });
-  await buildFunction('.', name, outdir);
+  const { metafile } = await buildFunction('.', name, outdir, { metafile: true });
+  const written = new Set(Object.keys(metafile.outputs).map((path) => resolve(path)));
+  const stale = (dir) =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+      const path = join(dir, entry.name);
+      return entry.isDirectory() ? stale(path) : written.has(resolve(path)) ? [] : [path];
+    });
+  for (const path of stale(outdir)) rmSync(path);
 }
 
 if (values.function !== undefined || values.outdir !== undefined) {
