@@ -341,7 +341,7 @@ export async function burstDrain(ctx: BenchContext): Promise<BenchResult> {
         ...(p.change ? {} : { target: { op: '<=' as const, ratio: 0 } }),
       }),
       figure({
-        name: `${label}${p.events} events: cost per 1,000 remediations from the counted transitions (${median(runs.map((r) => Number(r.details.transitions) / r.events)).toFixed(0)} per remediation, Start retries and polls included; median of ${runs.length})`,
+        name: `${label}${p.events} events: cost per 1,000 remediations from the counted transitions (${median(runs.map((r) => Number(r.details.transitions) / r.events)).toFixed(0)} per remediation, Start retries and polls included; median of ${runs.length})${lost > 0 ? `; ${lost} tasks never ran, so it is not the cost of the burst` : ''}`,
         value: round(median(runs.map((r) => costPer1000Usd(r))), 3),
         unit: 'USD',
         against: 'the same runs without the retried attempts',
