@@ -39,6 +39,28 @@ const WORK_SECONDS_PER_FINDING = 6;
 const SLOTS = 10;
 const MIN_MINUTES = 1;
 const MAX_MINUTES = 20;
+// Prices (us-east-1, 2026): Step Functions standard per state transition (retries are transitions
+// too), EventBridge custom events, Lambda requests.
+const PRICE_PER_TRANSITION_USD = 0.025 / 1000;
+const PRICE_PER_CUSTOM_EVENT_USD = 1 / 1_000_000;
+const PRICE_PER_LAMBDA_REQUEST_USD = 0.2 / 1_000_000;
+/** Per remediation: the audit-completion event (bridge) and the task-finished event (state machine). */
+const EVENTS_PER_REMEDIATION = 2;
+/** Per remediation: bridge, start-mitigation and record-outcome, one invocation each. */
+const LAMBDA_REQUESTS_PER_REMEDIATION = 3;
+
+/**
+ * Cost of 1,000 remediations like those of a run, from its counted state transitions (Start retries
+ * and polls included); `withoutRetries` leaves the retried attempts out, to show what they cost.
+ */
+function costPer1000Usd(run: DrainRun, withoutRetries = false): number {
+  const transitions = Number(run.details.transitions) - (withoutRetries ? Number(run.details.retries) : 0);
+  const perRemediation =
+    (transitions / run.events) * PRICE_PER_TRANSITION_USD +
+    EVENTS_PER_REMEDIATION * PRICE_PER_CUSTOM_EVENT_USD +
+    LAMBDA_REQUESTS_PER_REMEDIATION * PRICE_PER_LAMBDA_REQUEST_USD;
+  return 1000 * perRemediation;
+}
 
 export interface BurstWorkload {
   readonly scenario: unknown;
@@ -262,13 +284,14 @@ const ALTERNATIVES: readonly StartRetryChange[] = [
 
 export async function burstDrain(ctx: BenchContext): Promise<BenchResult> {
   const started = Date.now();
-  // The figure for 50 events is the median over 3 seeded workloads: the order in which concurrent
-  // handlers win the first slots depends on real timing, so one run is not exactly reproducible.
+  // Every drain figure is the median over 3 seeded workloads, with the spread: the order in which
+  // concurrent handlers win the first slots depends on real timing, so one run is not exactly
+  // reproducible, and one workload is one draw.
   const plan: { events: number; seeds: number[]; change?: StartRetryChange }[] = [
     { events: 50, seeds: [ctx.seed, ctx.seed + 1, ctx.seed + 2] },
   ];
   if (!ctx.quick) {
-    plan.push({ events: 200, seeds: [ctx.seed] });
+    plan.push({ events: 200, seeds: [ctx.seed, ctx.seed + 1, ctx.seed + 2] });
     for (const change of ALTERNATIVES) {
       plan.push({ events: 50, seeds: [ctx.seed, ctx.seed + 1, ctx.seed + 2], change });
       plan.push({ events: 200, seeds: [ctx.seed], change });
@@ -290,7 +313,9 @@ export async function burstDrain(ctx: BenchContext): Promise<BenchResult> {
     const mid = runs.find((r) => r.ratio === median(ratios)) as DrainRun;
     const label = p.change ? `${p.change.label}: ` : '';
     const over =
-      runs.length > 1 ? ` (median of ${runs.length} seeds; min ${round(Math.min(...ratios), 3)})` : '';
+      runs.length > 1
+        ? ` (median of ${runs.length} seeds; ratio ${round(Math.min(...ratios), 3)} to ${round(Math.max(...ratios), 3)})`
+        : ' (one seed)';
     const invalid = mid.lost > 0 ? `; ${mid.lost} tasks never ran, so the ratio is not meaningful` : '';
     const lost = sum(runs.map((r) => r.lost));
     const duplicated = sum(runs.map((r) => r.duplicated));
@@ -315,6 +340,13 @@ export async function burstDrain(ctx: BenchContext): Promise<BenchResult> {
         baseline: p.events * runs.length,
         ...(p.change ? {} : { target: { op: '<=' as const, ratio: 0 } }),
       }),
+      figure({
+        name: `${label}${p.events} events: cost per 1,000 remediations from the counted transitions (${median(runs.map((r) => Number(r.details.transitions) / r.events)).toFixed(0)} per remediation, Start retries and polls included; median of ${runs.length})${lost > 0 ? `; ${lost} tasks never ran, so it is not the cost of the burst` : ''}`,
+        value: round(median(runs.map((r) => costPer1000Usd(r))), 3),
+        unit: 'USD',
+        against: 'the same runs without the retried attempts',
+        baseline: round(median(runs.map((r) => costPer1000Usd(r, true))), 3),
+      }),
     );
   }
   return benchResult(ctx, started, {
@@ -324,6 +356,7 @@ export async function burstDrain(ctx: BenchContext): Promise<BenchResult> {
     details: {
       bound:
         'LB = max(sum of task work / 10 concurrent slots, longest task); ratio = LB / (last task end - events put). idealFifo = greedy list scheduling in event order with instant starts (what a perfect FIFO queue would achieve; LB is not always reachable)',
+      cost: `Step Functions $${PRICE_PER_TRANSITION_USD * 1000} per 1,000 transitions (states entered + retries, as billed), ${EVENTS_PER_REMEDIATION} EventBridge custom events at $1 / M and ${LAMBDA_REQUESTS_PER_REMEDIATION} Lambda requests at $0.20 / M per remediation; Lambda duration left out (about 0.00001 USD per 1,000, see the polling section); IoT API calls are not billed`,
       workload: `per audit one check, 1 action, n findings x ${WORK_SECONDS_PER_FINDING} s, task work uniform ${MIN_MINUTES}-${MAX_MINUTES} min (seeded); all events put at t0; Math.random (SFN jitter, SDK retry jitter) seeded per run`,
       runs: all.map((r) => r.details),
     },

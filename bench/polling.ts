@@ -311,7 +311,7 @@ export async function polling(ctx: BenchContext): Promise<BenchResult> {
       baseline: 60,
     }),
     figure({
-      name: 'cost per 1,000 remediations (SFN transitions + Lambda time)',
+      name: 'cost per 1,000 remediations, one task at a time (poll-loop transitions + Lambda time; no Start retries: a burst costs more, see the burst-drain section)',
       value: round(productCost, 4),
       unit: 'USD',
       against: 'fixed 10 s poll',

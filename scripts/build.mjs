@@ -1,38 +1,79 @@
 #!/usr/bin/env node
-// Bundles every Lambda function (functions/<name>/index.ts -> dist/functions/<name>/index.mjs) with
-// the options of scripts/esbuild-options.json, which template.yaml's esbuild BuildProperties mirror,
-// and the operator CLI (src/cli/iot-remediate.ts, which checks the Node version before it loads
-// src/cli/main.ts -> dist/cli/iot-remediate.mjs).
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+// Bundles every Lambda function (functions/<name>/index.ts -> dist/functions/<name>/index.mjs plus the
+// chunks it loads on demand) with the options of scripts/esbuild-options.json, and the operator CLI
+// (src/cli/iot-remediate.ts, which checks the Node version before it loads src/cli/main.ts ->
+// dist/cli/iot-remediate.mjs).
+//
+// `node scripts/build.mjs --function <name> --outdir <dir>` builds one function into <dir>: what the
+// Makefile runs for `sam build` (BuildMethod: makefile), so the deployed artefact is built by the same
+// function with the same options as the dist/ bundle the cold-start benchmark measures.
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
-import { productionBuildOptions } from './esbuild-config.mjs';
+import { buildFunction, productionBuildOptions } from './esbuild-config.mjs';
 
-const shared = productionBuildOptions();
+const { values } = parseArgs({
+  options: {
+    function: { type: 'string' },
+    outdir: { type: 'string' },
+    sizes: { type: 'boolean', default: false },
+  },
+});
 
 const functions = readdirSync('functions').filter((name) => existsSync(join('functions', name, 'index.ts')));
-await Promise.all([
-  ...functions.map((name) =>
-    build({
-      ...shared,
-      entryPoints: [join('functions', name, 'index.ts')],
-      outdir: join('dist', 'functions', name),
-    }),
-  ),
-  existsSync('src/cli/iot-remediate.ts')
-    ? build({
-        ...shared,
-        minify: false,
-        entryPoints: { 'iot-remediate': 'src/cli/iot-remediate.ts' },
-        outdir: join('dist', 'cli'),
-        banner: { js: `#!/usr/bin/env node\n${shared.banner.js}` },
-      })
-    : Promise.resolve(),
-]);
 
-if (process.argv.includes('--sizes')) {
+/**
+ * Builds one function into outdir, then removes the files of an earlier build that this one did not
+ * write (chunks are named by content hash). Files are overwritten in place, never deleted first, so a
+ * process that loads the bundle meanwhile (a test, the local stack) never finds it missing.
+ */
+async function buildInto(name, outdir) {
+  const { metafile } = await buildFunction('.', name, outdir, { metafile: true });
+  const written = new Set(Object.keys(metafile.outputs).map((path) => resolve(path)));
+  const stale = (dir) =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+      const path = join(dir, entry.name);
+      return entry.isDirectory() ? stale(path) : written.has(resolve(path)) ? [] : [path];
+    });
+  for (const path of stale(outdir)) rmSync(path);
+}
+
+if (values.function !== undefined || values.outdir !== undefined) {
+  if (values.function === undefined || !functions.includes(values.function)) {
+    console.error(
+      `--function must name one of: ${functions.join(', ')} (got ${values.function ?? 'nothing'})`,
+    );
+    process.exit(2);
+  }
+  if (values.outdir === undefined || values.outdir === '') {
+    console.error('--outdir is required with --function');
+    process.exit(2);
+  }
+  await buildInto(values.function, values.outdir);
+} else {
+  const shared = productionBuildOptions();
+  await Promise.all([
+    ...functions.map((name) => buildInto(name, join('dist', 'functions', name))),
+    existsSync('src/cli/iot-remediate.ts')
+      ? build({
+          ...shared,
+          // One file: the CLI is run from dist/ or the package's bin, never cold-started per request.
+          splitting: false,
+          // Not cold-started either: the CLI keeps the SDK's schema modules as published.
+          plugins: [],
+          minify: false,
+          entryPoints: { 'iot-remediate': 'src/cli/iot-remediate.ts' },
+          outdir: join('dist', 'cli'),
+          banner: { js: `#!/usr/bin/env node\n${shared.banner.js}` },
+        })
+      : Promise.resolve(),
+  ]);
+}
+
+if (values.sizes) {
   for (const name of functions) {
-    const size = statSync(join('dist', 'functions', name, `index${shared.outExtension['.js']}`)).size;
-    console.log(`${name}: ${(size / 1024).toFixed(1)} kB`);
+    const size = statSync(join('dist', 'functions', name, 'index.mjs')).size;
+    console.log(`${name}: ${(size / 1024).toFixed(1)} kB loaded at start`);
   }
 }

@@ -4,12 +4,11 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { IoTClient } from '@aws-sdk/client-iot';
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { SSMClient } from '@aws-sdk/client-ssm';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import bundledConfig from '../../config/remediation.json';
 import { createIotMitigationApi } from '../../src/adapters/iot';
-import { readParameter } from '../../src/adapters/ssm';
+import { lazySsmClient, readParameter } from '../../src/adapters/ssm';
 import { createStepFunctionsWorkflowApi } from '../../src/adapters/step-functions';
 import { createConfigSource } from '../../src/app/config-source';
 import { createStartMitigation, type StartMitigationOutcome } from '../../src/app/start-mitigation';
@@ -28,7 +27,8 @@ const metrics = new Metrics({
 // Clients are built once per container; AWS_ENDPOINT_URL points them at the local stack when set.
 const iot = new IoTClient({});
 const sfn = new SFNClient({});
-const ssm = new SSMClient({});
+// SSM only when the config is read from it: imported on first use, not at cold start.
+const ssm = lazySsmClient();
 
 function requiredEnv(name: string): string {
   const value = process.env[name];
@@ -41,7 +41,7 @@ const pollDeadlineSeconds = Number(process.env.POLL_DEADLINE_SECONDS ?? '21600')
 /** The config: the SSM parameter when one is set (an operator's change without redeploying), else the bundled one. */
 async function loadConfig(): Promise<RemediationConfig> {
   const parameter = process.env.REMEDIATION_CONFIG_PARAMETER;
-  const document = parameter ? parseStrictJson(await readParameter(ssm, parameter)) : bundledConfig;
+  const document = parameter ? parseStrictJson(await readParameter(await ssm(), parameter)) : bundledConfig;
   return parseRemediationConfig(document);
 }
 

@@ -37,6 +37,20 @@ function asArray(value: unknown): unknown[] {
   return Array.isArray(value) ? value : [value];
 }
 
+/**
+ * The Makefile's `build-<LogicalId>` targets and the function each builds: the recipe must be exactly
+ * `$(NODE) scripts/build.mjs --function <name> --outdir "$(ARTIFACTS_DIR)"`.
+ */
+function makefileTargets(): Map<string, string> {
+  const targets = new Map<string, string>();
+  const recipe =
+    /^build-(\w+): node_modules\n\t\$\(NODE\) scripts\/build\.mjs --function ([a-z-]+) --outdir "\$\(ARTIFACTS_DIR\)"\n/gm;
+  for (const [, id, name] of readFileSync('Makefile', 'utf8').matchAll(recipe)) {
+    if (id !== undefined && name !== undefined) targets.set(id, name);
+  }
+  return targets;
+}
+
 /** Both branches of an Fn::If, minus AWS::NoValue; anything else as is. */
 function branches(value: unknown): unknown[] {
   if (isObject(value) && Array.isArray(value['Fn::If'])) {
@@ -185,49 +199,18 @@ describe('template.yaml', () => {
       });
     });
 
-    it('builds every function with exactly the esbuild options of scripts/esbuild-options.json', () => {
-      const options = JSON.parse(readFileSync('scripts/esbuild-options.json', 'utf8')) as Record<
-        string,
-        unknown
-      >;
-      // How each option is spelt in SAM's esbuild BuildProperties (aws-lambda-builders passes
-      // MainFields as one comma-separated value and the list options as `key=value` items). SAM
-      // always bundles for platform node. An option missing here fails the test, so a new option in
-      // esbuild-options.json cannot be forgotten in the template.
-      const toBuildProperties: Record<string, (value: unknown) => Json> = {
-        comment: () => ({}),
-        bundle: (v) => {
-          expect(v).toBe(true);
-          return {};
-        },
-        platform: (v) => {
-          expect(v).toBe('node');
-          return {};
-        },
-        minify: (v) => ({ Minify: v }),
-        sourcemap: (v) => ({ Sourcemap: v }),
-        target: (v) => ({ Target: v }),
-        format: (v) => ({ Format: v }),
-        outExtension: (v) => ({ OutExtension: [`.js=${String(v)}`] }),
-        banner: (v) => ({ Banner: [`js=${String(v)}`] }),
-        external: (v) => (Array.isArray(v) && v.length > 0 ? { External: v } : {}),
-        mainFields: (v) => ({ MainFields: asArray(v).join(',') }),
-      };
-      let expected: Json = {};
-      for (const [key, value] of Object.entries(options)) {
-        const map = toBuildProperties[key];
-        expect(map, `esbuild option ${key} has no BuildProperties mapping`).toBeDefined();
-        if (map) expected = { ...expected, ...map(value) };
-      }
-      for (const [id, entry] of [
-        ['StartMitigationFunction', 'functions/start-mitigation/index.ts'],
-        ['AuditNotificationBridgeFunction', 'functions/audit-notification-bridge/index.ts'],
-        ['RecordOutcomeFunction', 'functions/record-outcome/index.ts'],
+    it("builds every function with the project's own build: a Makefile target that runs scripts/build.mjs for it", () => {
+      // SAM's esbuild BuildMethod takes no code splitting, which the lazy chunks need; with
+      // BuildMethod makefile, `sam build` runs `make build-<LogicalId>` with ARTIFACTS_DIR set.
+      const targets = makefileTargets();
+      for (const [id, name] of [
+        ['StartMitigationFunction', 'start-mitigation'],
+        ['AuditNotificationBridgeFunction', 'audit-notification-bridge'],
+        ['RecordOutcomeFunction', 'record-outcome'],
       ] as const) {
-        const metadata = resource(id).Metadata as Json;
-        expect(metadata.BuildMethod).toBe('esbuild');
-        expect(metadata.BuildProperties).toEqual({ ...expected, EntryPoints: [entry] });
-        // One entry point: esbuild writes index.mjs, which the handler names.
+        expect(resource(id).Metadata).toEqual({ BuildMethod: 'makefile' });
+        expect(targets.get(id)).toBe(name);
+        // scripts/build.mjs writes index.mjs (plus chunks/), which the handler names.
         expect(props(id).Handler).toBe('index.handler');
       }
     });
@@ -270,14 +253,11 @@ describe('template.yaml', () => {
       });
       expect((rule.Targets as Json[])[0]).toMatchObject({ Arn: arnOf('RecordOutcomeFunction') });
       // Every function directory is deployed: a new function cannot be forgotten in the template.
-      const deployed = Object.values(resources)
-        .filter((r) => r.Type === 'AWS::Lambda::Function')
-        .flatMap((r) => ((r.Metadata as Json).BuildProperties as Json).EntryPoints as string[]);
-      expect(deployed.sort()).toEqual(
-        readdirSync('functions')
-          .map((f) => `functions/${f}/index.ts`)
-          .sort(),
-      );
+      const targets = makefileTargets();
+      const deployed = Object.entries(resources)
+        .filter(([, r]) => r.Type === 'AWS::Lambda::Function')
+        .map(([id]) => targets.get(id));
+      expect(deployed.sort()).toEqual(readdirSync('functions').sort());
     });
 
     it('archives the audit-completion events of the bus the rule listens on', () => {

@@ -1,7 +1,7 @@
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { readParameter } from '../../../src/adapters/ssm';
+import { lazySsmClient, readParameter } from '../../../src/adapters/ssm';
 
 const ssm = mockClient(SSMClient);
 afterEach(() => ssm.reset());
@@ -28,5 +28,18 @@ describe('SSM adapter: readParameter', () => {
   it('reads an empty String value as is', async () => {
     ssm.on(GetParameterCommand).resolves({ Parameter: { Name: '/cfg', Value: '' } });
     expect(await readParameter(new SSMClient({}), '/cfg')).toBe('');
+  });
+});
+
+describe('SSM adapter: lazySsmClient', () => {
+  it('builds one SSM client on the first call and hands the same one out afterwards', async () => {
+    const client = lazySsmClient();
+    const first = await client();
+    expect(first).toBeInstanceOf(SSMClient);
+    expect(await client()).toBe(first);
+  });
+
+  it('gives each reader its own client', async () => {
+    expect(await lazySsmClient()()).not.toBe(await lazySsmClient()());
   });
 });

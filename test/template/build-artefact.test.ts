@@ -1,0 +1,64 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { FUNCTIONS, productionBundleDir } from '../../bench/cold-start';
+
+/**
+ * The deployed bytes are the measured bytes: `sam build` (BuildMethod: makefile) runs
+ * `make build-<LogicalId>` with ARTIFACTS_DIR set; what that writes must be, file for file and byte for
+ * byte, what the cold-start benchmark measures (dist/, written by scripts/build.mjs in the test setup
+ * and by `npm run bench`).
+ */
+
+const TARGETS = {
+  'start-mitigation': 'StartMitigationFunction',
+  'audit-notification-bridge': 'AuditNotificationBridgeFunction',
+  'record-outcome': 'RecordOutcomeFunction',
+} as const;
+
+/** Every file under dir, by path relative to it, with its bytes. */
+function tree(dir: string): Map<string, Buffer> {
+  const files = new Map<string, Buffer>();
+  const walk = (d: string): void => {
+    for (const name of readdirSync(d)) {
+      const path = join(d, name);
+      if (statSync(path).isDirectory()) walk(path);
+      else files.set(relative(dir, path), readFileSync(path));
+    }
+  };
+  walk(dir);
+  return files;
+}
+
+const makeMissing = spawnSync('make', ['--version']).error;
+
+describe('the artefact sam build deploys', () => {
+  const work = mkdtempSync(join(tmpdir(), 'iot-sam-artefacts-'));
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+  it('covers every function the benchmark measures', () => {
+    expect(Object.keys(TARGETS).sort()).toEqual([...FUNCTIONS].sort());
+  });
+
+  it.each(
+    Object.entries(TARGETS),
+  )(`%s: make build-%s writes exactly the files the benchmark measures${makeMissing ? ' (skipped: make is not installed)' : ''}`, (name, target) => {
+    if (makeMissing) return;
+    const artefacts = join(work, target);
+    const make = spawnSync(
+      'make',
+      ['-s', `build-${target}`, `ARTIFACTS_DIR=${artefacts}`, `NODE=${process.execPath}`],
+      {
+        encoding: 'utf8',
+      },
+    );
+    expect(make.status, make.stderr).toBe(0);
+    const deployed = tree(artefacts);
+    const measured = tree(productionBundleDir(process.cwd(), name));
+    expect([...deployed.keys()].sort()).toEqual([...measured.keys()].sort());
+    expect(deployed.has('index.mjs')).toBe(true);
+    for (const [file, bytes] of deployed) expect(bytes.equals(measured.get(file) as Buffer), file).toBe(true);
+  });
+});
