@@ -84,6 +84,11 @@ export interface WorkflowRunOptions {
   random?: () => number;
   /** The context object's `$$.Execution` / `$$.StateMachine` members. */
   context?: Record<string, unknown>;
+  /**
+   * Told each time `working` changes (+1, -1; +1 once at the start), so that a caller running many
+   * executions keeps a count instead of asking every execution on every turn of the time driver.
+   */
+  onWorkingChange?: (delta: 1 | -1) => void;
 }
 
 /** A pause that the ASL asked for and that was taken on the clock. */
@@ -130,13 +135,19 @@ export interface WorkflowRun {
  * total is right and every IoT call happens at the right clock time.
  */
 export function runWorkflow(workflow: PreparedWorkflow, options: WorkflowRunOptions): WorkflowRun {
-  const { clock, random = Math.random } = options;
+  const { clock, random = Math.random, onWorkingChange } = options;
   const states = workflow.definition.States;
   const statesEntered: string[] = [];
   const delays: WorkflowDelay[] = [];
   const calls = new Map<string, number>();
   let pendingMs = 0;
-  let working = true;
+  let working = false;
+  const setWorking = (value: boolean): void => {
+    if (value === working) return;
+    working = value;
+    onWorkingChange?.(value ? 1 : -1);
+  };
+  setWorking(true);
   let retries = 0;
   let aborted = false;
   let internalError: string | undefined;
@@ -157,11 +168,11 @@ export function runWorkflow(workflow: PreparedWorkflow, options: WorkflowRunOpti
     const ms = pendingMs;
     pendingMs = 0;
     if (ms <= 0) return;
-    working = false;
+    setWorking(false);
     try {
       await clock.sleep(ms);
     } finally {
-      working = true;
+      setWorking(true);
     }
   };
 
@@ -253,7 +264,7 @@ export function runWorkflow(workflow: PreparedWorkflow, options: WorkflowRunOpti
         ? { status: 'FAILED', error: failure.name, cause: failure.message }
         : { status: 'FAILED', error: 'States.Runtime', cause: String(failure) };
     } finally {
-      working = false;
+      setWorking(false);
     }
   })();
 
