@@ -2,10 +2,12 @@
  * One burst through the local stack in this process (run fresh per size by bench/local-scaling.ts, so
  * that its RSS is its own): `tsx bench/local-scaling-run.ts <audits> <seed>` prints one JSON line.
  *
- * Workload: `audits` audit-completion events put on the bus at once, each audit one non-compliant
- * check mapped to one action, task work drawn (seeded) from 30 s to 2 min, on the virtual clock with
- * the emulator's real quotas (10 concurrent tasks, 10 starts/s, 25 describes/s): most starts are
- * deferred to the state machine's durable retry, as in a real burst.
+ * Workload: `audits` audit-completion events put on the bus 10 per simulated second (the rate of
+ * StartAuditMitigationActionsTask; put all at once, past a few hundred most would be dead-lettered:
+ * each handler reads DescribeAuditTask, 25 per second, and Lambda retries an invocation only twice),
+ * each audit one non-compliant check mapped to one action, task work drawn (seeded) from 30 s to
+ * 2 min, on the virtual clock with the emulator's real quotas (10 concurrent tasks): most starts
+ * are deferred to the state machine's durable retry, as in a real burst.
  */
 import { TASK_FINISHED_DETAIL_TYPE } from '../src/core';
 import { startLocalStack } from '../src/local/stack';
@@ -36,8 +38,10 @@ async function run(audits: number, seed: number): Promise<ScalingRun> {
   const stack = await startLocalStack({ scenario: workload.scenario, clock: 'virtual', seed });
   try {
     const t0 = stack.clock.now();
-    for (let i = 0; i < workload.events.length; i += 10)
+    for (let i = 0; i < workload.events.length; i += 10) {
+      if (i > 0) await stack.clock.sleep(1000);
       stack.bus.putEvents(workload.events.slice(i, i + 10));
+    }
     await stack.settled();
     const wallMs = performance.now() - started;
     peakRss = Math.max(peakRss, process.memoryUsage.rss());

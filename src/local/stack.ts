@@ -87,6 +87,13 @@ export interface LocalStack {
    */
   holdClock<T>(work: () => Promise<T>): Promise<T>;
   /**
+   * Runs API calls from outside the stack (a CLI following workflows) the way the functions' calls
+   * run: time stands still while a request to the stack is in flight, and passes while the caller's
+   * SDK backs off (its retries wait on the stack's clock), so a throttled call is served once the
+   * quota's bucket has refilled in simulated time instead of never (`holdClock` holds the clock).
+   */
+  runAsClient<T>(work: () => Promise<T>): Promise<T>;
+  /**
    * Stops everything at once, work in flight included: running executions are aborted, pending waits
    * dropped, connections closed. Resolves with the number of executions it aborted.
    */
@@ -304,6 +311,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       await bus.drained();
       await runner.waitForAll();
       await bus.drained();
+    },
+    runAsClient(work) {
+      return virtual ? runOnVirtualTimers(virtual, work) : work();
     },
     async holdClock(work) {
       holders++;

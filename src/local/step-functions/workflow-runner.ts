@@ -153,11 +153,14 @@ export function runWorkflow(workflow: PreparedWorkflow, options: WorkflowRunOpti
   let internalError: string | undefined;
   // Settles every Task call in progress when the execution is aborted: the interpreter clears a
   // Task's timeout timer only when its call settles, and a call sleeping on the clock never would.
-  let abortCalls: () => void = () => undefined;
-  const callsAborted = new Promise<never>((_, reject) => {
-    abortCalls = () => reject(new Error('Execution aborted'));
-  });
-  callsAborted.catch(() => undefined);
+  // One rejecter per call in progress, dropped when the call settles: a race against one promise
+  // that lives as long as the execution would keep every call's result (and its HTTP response)
+  // reachable until the end, which is memory quadratic in a burst of deferred starts.
+  const callsInProgress = new Set<(error: Error) => void>();
+  const abortCalls = (): void => {
+    for (const reject of callsInProgress) reject(new Error('Execution aborted'));
+    callsInProgress.clear();
+  };
 
   const takePendingDelay = async (): Promise<void> => {
     // The interpreter dispatches StateEntered / StateRetried synchronously right before it calls the
@@ -199,7 +202,17 @@ export function runWorkflow(workflow: PreparedWorkflow, options: WorkflowRunOpti
       }
     };
     taskResourceLocalHandlers[name] = (input) => {
-      const raced = Promise.race([call(input), callsAborted]);
+      let rejectCall: (error: Error) => void = () => undefined;
+      const abortedCall = new Promise<never>((_, reject) => {
+        rejectCall = reject;
+      });
+      callsInProgress.add(rejectCall);
+      const result = call(input);
+      const settled = (): void => {
+        callsInProgress.delete(rejectCall);
+      };
+      result.then(settled, settled);
+      const raced = Promise.race([result, abortedCall]);
       // An interpreter that fails before awaiting the call (Node 20, see LOCAL_INTERNAL_ERROR) would
       // leave its rejection unhandled and crash the process: the failure is reported by the runner.
       raced.catch(() => undefined);
