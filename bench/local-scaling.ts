@@ -1,8 +1,8 @@
 /**
  * Local stack scaling: bursts of 10, 100 and 1,000 audits through the local stack (full run; the
- * quick run stops at 100), each in a fresh process (bench/local-scaling-run.ts) so that its peak RSS
+ * quick run: 10 and 30), each in a fresh process (bench/local-scaling-run.ts) so that its peak RSS
  * is its own, and `iot-remediate replay --local` of 100 recorded events as the operator runs it
- * (the built CLI as a subprocess; the quick run: 10 and 50 audits, 20 events). Targets: 1,000 audits in <= 30 s and <= 300 MB, time per audit at
+ * (the built CLI as a subprocess; the quick run: 10 and 30 audits, 10 events). Targets: 1,000 audits in <= 30 s and <= 300 MB, time per audit at
  * 1,000 within 1.5 x that at 100, the replay in <= 10 s.
  */
 import { spawn } from 'node:child_process';
@@ -77,7 +77,7 @@ function recordedEvents(ctx: BenchContext, count: number): { dir: string; events
 export async function localScaling(ctx: BenchContext): Promise<BenchResult> {
   const started = Date.now();
   // The quick run keeps to small sizes: `npm run bench -- --quick` must stay under a minute.
-  const sizes = ctx.quick ? [10, 50] : [10, 100, 1000];
+  const sizes = ctx.quick ? [10, 30] : [10, 100, 1000];
   const runs: ScalingRun[] = [];
   for (const audits of sizes) {
     const r = await burst(ctx, audits);
@@ -87,7 +87,7 @@ export async function localScaling(ctx: BenchContext): Promise<BenchResult> {
     runs.push(r);
   }
 
-  const replayCount = ctx.quick ? 20 : 100;
+  const replayCount = ctx.quick ? 10 : 100;
   const files = recordedEvents(ctx, replayCount);
   let replay: { code: number; ms: number; workflows: number; ended: number };
   try {
