@@ -69,14 +69,19 @@ export interface BurstWorkload {
   readonly workMs: ReadonlyMap<string, number>;
 }
 
-export function burstWorkload(count: number, seed: number, label = 'burst'): BurstWorkload {
+export function burstWorkload(
+  count: number,
+  seed: number,
+  label = 'burst',
+  { minMinutes = MIN_MINUTES, maxMinutes = MAX_MINUTES } = {},
+): BurstWorkload {
   const random = seededRandom(seed + count);
   const audits = [];
   const events: Record<string, unknown>[] = [];
   const workMs = new Map<string, number>();
   const startSeconds = 1767225600; // 2026-01-01T00:00:00Z, the virtual clock's start
   for (let i = 0; i < count; i++) {
-    const minutes = MIN_MINUTES + (MAX_MINUTES - MIN_MINUTES) * random();
+    const minutes = minMinutes + (maxMinutes - minMinutes) * random();
     const findings = Math.max(1, Math.round((minutes * 60) / WORK_SECONDS_PER_FINDING));
     const taskId = `${label}${count}-${String(i).padStart(4, '0')}`;
     workMs.set(taskId, findings * WORK_SECONDS_PER_FINDING * 1000);

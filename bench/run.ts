@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { burstDrain } from './burst-drain';
 import { coldStart } from './cold-start';
 import { type BenchContext, type BenchResult, figuresTable, fmt, machine, markdownTable } from './lib';
+import { localScaling } from './local-scaling';
 import { plannerThroughput } from './planner';
 import { polling } from './polling';
 
@@ -26,6 +27,7 @@ const benchmarks: ReadonlyArray<{ name: string; run: (ctx: BenchContext) => Prom
   { name: 'burst-drain', run: burstDrain },
   { name: 'polling', run: polling },
   { name: 'planner', run: plannerThroughput },
+  { name: 'local-scaling', run: localScaling },
 ];
 const ORDER = benchmarks.map((b) => b.name);
 

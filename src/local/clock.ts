@@ -44,7 +44,12 @@ interface Sleeper {
   readonly wakeAt: number;
   readonly seq: number;
   readonly resolve: () => void;
+  cancelled?: boolean;
 }
+
+/** Earlier wake-up first; among equal ones, the earlier sleep (the order the sleepers were released in). */
+const before = (a: Sleeper, b: Sleeper): boolean =>
+  a.wakeAt < b.wakeAt || (a.wakeAt === b.wakeAt && a.seq < b.seq);
 
 /**
  * A clock that only moves when told to, so that hours of simulated work run in milliseconds.
@@ -54,7 +59,10 @@ interface Sleeper {
 export class VirtualClock implements Clock {
   #now: number;
   #seq = 0;
-  #sleepers: Sleeper[] = [];
+  // A binary min-heap by (wakeAt, seq): a burst keeps thousands of executions asleep, and each jump
+  // must not scan them all.
+  readonly #sleepers: Sleeper[] = [];
+  #cancelled = 0;
 
   constructor(startMs = Date.UTC(2026, 0, 1)) {
     this.#now = startMs;
@@ -67,13 +75,27 @@ export class VirtualClock implements Clock {
   sleep(ms: number): Promise<void> {
     if (ms <= 0) return Promise.resolve();
     return new Promise((resolve) => {
-      this.#sleepers.push({ wakeAt: this.#now + ms, seq: this.#seq++, resolve });
+      this.#push({ wakeAt: this.#now + ms, seq: this.#seq++, resolve });
     });
+  }
+
+  /**
+   * Runs `callback` once `ms` have passed on this clock, unless the returned function is called first
+   * (a cancelled wake-up no longer counts as pending, and time never jumps to it).
+   */
+  schedule(ms: number, callback: () => void): () => void {
+    const sleeper: Sleeper = { wakeAt: this.#now + Math.max(0, ms), seq: this.#seq++, resolve: callback };
+    this.#push(sleeper);
+    return () => {
+      if (sleeper.cancelled) return;
+      sleeper.cancelled = true;
+      this.#cancelled += 1;
+    };
   }
 
   /** Number of sleepers waiting for time to pass. */
   get pendingSleepers(): number {
-    return this.#sleepers.length;
+    return this.#sleepers.length - this.#cancelled;
   }
 
   /** Moves time forward by `ms`, releasing every sleeper whose time has come. */
@@ -83,18 +105,57 @@ export class VirtualClock implements Clock {
 
   /** Jumps to the earliest wake-up and releases every sleeper due then. False when none waits. */
   advanceToNextWakeUp(): boolean {
-    if (this.#sleepers.length === 0) return false;
-    const next = Math.min(...this.#sleepers.map((s) => s.wakeAt));
-    this.#advanceTo(Math.max(next, this.#now));
+    while (this.#sleepers[0]?.cancelled) this.#dropCancelled();
+    const next = this.#sleepers[0];
+    if (next === undefined) return false;
+    this.#advanceTo(Math.max(next.wakeAt, this.#now));
     return true;
   }
 
   #advanceTo(target: number): void {
     this.#now = Math.max(this.#now, target);
-    const due = this.#sleepers
-      .filter((s) => s.wakeAt <= this.#now)
-      .sort((a, b) => a.wakeAt - b.wakeAt || a.seq - b.seq);
-    this.#sleepers = this.#sleepers.filter((s) => s.wakeAt > this.#now);
+    const due: Sleeper[] = [];
+    while ((this.#sleepers[0]?.wakeAt ?? Number.POSITIVE_INFINITY) <= this.#now) {
+      const sleeper = this.#pop();
+      if (sleeper.cancelled) this.#cancelled -= 1;
+      else due.push(sleeper);
+    }
     for (const sleeper of due) sleeper.resolve();
+  }
+
+  #dropCancelled(): void {
+    this.#pop();
+    this.#cancelled -= 1;
+  }
+
+  #push(sleeper: Sleeper): void {
+    const heap = this.#sleepers;
+    heap.push(sleeper);
+    let i = heap.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!before(heap[i] as Sleeper, heap[parent] as Sleeper)) break;
+      [heap[i], heap[parent]] = [heap[parent] as Sleeper, heap[i] as Sleeper];
+      i = parent;
+    }
+  }
+
+  #pop(): Sleeper {
+    const heap = this.#sleepers;
+    const top = heap[0] as Sleeper;
+    const last = heap.pop() as Sleeper;
+    if (heap.length === 0) return top;
+    heap[0] = last;
+    let i = 0;
+    for (;;) {
+      const left = 2 * i + 1;
+      const right = left + 1;
+      let least = i;
+      if (left < heap.length && before(heap[left] as Sleeper, heap[least] as Sleeper)) least = left;
+      if (right < heap.length && before(heap[right] as Sleeper, heap[least] as Sleeper)) least = right;
+      if (least === i) return top;
+      [heap[i], heap[least]] = [heap[least] as Sleeper, heap[i] as Sleeper];
+      i = least;
+    }
   }
 }

@@ -33,8 +33,10 @@ export function createGateway(services: readonly LocalService[]) {
     });
   };
   const server = createServer(listener);
-  // Loopback keep-alive connections would otherwise hold close() open.
-  server.keepAliveTimeout = 1000;
+  // Long enough for Node's clients to reuse a connection: their agent keeps an idle socket only
+  // while more than a second of the server's advertised timeout is left, so at 1 s every request of
+  // the functions and the state machine opened a new connection. close() closes idle ones itself.
+  server.keepAliveTimeout = 5000;
   return {
     get inFlight(): number {
       return inFlight;

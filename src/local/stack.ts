@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { IoTClient } from '@aws-sdk/client-iot';
 import { AUDIT_COMPLETED_DETAIL_TYPE, DEFAULT_EVENT_SOURCE, TASK_FINISHED_DETAIL_TYPE } from '../core';
+import { countClientRequests } from './client-requests';
 import { type Clock, StoppableSystemClock, VirtualClock } from './clock';
 import { createLocalDynamoDb, type LocalDynamoDb } from './dynamodb';
 import { createLocalEventBus, type LocalEventBus } from './event-bus';
@@ -17,6 +18,7 @@ import {
   type LocalStepFunctionsOptions,
 } from './step-functions';
 import { startTimeDriver } from './time-driver';
+import { runOnVirtualTimers } from './virtual-timers';
 
 /** A Lambda handler as the local stack invokes it. */
 export type LambdaHandler = (event: unknown, context: object) => Promise<unknown>;
@@ -84,6 +86,13 @@ export interface LocalStack {
    * clock still, so that time cannot jump between its requests.
    */
   holdClock<T>(work: () => Promise<T>): Promise<T>;
+  /**
+   * Runs API calls from outside the stack (a CLI following workflows) the way the functions' calls
+   * run: time stands still while a request to the stack is in flight, and passes while the caller's
+   * SDK backs off (its retries wait on the stack's clock), so a throttled call is served once the
+   * quota's bucket has refilled in simulated time instead of never (`holdClock` holds the clock).
+   */
+  runAsClient<T>(work: () => Promise<T>): Promise<T>;
   /**
    * Stops everything at once, work in flight included: running executions are aborted, pending waits
    * dropped, connections closed. Resolves with the number of executions it aborted.
@@ -226,12 +235,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   let holders = 0;
   let invocations = 0;
   function invoke(fn: LambdaHandler, functionName: string, event: unknown): Promise<unknown> {
-    return fn(event, {
-      functionName,
-      awsRequestId: `local-${++invocations}`,
-      invokedFunctionArn: `arn:aws:lambda:${scenario.region}:${scenario.accountId}:function:${functionName}`,
-      getRemainingTimeInMillis: () => 30_000,
-    });
+    const run = () =>
+      fn(event, {
+        functionName,
+        awsRequestId: `local-${++invocations}`,
+        invokedFunctionArn: `arn:aws:lambda:${scenario.region}:${scenario.accountId}:function:${functionName}`,
+        getRemainingTimeInMillis: () => 30_000,
+      });
+    // On the virtual clock, the functions' SDK retries back off in simulated time too.
+    return virtual ? runOnVirtualTimers(virtual, run) : run();
   }
   const invokeStartMitigation = (event: unknown) => invoke(handler, 'start-mitigation', event);
 
@@ -270,12 +282,16 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     target: (event) => invoke(recordOutcome, 'record-outcome', event),
   });
 
+  // The functions' requests to this stack, counted from the client side (handlers run in this process).
+  const clientRequests = countClientRequests(url);
   const driver = virtual
     ? startTimeDriver({
         clock: virtual,
-        // A handler between two requests is not busy: while its SDK backs off (real time), virtual
-        // time passes as it would in the cloud, so throttling buckets refill and retries can succeed.
-        isBusy: () => gateway.inFlight + runner.inFlight + bus.inFlight + holders > 0,
+        // A handler between two requests is not busy: while its SDK backs off (on the virtual clock,
+        // see virtual-timers.ts), time passes as it would in the cloud, so throttling buckets refill
+        // and retries can succeed. Hence the handlers' requests count (from the client side,
+        // connection included), not the bus's invocations, which last through the backoff.
+        isBusy: () => gateway.inFlight + clientRequests.inFlight + runner.inFlight + holders > 0,
       })
     : undefined;
 
@@ -296,6 +312,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       await runner.waitForAll();
       await bus.drained();
     },
+    runAsClient(work) {
+      return virtual ? runOnVirtualTimers(virtual, work) : work();
+    },
     async holdClock(work) {
       holders++;
       try {
@@ -306,6 +325,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     },
     async close() {
       driver?.stop();
+      clientRequests.stop();
       const abortedExecutions = runner.executions().filter((e) => e.status === 'RUNNING').length;
       await runner.close();
       system?.stop();

@@ -102,4 +102,26 @@ describe('reliability: burst against the concurrent-task quota', () => {
     expect(counters.peakConcurrent).toBeLessThanOrEqual(QUOTA);
     expect(deferred.length).toBeGreaterThan(0);
   });
+
+  it('100 audit events at once: invocations throttled past their SDK retries succeed when the bus retries them', async () => {
+    // Prepare: 100 handlers read DescribeAuditTask (25 per second) at the same instant. While their
+    // SDKs back off between two requests, virtual time must pass as it does in the cloud, so the
+    // bucket refills; an invocation still throttled after its retries is run again by the bus.
+    const { scenario, events } = burstOf(100);
+    run = await startRun({ scenario, seed: 502, quotas: { maxConcurrentMitigationTasks: QUOTA } });
+    const { stack } = run;
+
+    // Act
+    putOnBus(
+      stack,
+      events.map((e) => e.entry),
+    );
+    await stack.settled();
+
+    // Assess
+    const figures = measure(run, events, 100);
+    expect(figures).toMatchObject({ tasks: 100, executions: 100, duplicates: 0, lost: 0, deadLetters: 0 });
+    expect(run.handler.failures.filter((e) => (e as Error).name !== 'ThrottlingException')).toEqual([]);
+    expect(stack.emulator.stats().operations.DescribeAuditTask?.throttled).toBeGreaterThan(0);
+  });
 });

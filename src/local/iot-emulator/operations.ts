@@ -21,7 +21,14 @@ import {
   type FindingRecord,
   type MitigationTaskRecord,
 } from './state';
-import { type ActionOutcome, planTask, type TaskFinding, type TaskView, viewTask } from './task-model';
+import {
+  type ActionOutcome,
+  planTask,
+  type TaskFinding,
+  type TaskView,
+  taskStatusAt,
+  viewTask,
+} from './task-model';
 import * as input from './validation';
 
 /** The request's input members (URI labels, query and body together), validated against the model. */
@@ -93,10 +100,18 @@ function taskView(ctx: OperationContext, task: MitigationTaskRecord): TaskView {
   return viewTask(task.plan, task.startMs, ctx.clock.now(), task.cancelMs);
 }
 
+/**
+ * Tasks in progress now. Only tasks that were in progress at the last count can still be (a task is
+ * in progress from its start), so the count looks at those and drops the ones that ended, instead of
+ * building the view of every task ever started on each Start call.
+ */
 function inProgressTaskCount(ctx: OperationContext): number {
-  let count = 0;
-  for (const task of ctx.state.tasks.values()) if (taskView(ctx, task).status === 'IN_PROGRESS') count += 1;
-  return count;
+  const now = ctx.clock.now();
+  for (const task of ctx.state.inProgressTasks) {
+    if (taskStatusAt(task.plan, task.startMs, now, task.cancelMs) !== 'IN_PROGRESS')
+      ctx.state.inProgressTasks.delete(task);
+  }
+  return ctx.state.inProgressTasks.size;
 }
 
 function outcomeFor(ctx: OperationContext, actionName: string, findingId: string): ActionOutcome {
@@ -197,6 +212,7 @@ const startAuditMitigationActionsTask: Handler = (ctx, request) => {
     plan,
   };
   state.tasks.set(task.taskId, task);
+  state.inProgressTasks.add(task);
   counters.started += 1;
   // Concurrency only rises when a task starts, so sampling here finds the exact peak.
   if (taskView(ctx, task).status === 'IN_PROGRESS')

@@ -151,6 +151,8 @@ export class EmulatorState {
   readonly audits = new Map<string, AuditRecord>();
   readonly findings = new Map<string, FindingRecord>();
   readonly tasks = new Map<string, MitigationTaskRecord>();
+  /** Every task in progress, and maybe some that ended since (see inProgressTaskCount). */
+  readonly inProgressTasks = new Set<MitigationTaskRecord>();
 
   constructor(
     readonly scenario: Scenario,

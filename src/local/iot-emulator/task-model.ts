@@ -148,6 +148,13 @@ function executionAt(e: PlannedExecution, startMs: number, t: number, canceled: 
   return { ...base, status: 'PENDING' };
 }
 
+/** The task's status at `nowMs`, as `viewTask` gives it, without building the view. */
+export function taskStatusAt(plan: TaskPlan, startMs: number, nowMs: number, cancelMs?: number): TaskStatus {
+  if (cancelMs !== undefined && cancelMs < startMs + plan.durationMs) return 'CANCELED';
+  if (startMs + plan.durationMs > nowMs) return 'IN_PROGRESS';
+  return plan.executions.some((e) => e.outcome === 'FAILED') ? 'FAILED' : 'COMPLETED';
+}
+
 /**
  * The task as seen at `nowMs`. `cancelMs` freezes progress at the moment of the cancel.
  *

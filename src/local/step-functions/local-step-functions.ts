@@ -142,6 +142,8 @@ export function createLocalStepFunctions(options: LocalStepFunctionsOptions): Lo
   const handlers = createHandlers(workflow.definition.States, options, (request) => startExecution(request));
   const executions = new Map<string, Execution>();
   let requestsInFlight = 0;
+  // Executions between two waits (see WorkflowRunOptions.onWorkingChange), kept as a count.
+  let workingExecutions = 0;
   let server: ReturnType<typeof createServer> | undefined;
 
   const executionArnOf = (name: string): string =>
@@ -185,6 +187,9 @@ export function createLocalStepFunctions(options: LocalStepFunctionsOptions): Lo
       handlers,
       clock,
       random: options.randomFor?.(name),
+      onWorkingChange: (delta) => {
+        workingExecutions += delta;
+      },
       context: {
         Execution: { Id: executionArn, Name: name },
         StateMachine: { Id: stateMachineArn, Name: stateMachineArn.split(':').at(-1) },
@@ -309,9 +314,7 @@ export function createLocalStepFunctions(options: LocalStepFunctionsOptions): Lo
       await closing;
     },
     get inFlight() {
-      let working = 0;
-      for (const execution of executions.values()) if (execution.run.working) working += 1;
-      return requestsInFlight + working;
+      return requestsInFlight + workingExecutions;
     },
     executions() {
       return [...executions.values()].map((e) => ({

@@ -84,6 +84,11 @@ export interface WorkflowRunOptions {
   random?: () => number;
   /** The context object's `$$.Execution` / `$$.StateMachine` members. */
   context?: Record<string, unknown>;
+  /**
+   * Told each time `working` changes (+1, -1; +1 once at the start), so that a caller running many
+   * executions keeps a count instead of asking every execution on every turn of the time driver.
+   */
+  onWorkingChange?: (delta: 1 | -1) => void;
 }
 
 /** A pause that the ASL asked for and that was taken on the clock. */
@@ -130,23 +135,32 @@ export interface WorkflowRun {
  * total is right and every IoT call happens at the right clock time.
  */
 export function runWorkflow(workflow: PreparedWorkflow, options: WorkflowRunOptions): WorkflowRun {
-  const { clock, random = Math.random } = options;
+  const { clock, random = Math.random, onWorkingChange } = options;
   const states = workflow.definition.States;
   const statesEntered: string[] = [];
   const delays: WorkflowDelay[] = [];
   const calls = new Map<string, number>();
   let pendingMs = 0;
-  let working = true;
+  let working = false;
+  const setWorking = (value: boolean): void => {
+    if (value === working) return;
+    working = value;
+    onWorkingChange?.(value ? 1 : -1);
+  };
+  setWorking(true);
   let retries = 0;
   let aborted = false;
   let internalError: string | undefined;
   // Settles every Task call in progress when the execution is aborted: the interpreter clears a
   // Task's timeout timer only when its call settles, and a call sleeping on the clock never would.
-  let abortCalls: () => void = () => undefined;
-  const callsAborted = new Promise<never>((_, reject) => {
-    abortCalls = () => reject(new Error('Execution aborted'));
-  });
-  callsAborted.catch(() => undefined);
+  // One rejecter per call in progress, dropped when the call settles: a race against one promise
+  // that lives as long as the execution would keep every call's result (and its HTTP response)
+  // reachable until the end, which is memory quadratic in a burst of deferred starts.
+  const callsInProgress = new Set<(error: Error) => void>();
+  const abortCalls = (): void => {
+    for (const reject of callsInProgress) reject(new Error('Execution aborted'));
+    callsInProgress.clear();
+  };
 
   const takePendingDelay = async (): Promise<void> => {
     // The interpreter dispatches StateEntered / StateRetried synchronously right before it calls the
@@ -157,11 +171,11 @@ export function runWorkflow(workflow: PreparedWorkflow, options: WorkflowRunOpti
     const ms = pendingMs;
     pendingMs = 0;
     if (ms <= 0) return;
-    working = false;
+    setWorking(false);
     try {
       await clock.sleep(ms);
     } finally {
-      working = true;
+      setWorking(true);
     }
   };
 
@@ -188,7 +202,17 @@ export function runWorkflow(workflow: PreparedWorkflow, options: WorkflowRunOpti
       }
     };
     taskResourceLocalHandlers[name] = (input) => {
-      const raced = Promise.race([call(input), callsAborted]);
+      let rejectCall: (error: Error) => void = () => undefined;
+      const abortedCall = new Promise<never>((_, reject) => {
+        rejectCall = reject;
+      });
+      callsInProgress.add(rejectCall);
+      const result = call(input);
+      const settled = (): void => {
+        callsInProgress.delete(rejectCall);
+      };
+      result.then(settled, settled);
+      const raced = Promise.race([result, abortedCall]);
       // An interpreter that fails before awaiting the call (Node 20, see LOCAL_INTERNAL_ERROR) would
       // leave its rejection unhandled and crash the process: the failure is reported by the runner.
       raced.catch(() => undefined);
@@ -253,7 +277,7 @@ export function runWorkflow(workflow: PreparedWorkflow, options: WorkflowRunOpti
         ? { status: 'FAILED', error: failure.name, cause: failure.message }
         : { status: 'FAILED', error: 'States.Runtime', cause: String(failure) };
     } finally {
-      working = false;
+      setWorking(false);
     }
   })();
 

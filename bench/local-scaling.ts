@@ -1,0 +1,208 @@
+/**
+ * Local stack scaling: bursts of 10, 100 and 1,000 audits through the local stack (full run; the
+ * quick run: 10 and 30), each in a fresh process (bench/local-scaling-run.ts) so that its peak RSS
+ * is its own, and `iot-remediate replay --local` of 100 recorded events as the operator runs it
+ * (the built CLI as a subprocess; the quick run: 10 and 30 audits, 10 events). Targets: 1,000 audits in <= 30 s and <= 300 MB, time per audit at
+ * 1,000 within 1.5 x that at 100, the replay in <= 10 s.
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { burstWorkload } from './burst-drain';
+import { type BenchContext, type BenchResult, benchResult, type Figure, figure, round } from './lib';
+import type { ScalingRun } from './local-scaling-run';
+
+function run(
+  ctx: BenchContext,
+  command: string,
+  args: readonly string[],
+): Promise<{ code: number; stdout: string; ms: number }> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(command, args, { cwd: ctx.root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0 && command === process.execPath && args.includes('bench/local-scaling-run.ts'))
+        reject(new Error(`${args.join(' ')} exited ${code}: ${stderr.slice(-2000)}`));
+      else resolve({ code: code ?? 1, stdout, ms: performance.now() - started });
+    });
+  });
+}
+
+async function burst(ctx: BenchContext, audits: number): Promise<ScalingRun> {
+  const { stdout } = await run(ctx, process.execPath, [
+    '--import',
+    'tsx',
+    'bench/local-scaling-run.ts',
+    String(audits),
+    String(ctx.seed),
+  ]);
+  return JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as ScalingRun;
+}
+
+/** 100 recorded events and the scenario whose audits they report, as files for the CLI. */
+function recordedEvents(ctx: BenchContext, count: number): { dir: string; events: string; scenario: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'local-scaling-'));
+  const workload = burstWorkload(count, ctx.seed, 'replay', { minMinutes: 0.5, maxMinutes: 2 });
+  const events = join(dir, 'events');
+  mkdirSync(events);
+  workload.events.forEach((entry, i) => {
+    const event = {
+      version: '0',
+      id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+      'detail-type': entry.DetailType,
+      source: entry.Source,
+      account: '123456789012',
+      time: '2026-01-01T00:00:00Z',
+      region: 'us-east-1',
+      resources: [],
+      detail: JSON.parse(String(entry.Detail)),
+    };
+    writeFileSync(join(events, `event-${String(i).padStart(4, '0')}.json`), JSON.stringify(event));
+  });
+  const scenario = join(dir, 'scenario.json');
+  writeFileSync(scenario, JSON.stringify(workload.scenario));
+  return { dir, events, scenario };
+}
+
+export async function localScaling(ctx: BenchContext): Promise<BenchResult> {
+  const started = Date.now();
+  // The quick run keeps to small sizes: `npm run bench -- --quick` must stay under a minute.
+  const sizes = ctx.quick ? [10, 30] : [10, 100, 1000];
+  const runs: ScalingRun[] = [];
+  for (const audits of sizes) {
+    const r = await burst(ctx, audits);
+    ctx.log(
+      `  ${audits} audits: ${round(r.wallMs / 1000, 1)} s wall, ${round(r.wallMs / audits, 1)} ms per audit, peak RSS ${round(r.peakRssMB, 0)} MB, ${r.succeeded}/${audits} workflows succeeded, ${r.deadLetters} dead-lettered, ${r.startCalls} Start calls, ${round(r.virtualMin, 1)} simulated min`,
+    );
+    runs.push(r);
+  }
+
+  const replayCount = ctx.quick ? 10 : 100;
+  const files = recordedEvents(ctx, replayCount);
+  let replay: { code: number; ms: number; workflows: number; ended: number };
+  try {
+    const cli = await run(ctx, process.execPath, [
+      'dist/cli/iot-remediate.mjs',
+      'replay',
+      files.events,
+      '--local',
+      '--scenario',
+      files.scenario,
+      '--json',
+    ]);
+    const result = JSON.parse(cli.stdout || '{}') as { workflows?: { end?: string }[] };
+    const workflows = result.workflows ?? [];
+    replay = {
+      code: cli.code,
+      ms: cli.ms,
+      workflows: workflows.length,
+      ended: workflows.filter((w) => w.end === 'COMPLETED').length,
+    };
+  } finally {
+    rmSync(files.dir, { recursive: true, force: true });
+  }
+  ctx.log(
+    `  replay --local of ${replayCount} events: ${round(replay.ms / 1000, 1)} s wall, exit ${replay.code}, ${replay.ended}/${replay.workflows} COMPLETED`,
+  );
+
+  const bySize = new Map(runs.map((r) => [r.audits, r]));
+  const largest = runs.at(-1) as ScalingRun;
+  const hundred = bySize.get(100);
+  const figures: Figure[] = [];
+  if (largest.audits === 1000) {
+    figures.push(
+      figure({
+        name: '1,000 audits: wall time',
+        value: round(largest.wallMs / 1000, 1),
+        unit: 's',
+        against: 'bound',
+        baseline: 30,
+        baselineUnit: 's',
+        target: { op: '<=', ratio: 1 },
+      }),
+      figure({
+        name: '1,000 audits: peak RSS',
+        value: round(largest.peakRssMB, 0),
+        unit: 'MB',
+        against: 'bound',
+        baseline: 300,
+        baselineUnit: 'MB',
+        target: { op: '<=', ratio: 1 },
+      }),
+      figure({
+        name: 'time per audit at 1,000 against at 100 (linear)',
+        value: round(largest.wallMs / 1000, 2),
+        unit: 'ms',
+        against: 'per audit at 100',
+        baseline: round((hundred as ScalingRun).wallMs / 100, 2),
+        baselineUnit: 'ms',
+        target: { op: '<=', ratio: 1.5 },
+      }),
+    );
+  } else {
+    const smallest = runs[0] as ScalingRun;
+    figures.push(
+      figure({
+        name: `time per audit at ${largest.audits} against at ${smallest.audits} (quick run; info)`,
+        value: round(largest.wallMs / largest.audits, 2),
+        unit: 'ms',
+        against: `per audit at ${smallest.audits}`,
+        baseline: round(smallest.wallMs / smallest.audits, 2),
+        baselineUnit: 'ms',
+      }),
+    );
+  }
+  for (const r of runs) {
+    figures.push(
+      figure({
+        name: `${r.audits} audits: every workflow succeeded, none dead-lettered`,
+        value: r.audits - r.succeeded + r.deadLetters,
+        unit: '',
+        against: 'audits',
+        baseline: r.audits,
+        target: { op: '<=', ratio: 0 },
+      }),
+    );
+  }
+  figures.push(
+    figure({
+      name: `replay --local of ${replayCount} recorded events: wall time (${replay.ended}/${replayCount} COMPLETED, exit ${replay.code})`,
+      value: round(replay.ms / 1000, 1),
+      unit: 's',
+      against: 'bound',
+      baseline: 10,
+      baselineUnit: 's',
+      target: { op: '<=', ratio: 1 },
+    }),
+  );
+  return benchResult(ctx, started, {
+    name: 'local-scaling',
+    title: 'Local stack scaling and replay --local',
+    figures,
+    details: {
+      workload:
+        "N audit-completion events put on the local bus 10 per simulated second (the Start quota), each audit one non-compliant check mapped to one action, task work uniform 0.5-2 min (seeded); the real bundled functions, real ASL, the emulator's quotas (10 concurrent tasks, 10 starts/s, 25 describes/s), virtual clock; one fresh process per size (RSS sampled every 50 ms); replay: the built CLI as a subprocess, 100 event files of the same kind, --local --scenario",
+      scaling: runs.map((r) => ({
+        audits: r.audits,
+        wallS: round(r.wallMs / 1000, 2),
+        perAuditMs: round(r.wallMs / r.audits, 1),
+        peakRssMB: round(r.peakRssMB, 0),
+        succeeded: r.succeeded,
+        deadLetters: r.deadLetters,
+        startCalls: r.startCalls,
+        describeCalls: r.describeCalls,
+        simulatedMin: round(r.virtualMin, 1),
+      })),
+    },
+  });
+}
