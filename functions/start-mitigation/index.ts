@@ -26,6 +26,13 @@ const metrics = new Metrics({
 });
 // Clients are built once per container; AWS_ENDPOINT_URL points them at the local stack when set.
 const iot = new IoTClient({});
+// The audit is read (DescribeAuditTask, 25/s per account) by every invocation before it plans: a
+// burst of hundreds of audits at once is several seconds of that quota, more than the SDK's default
+// 3 attempts (about 1.5 s) and Lambda's 2 async retries absorb. 10 attempts back off for about 20 s
+// in all (capped at 20 s each), well inside the function's 60 s timeout. The start keeps the default:
+// a throttled start is handed to the state machine, not waited for here.
+const AUDIT_READ_ATTEMPTS = 10;
+const iotReads = new IoTClient({ maxAttempts: AUDIT_READ_ATTEMPTS });
 const sfn = new SFNClient({});
 // SSM only when the config is read from it: imported on first use, not at cold start.
 const ssm = lazySsmClient();
@@ -62,7 +69,7 @@ function accountOf(context: Context): string {
 
 async function startMitigation(event: unknown, context: Context): Promise<StartMitigationOutcome> {
   const run = createStartMitigation({
-    iot: createIotMitigationApi(iot),
+    iot: createIotMitigationApi(iot, iotReads),
     workflows: createStepFunctionsWorkflowApi(sfn, requiredEnv('STATE_MACHINE_ARN')),
     config: await config.get(),
     logger,

@@ -10,8 +10,11 @@ import type { DescribedAuditTask, StartMitigationRequest } from '../core';
 // come back, the start is handed to the state machine's durable retry instead of being lost.
 const BLOCKING_ERRORS = new Set(['ThrottlingException', 'LimitExceededException']);
 
-/** The IoT calls of the start-mitigation function. */
-export function createIotMitigationApi(client: IoTClient): MitigationApi {
+/**
+ * The IoT calls of the start-mitigation function. Reads may go through their own client (`reads`),
+ * configured to outlast a burst of the read quota; starts keep theirs.
+ */
+export function createIotMitigationApi(client: IoTClient, reads: IoTClient = client): MitigationApi {
   return {
     async startTask(request: StartMitigationRequest) {
       try {
@@ -46,7 +49,7 @@ export function createIotMitigationApi(client: IoTClient): MitigationApi {
     },
 
     async describeAudit(auditTaskId: string): Promise<DescribedAuditTask> {
-      const out = await client.send(new DescribeAuditTaskCommand({ taskId: auditTaskId })).catch((error) => {
+      const out = await reads.send(new DescribeAuditTaskCommand({ taskId: auditTaskId })).catch((error) => {
         if ((error as Error).name !== 'ResourceNotFoundException') throw error;
         throw new AuditNotFoundError(`audit ${auditTaskId} does not exist`, { cause: error });
       });
