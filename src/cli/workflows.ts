@@ -20,6 +20,7 @@ import {
   type WorkflowOutcome,
 } from '../core';
 import type { Clock } from '../local/clock';
+import type { Target } from './target';
 
 /** How a followed workflow ended, including the ends that start no workflow. */
 export type WorkflowEnd = WorkflowOutcome | 'SKIPPED' | 'DRY_RUN' | 'EXECUTION_FAILED';
@@ -139,6 +140,26 @@ async function readTask(options: FollowOptions, workflow: TrackedWorkflow): Prom
     if (errorName(error) === 'ResourceNotFoundException') workflow.taskStatus = 'WAITING_TO_START';
     else if (errorName(error) !== 'ThrottlingException') throw error;
   }
+}
+
+/** How long a command follows its workflows before it gives up on those still running. */
+const FOLLOW_TIMEOUT_MS = 24 * 3600_000;
+
+/** The follow options every command shares: the target's clients, clock and rounds. */
+export function followOptionsFor(
+  target: Target,
+  stateMachineArn: string,
+  pollIntervalMs: number,
+): FollowOptions {
+  return {
+    iot: target.clients.iot,
+    sfn: target.clients.sfn,
+    stateMachineArn,
+    clock: target.clock,
+    pollIntervalMs,
+    timeoutMs: FOLLOW_TIMEOUT_MS,
+    round: (work) => target.round(work),
+  };
 }
 
 /**

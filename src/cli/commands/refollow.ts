@@ -7,7 +7,7 @@ import { EXIT, UsageError } from '../errors';
 import { parseDuration } from '../inputs';
 import { paint, writeLine } from '../output';
 import { AWS_HELP, AWS_OPTIONS, openTarget, STACK_HELP, STACK_OPTIONS, stackName } from '../target';
-import { followWorkflows, type TrackedWorkflow } from '../workflows';
+import { followOptionsFor, followWorkflows, type TrackedWorkflow } from '../workflows';
 
 const TASK_ID = /^[a-zA-Z0-9_-]{1,80}$/;
 
@@ -102,15 +102,7 @@ Examples:
         ...(result.outcome ? { end: result.outcome } : {}),
       };
       if (!args.values['no-follow'] && workflow.end === undefined) {
-        await followWorkflows([workflow], {
-          iot: target.clients.iot,
-          sfn: target.clients.sfn,
-          stateMachineArn,
-          clock: target.clock,
-          pollIntervalMs,
-          timeoutMs: 24 * 3600_000,
-          round: (work) => target.round(work),
-        });
+        await followWorkflows([workflow], followOptionsFor(target, stateMachineArn, pollIntervalMs));
         // followWorkflows sets `end` (TypeScript still narrows it to undefined from the test above).
         const end = (workflow as TrackedWorkflow).end ?? 'STILL RUNNING';
         say(

@@ -33,7 +33,13 @@ import {
   stackName,
   type Target,
 } from '../target';
-import { endedAsExpected, findExecutionsSince, followWorkflows, type TrackedWorkflow } from '../workflows';
+import {
+  endedAsExpected,
+  findExecutionsSince,
+  followOptionsFor,
+  followWorkflows,
+  type TrackedWorkflow,
+} from '../workflows';
 import { planToJson, printPlan } from './plan';
 
 export function formatElapsed(ms: number): string {
@@ -326,13 +332,7 @@ Examples:
       const since = replay?.startTime;
       let quietRounds = 0;
       await followWorkflows(workflows, {
-        iot: target.clients.iot,
-        sfn: target.clients.sfn,
-        stateMachineArn,
-        clock: target.clock,
-        pollIntervalMs,
-        timeoutMs: 24 * 3600_000,
-        round: (work) => target.round(work),
+        ...followOptionsFor(target, stateMachineArn, pollIntervalMs),
         onRound: (all) => {
           if (!json) display.render(all.map((w) => progressLine(w, target.clock.now())));
         },
