@@ -12,14 +12,80 @@ import * as z from 'zod';
 /** A non-compliant check that the plan left out, and why (`unknown check`, a guardrail, ...). */
 export const SkippedCheckSchema = z.object({ check: z.string(), reason: z.string() });
 
+/** One resource a finding targets, as the approval request previews it (src/core/planner.ts ResourceRef). */
+export const ApprovalResourceSchema = z.object({
+  findingId: z.string(),
+  check: z.string(),
+  reasonCode: z.string().optional(),
+  resourceType: z.string(),
+  resourceIdentifier: z.record(z.string(), z.json()),
+  things: z.array(z.string()).optional(),
+});
+
+/** Resources an approval request lists per check (the first ones; resourceCount says how many in all). */
+export const APPROVAL_PREVIEW_RESOURCES = 10;
+
+/** A check an approval is asked for: its actions and the resources they would touch. */
+export const ApprovalCheckSchema = z.object({
+  check: z.string(),
+  actions: z.array(z.string()),
+  reasonCodes: z.array(z.string()).optional(),
+  resourceCount: z.number().int().nonnegative(),
+  resources: z.array(ApprovalResourceSchema).max(APPROVAL_PREVIEW_RESOURCES),
+  /** true when resourceCount is a lower bound (the findings could not all be read). */
+  partial: z.boolean().optional(),
+});
+
+/**
+ * Set in the input of the execution of an `approve` task: the state machine asks for approval
+ * (RequestApproval, `.waitForTaskToken`) before it starts the task. Counts and resources come from
+ * IoT (planAudit), never from the triggering event.
+ */
+export const ApprovalRequestSchema = z.object({
+  /** How long the approval waits (TimeoutSecondsPath): Step Functions' bounds for a Standard execution. */
+  timeoutSeconds: z.number().int().min(60).max(31_536_000),
+  checks: z.array(ApprovalCheckSchema).min(1),
+  protectedCount: z.number().int().nonnegative(),
+  policy: z.literal('approve'),
+});
+export type ApprovalRequest = z.infer<typeof ApprovalRequestSchema>;
+
+/** Step Functions error of the rejection (SendTaskFailure) and of the Fail state it leads to. */
+export const APPROVAL_REJECTED_ERROR = 'ApprovalRejected';
+
+/**
+ * A decision on an approval: the SendTaskSuccess output (APPROVED), or the SendTaskFailure cause
+ * (REJECTED, error ApprovalRejected), as JSON text. decidedBy is the caller's ARN from STS.
+ */
+export const ApprovalDecisionSchema = z.object({
+  decision: z.enum(['APPROVED', 'REJECTED']),
+  decidedBy: z.string().min(1),
+  reason: z.string().optional(),
+  decidedAt: z.string().min(1),
+  via: z.string().min(1),
+});
+export type ApprovalDecision = z.infer<typeof ApprovalDecisionSchema>;
+
+/**
+ * The decision as the finished event carries it. Lenient: anyone allowed SendTaskSuccess /
+ * SendTaskFailure (the console, another tool) may answer with another shape, and the state machine
+ * reports what it was given rather than lose the event (only `decision: APPROVED` starts a task).
+ */
+export const ReportedDecisionSchema = z
+  .object({ decision: z.string().optional() })
+  .catchall(z.json())
+  .nullable();
+
 export const WorkflowInputSchema = z.object({
   taskId: z.string().min(1).max(80),
   auditTaskId: z.string().min(1).max(40),
   deferredStart: z.boolean(),
   startRequest: z.object({
     TaskId: z.string(),
+    // EITHER AuditTaskId OR FindingIds (1..25), as src/core/start-request.ts derives them.
     Target: z.object({
-      AuditTaskId: z.string(),
+      AuditTaskId: z.string().optional(),
+      FindingIds: z.array(z.string()).min(1).max(25).optional(),
       AuditCheckToReasonCodeFilter: z.record(z.string(), z.array(z.string())).optional(),
     }),
     AuditCheckToActionsMapping: z.record(z.string(), z.array(z.string())),
@@ -44,6 +110,19 @@ export const WorkflowInputSchema = z.object({
    */
   poll: z.record(z.string(), z.json()).optional(),
   task: z.record(z.string(), z.json()).optional(),
+  /*
+   * The next three are always set by the function that starts the execution; inputs of executions
+   * started before they existed lack them, and the state machine reads those as auto, 0 and null
+   * (NormaliseInput), so they stay optional here.
+   */
+  /** `approve`: the execution asks for approval (see `approval`) before it starts the task. */
+  policy: z.enum(['auto', 'approve']).optional(),
+  /** Findings of the task's checks left alone because they touch a protected resource (a count, never names). */
+  protectedCount: z.number().int().nonnegative().optional(),
+  /** The decision on the approval: null until there is one (the state machine sets it and carries it to a successor). */
+  decision: ReportedDecisionSchema.optional(),
+  /** Set only for an `approve` task, whose execution is started with deferredStart true. */
+  approval: ApprovalRequestSchema.optional(),
 });
 
 export type WorkflowInput = z.infer<typeof WorkflowInputSchema>;
@@ -65,6 +144,8 @@ export const WORKFLOW_OUTCOMES = [
   'DEADLINE_EXCEEDED',
   'START_FAILED',
   'POLL_FAILED',
+  'REJECTED',
+  'APPROVAL_EXPIRED',
 ] as const;
 export type WorkflowOutcome = (typeof WORKFLOW_OUTCOMES)[number];
 
@@ -78,6 +159,8 @@ export const OUTCOME_BY_FAIL_ERROR = {
   PollDeadlineExceeded: 'DEADLINE_EXCEEDED',
   StartFailed: 'START_FAILED',
   PollFailed: 'POLL_FAILED',
+  ApprovalRejected: 'REJECTED',
+  ApprovalExpired: 'APPROVAL_EXPIRED',
 } as const satisfies Record<string, WorkflowOutcome>;
 
 /** The outcome a Fail state's Error stands for, or undefined for any other error. */
@@ -103,6 +186,10 @@ export const TaskFinishedDetailSchema = z.object({
   polls: z.number().int().nonnegative().optional(),
   /** The checks the plan left out; absent from the events of executions started before it existed. */
   skipped: z.array(SkippedCheckSchema).optional(),
+  /** The decision on the approval of an `approve` task (null for an `auto` task, absent from older events). */
+  decision: ReportedDecisionSchema.optional(),
+  policy: z.enum(['auto', 'approve']).optional(),
+  protectedCount: z.number().int().nonnegative().optional(),
 });
 
 export type TaskFinishedDetail = z.infer<typeof TaskFinishedDetailSchema>;
@@ -111,6 +198,12 @@ export type TaskFinishedDetail = z.infer<typeof TaskFinishedDetailSchema>;
 export function finishedEventId(detail: Pick<TaskFinishedDetail, 'eventId' | 'taskId'>): string {
   return detail.eventId ?? detail.taskId;
 }
+
+/** detail-type of the event the request-approval function puts when an approval is asked for. */
+export const APPROVAL_REQUESTED_DETAIL_TYPE = 'Audit Mitigation Approval Requested';
+
+/** detail-type of the event start-mitigation puts for the checks whose policy is `notify`. */
+export const FINDINGS_NOTIFIED_DETAIL_TYPE = 'Audit Findings Notified';
 
 /** The task statuses that end a mitigation task: only their statistics are final. */
 export const FINAL_TASK_OUTCOMES: readonly WorkflowOutcome[] = ['COMPLETED', 'FAILED', 'CANCELED'];

@@ -8,7 +8,7 @@ const ASL_TEXT = readFileSync(
   'utf8',
 );
 /** The DefinitionSubstitutions template.yaml passes to the state machine. */
-const ALLOWED_PLACEHOLDERS = ['EventBusName', 'EventSource'];
+const ALLOWED_PLACEHOLDERS = ['EventBusName', 'EventSource', 'RequestApprovalFunctionArn'];
 
 function substituted(text: string): string {
   return text.replace(/\$\{([^}]*)\}/g, (_placeholder, name: string) => `substituted-${name}`);

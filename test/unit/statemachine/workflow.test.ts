@@ -20,11 +20,17 @@ const ASL_TEXT = readFileSync(
   new URL('../../../statemachine/mitigation-workflow.asl.json', import.meta.url),
   'utf8',
 );
-const SUBSTITUTIONS = { EventBusName: 'audit-bus', EventSource: 'custom.iot.remediation' };
+const REQUEST_APPROVAL_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:request-approval';
+const SUBSTITUTIONS = {
+  EventBusName: 'audit-bus',
+  EventSource: 'custom.iot.remediation',
+  RequestApprovalFunctionArn: REQUEST_APPROVAL_ARN,
+};
 const START = 'arn:aws:states:::aws-sdk:iot:startAuditMitigationActionsTask';
 const DESCRIBE = 'arn:aws:states:::aws-sdk:iot:describeAuditMitigationActionsTask';
 const PUT_EVENTS = 'arn:aws:states:::events:putEvents';
 const START_EXECUTION = 'arn:aws:states:::states:startExecution';
+const REQUEST_APPROVAL = 'arn:aws:states:::lambda:invoke.waitForTaskToken';
 const STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:MitigationWorkflow';
 /** Polls one execution makes before it continues as new (InitPolling's continueAt). */
 const POLLS_PER_EXECUTION = 1000;
@@ -60,6 +66,9 @@ function workflowInput(deferredStart: boolean, pollDeadlineSeconds = 3600): Work
     pollDeadlineSeconds,
     skipped: [],
     follow: 1,
+    policy: 'auto',
+    protectedCount: 0,
+    decision: null,
   };
 }
 
@@ -345,6 +354,9 @@ async function runScenario(
       putEntries.push(input);
       return { Entries: [{ EventId: 'e1' }], FailedEntryCount: 0 };
     },
+    [REQUEST_APPROVAL]: () => {
+      throw new Error('an auto task never asks for approval');
+    },
     [START_EXECUTION]: (input) => {
       childStarts.push(input);
       if (options.startExecutionError) throw namedError(options.startExecutionError);
@@ -439,6 +451,9 @@ describe('mitigation-workflow.asl.json', () => {
       taskId: TASK_ID,
       auditTaskId: 'audit1',
       skipped: [],
+      policy: 'auto',
+      protectedCount: 0,
+      decision: null,
       outcome: 'COMPLETED',
       taskStatus: 'COMPLETED',
       taskStatistics: STATISTICS,
