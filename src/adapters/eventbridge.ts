@@ -4,6 +4,7 @@ import {
   type PutEventsRequestEntry,
   type PutEventsResultEntry,
 } from '@aws-sdk/client-eventbridge';
+import type { EventSink } from '../app/ports';
 
 /** One event to put on a bus; `detail` is serialised to JSON. */
 export interface BusEvent {
@@ -114,5 +115,23 @@ export function createEventPublisher(options: EventPublisherOptions): PublishEve
       refused.push(...(await putBatch(entries.slice(offset, offset + MAX_ENTRIES_PER_REQUEST), offset)));
     }
     if (refused.length > 0) throw new PutEventsFailedError(refused, maxAttempts);
+  };
+}
+
+/** The EventSink of a use case: its events on one bus with one source, through a publisher. */
+export function createEventSink(
+  publish: PublishEvents,
+  bus: { eventBusName: string; source: string },
+): EventSink {
+  return {
+    put: (events) =>
+      publish(
+        events.map((event) => ({
+          eventBusName: bus.eventBusName,
+          source: bus.source,
+          detailType: event.detailType,
+          detail: event.detail,
+        })),
+      ),
   };
 }

@@ -34,6 +34,22 @@ export interface OutcomeLedger {
   claim(eventId: string): Promise<boolean>;
 }
 
+/** One event to put on the stack's bus; the adapter adds the bus name and source. */
+export interface DomainEvent {
+  readonly detailType: string;
+  readonly detail: unknown;
+}
+
+/** Puts events on the stack's bus: implemented over EventBridge by src/adapters/eventbridge.ts. */
+export interface EventSink {
+  put(events: readonly DomainEvent[]): Promise<void>;
+}
+
+/** Sends a plain-text message to people (an SNS topic's subscribers): src/adapters/sns.ts. */
+export interface Notifier {
+  notify(subject: string, message: string): Promise<void>;
+}
+
 /** The structured logger (Powertools' Logger satisfies it). */
 export interface Log {
   info(message: string, ...attributes: Record<string, unknown>[]): void;
@@ -52,7 +68,10 @@ export interface Counters {
       | 'DryRuns'
       | 'PlanErrors'
       | 'EventsRefused'
-      | 'UnknownChecks',
+      | 'UnknownChecks'
+      | 'ApprovalsRequested'
+      | 'ChecksNotified'
+      | 'ProtectedFindings',
   ): void;
 }
 

@@ -5,12 +5,16 @@ import {
   InvalidEventError,
   TaskFinishedDetailSchema,
   toStatisticsRows,
+  type WorkflowOutcome,
 } from '../core';
 import { toProblems } from '../core/zod-problems';
 import type { Log, OutcomeLedger } from './ports';
 
 export interface OutcomeMetrics {
-  count(name: 'TasksFinished' | 'TasksFailed', value: number): void;
+  count(
+    name: 'TasksFinished' | 'TasksFailed' | 'TasksApproved' | 'TasksRejected' | 'ApprovalsExpired',
+    value: number,
+  ): void;
   countForCheck(
     name: 'FindingsSucceeded' | 'FindingsFailed' | 'FindingsSkipped' | 'FindingsCanceled',
     checkName: string,
@@ -19,6 +23,15 @@ export interface OutcomeMetrics {
 }
 
 const TaskFinishedEventSchema = z.object({ detail: TaskFinishedDetailSchema });
+
+/**
+ * The outcome's own counter besides TasksFinished: a rejection or an expired approval is an operator's
+ * (non-)decision, not a failed task, so it is counted apart from TasksFailed.
+ */
+const OUTCOME_COUNTER: Partial<Record<WorkflowOutcome, 'TasksRejected' | 'ApprovalsExpired'>> = {
+  REJECTED: 'TasksRejected',
+  APPROVAL_EXPIRED: 'ApprovalsExpired',
+};
 
 /**
  * Reports one finished workflow: a log line with its outcome and statistics, and per-check metrics,
@@ -45,9 +58,16 @@ export function createRecordOutcome(deps: { logger: Log; metrics: OutcomeMetrics
       outcome: detail.outcome,
       polls: detail.polls,
       statistics: rows,
+      ...(detail.policy !== undefined ? { policy: detail.policy } : {}),
+      ...(detail.protectedCount !== undefined ? { protectedCount: detail.protectedCount } : {}),
+      // Who decided, why and when (the decision record carries no task token).
+      ...(detail.decision ? { decision: detail.decision } : {}),
     });
     deps.metrics.count('TasksFinished', 1);
-    if (detail.outcome !== 'COMPLETED') deps.metrics.count('TasksFailed', 1);
+    const counter = OUTCOME_COUNTER[detail.outcome];
+    if (counter !== undefined) deps.metrics.count(counter, 1);
+    else if (detail.outcome !== 'COMPLETED') deps.metrics.count('TasksFailed', 1);
+    if (detail.decision?.decision === 'APPROVED') deps.metrics.count('TasksApproved', 1);
     // A DEADLINE_EXCEEDED task is still running: its statistics are partial, and a workflow that
     // follows it again reports it once more when it ends, so only final statistics are counted.
     if (FINAL_TASK_OUTCOMES.includes(detail.outcome)) {

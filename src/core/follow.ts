@@ -72,8 +72,9 @@ export interface ExecutionState {
 /**
  * What an existing execution of a task's follow means:
  * - `under-way`: it is running (or being redriven): it follows the task;
- * - `reported`: it ended with the task's own outcome (COMPLETED, FAILED, CANCELED) and put the
- *   finished event: nothing more to follow;
+ * - `reported`: it ended with the task's own outcome (COMPLETED, FAILED, CANCELED) or a final
+ *   decision on its approval (REJECTED, APPROVAL_EXPIRED) and put the finished event: nothing more
+ *   to follow;
  * - `next`: look at the next follow number, because this execution ended without a final task
  *   outcome (StartFailed, PollFailed, PollDeadlineExceeded, any other error, TIMED_OUT, ABORTED:
  *   the task may be followed again) or because it continued as a successor.
@@ -83,7 +84,17 @@ export type ExistingExecutionVerdict =
   | { readonly kind: 'reported'; readonly outcome: WorkflowOutcome }
   | { readonly kind: 'next' };
 
-const REPORTED_FAILURES: ReadonlySet<WorkflowOutcome> = new Set(['FAILED', 'CANCELED']);
+/**
+ * Fail outcomes that are final: the task ended (FAILED, CANCELED), or a person rejected it, or nobody
+ * approved it in time (REJECTED, APPROVAL_EXPIRED: following it again would ask again, and a replayed
+ * event must not reopen a decision).
+ */
+const REPORTED_FAILURES: ReadonlySet<WorkflowOutcome> = new Set([
+  'FAILED',
+  'CANCELED',
+  'REJECTED',
+  'APPROVAL_EXPIRED',
+]);
 
 /** Decides on an execution found under a follow's name (pure: the same answer for every caller). */
 export function judgeExistingExecution(execution: ExecutionState): ExistingExecutionVerdict {

@@ -66,9 +66,14 @@ describe('record-outcome for every outcome', () => {
     // deadline or no longer polled is still running, and is reported again when it ends.
     const final = ['COMPLETED', 'FAILED', 'CANCELED'].includes(outcome);
     expect(FINAL_TASK_OUTCOMES.includes(outcome)).toBe(final);
+    const own: Record<string, string> = {
+      COMPLETED: '',
+      REJECTED: 'TasksRejected=1',
+      APPROVAL_EXPIRED: 'ApprovalsExpired=1',
+    };
     expect(counts).toEqual([
       'TasksFinished=1',
-      ...(outcome === 'COMPLETED' ? [] : ['TasksFailed=1']),
+      ...(own[outcome] === undefined ? ['TasksFailed=1'] : own[outcome] === '' ? [] : [own[outcome]]),
       ...(final
         ? [
             'FindingsSucceeded[LOGGING_DISABLED_CHECK]=4',
@@ -92,6 +97,65 @@ describe('record-outcome for every outcome', () => {
         },
       ],
     ]);
+  });
+
+  it.each([
+    ['REJECTED', 'TasksRejected'],
+    ['APPROVAL_EXPIRED', 'ApprovalsExpired'],
+  ])('%s is counted as %s, not as a failed task', async (outcome, counter) => {
+    // Prepare
+    const { counts, record } = recorder();
+
+    // Act
+    await record({
+      detail: { taskId: 't', auditTaskId: 'a', outcome, taskStatus: null, taskStatistics: null, polls: 0 },
+    });
+
+    // Assess
+    expect(counts).toEqual(['TasksFinished=1', `${counter}=1`]);
+  });
+
+  it('counts an approved task and logs who decided, the policy and the protected count', async () => {
+    // Prepare
+    const { counts, logged, record } = recorder();
+    const decision = {
+      decision: 'APPROVED',
+      decidedBy: 'arn:aws:iam::123456789012:user/alice',
+      reason: 'change ticket 42',
+      decidedAt: '2026-01-01T00:00:00.000Z',
+      via: 'cli',
+    };
+
+    // Act
+    await record({
+      detail: {
+        taskId: 't',
+        auditTaskId: 'a',
+        outcome: 'COMPLETED',
+        taskStatistics: statistics,
+        policy: 'approve',
+        protectedCount: 2,
+        decision,
+      },
+    });
+
+    // Assess
+    expect(counts.slice(0, 2)).toEqual(['TasksFinished=1', 'TasksApproved=1']);
+    expect(logged[0]?.[1]).toMatchObject({ policy: 'approve', protectedCount: 2, decision });
+  });
+
+  it('records a decision of another shape (an answer from outside the CLI) rather than lose the event', async () => {
+    // Prepare
+    const { counts, record } = recorder();
+
+    // Act
+    const result = await record({
+      detail: { taskId: 't', auditTaskId: 'a', outcome: 'REJECTED', decision: { decision: 'REJECTED' } },
+    });
+
+    // Assess
+    expect(result).toEqual({ outcome: 'REJECTED', checks: 0, recorded: true });
+    expect(counts).toEqual(['TasksFinished=1', 'TasksRejected=1']);
   });
 
   it('COMPLETED never counts TasksFailed, even with failed findings', async () => {

@@ -79,6 +79,14 @@ describe('judgeExistingExecution', () => {
       { status: 'FAILED', error: 'MitigationTaskCanceled' },
       { kind: 'reported', outcome: 'CANCELED' },
     ],
+    [
+      { status: 'FAILED', error: 'ApprovalRejected' },
+      { kind: 'reported', outcome: 'REJECTED' },
+    ],
+    [
+      { status: 'FAILED', error: 'ApprovalExpired' },
+      { kind: 'reported', outcome: 'APPROVAL_EXPIRED' },
+    ],
     [{ status: 'FAILED', error: 'StartFailed' }, { kind: 'next' }],
     [{ status: 'FAILED', error: 'PollFailed' }, { kind: 'next' }],
     [{ status: 'FAILED', error: 'PollDeadlineExceeded' }, { kind: 'next' }],
