@@ -14,8 +14,12 @@ build-StartMitigationFunction: node_modules
 build-RecordOutcomeFunction: node_modules
 	$(NODE) scripts/build.mjs --function record-outcome --outdir "$(ARTIFACTS_DIR)"
 
+build-RequestApprovalFunction: node_modules
+	$(NODE) scripts/build.mjs --function request-approval --outdir "$(ARTIFACTS_DIR)"
+
 # The build needs the locked dependencies (esbuild, the SDK): `npm ci` once, before `sam build`.
 node_modules:
 	@echo "node_modules is missing: run npm ci before sam build" >&2; exit 1
 
-.PHONY: build-AuditNotificationBridgeFunction build-StartMitigationFunction build-RecordOutcomeFunction
+.PHONY: build-AuditNotificationBridgeFunction build-StartMitigationFunction build-RecordOutcomeFunction \
+	build-RequestApprovalFunction

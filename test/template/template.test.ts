@@ -159,6 +159,9 @@ describe('template.yaml', () => {
         ScheduledAudit: 'AWS::IoT::ScheduledAudit',
         AlarmTopic: 'AWS::SNS::Topic',
         OperationsDashboard: 'AWS::CloudWatch::Dashboard',
+        RequestApprovalFunction: 'AWS::Lambda::Function',
+        RequestApprovalLogGroup: 'AWS::Logs::LogGroup',
+        ApproverPolicy: 'AWS::IAM::ManagedPolicy',
       };
       for (const [id, type] of Object.entries(expected)) expect(resource(id).Type, id).toBe(type);
       expect(resource('AuditEventBus').Condition).toBe('UseDedicatedBus');
@@ -173,6 +176,7 @@ describe('template.yaml', () => {
         ['StartMitigationFunction', 'StartMitigationLogGroup'],
         ['AuditNotificationBridgeFunction', 'AuditNotificationBridgeLogGroup'],
         ['RecordOutcomeFunction', 'RecordOutcomeLogGroup'],
+        ['RequestApprovalFunction', 'RequestApprovalLogGroup'],
       ] as const) {
         const p = props(id);
         expect(p.Runtime).toBe('nodejs22.x');
@@ -186,6 +190,8 @@ describe('template.yaml', () => {
         STATE_MACHINE_ARN: ref('MitigationStateMachine'),
         REMEDIATION_CONFIG_PARAMETER: ref('RemediationConfigParameter'),
         POLL_DEADLINE_SECONDS: ref('PollDeadlineSeconds'),
+        EVENT_BUS_NAME: busName,
+        EVENT_SOURCE: ref('EventSource'),
         POWERTOOLS_SERVICE_NAME: 'start-mitigation',
         POWERTOOLS_METRICS_NAMESPACE: ref('MetricsNamespace'),
         LOG_LEVEL: ref('LogLevel'),
@@ -197,6 +203,13 @@ describe('template.yaml', () => {
         EVENT_DETAIL_TYPE: ref('AuditCompletedDetailType'),
         POWERTOOLS_SERVICE_NAME: 'audit-notification-bridge',
       });
+      const approvalEnv = (props('RequestApprovalFunction').Environment as Json).Variables as Json;
+      expect(approvalEnv).toMatchObject({
+        EVENT_BUS_NAME: busName,
+        EVENT_SOURCE: ref('EventSource'),
+        APPROVAL_TOPIC_ARN: ref('ApprovalTopicArn'),
+        POWERTOOLS_SERVICE_NAME: 'request-approval',
+      });
     });
 
     it("builds every function with the project's own build: a Makefile target that runs scripts/build.mjs for it", () => {
@@ -207,6 +220,7 @@ describe('template.yaml', () => {
         ['StartMitigationFunction', 'start-mitigation'],
         ['AuditNotificationBridgeFunction', 'audit-notification-bridge'],
         ['RecordOutcomeFunction', 'record-outcome'],
+        ['RequestApprovalFunction', 'request-approval'],
       ] as const) {
         expect(resource(id).Metadata).toEqual({ BuildMethod: 'makefile' });
         expect(targets.get(id)).toBe(name);
@@ -324,6 +338,7 @@ describe('template.yaml', () => {
       expect(machine.DefinitionSubstitutions).toEqual({
         EventBusName: busName,
         EventSource: ref('EventSource'),
+        RequestApprovalFunctionArn: arnOf('RequestApprovalFunction'),
       });
       expect(machine.StateMachineType).toBe('STANDARD');
       expect(machine.TracingConfiguration).toEqual({ Enabled: true });
@@ -356,6 +371,11 @@ describe('template.yaml', () => {
           metric: 'Errors',
           dimensions: [{ Name: 'FunctionName', Value: ref('StartMitigationFunction') }],
         },
+        RequestApprovalErrorsAlarm: {
+          namespace: 'AWS/Lambda',
+          metric: 'Errors',
+          dimensions: [{ Name: 'FunctionName', Value: ref('RequestApprovalFunction') }],
+        },
         AuditNotificationBridgeErrorsAlarm: {
           namespace: 'AWS/Lambda',
           metric: 'Errors',
@@ -381,6 +401,11 @@ describe('template.yaml', () => {
         'TasksSkipped',
         'TasksDeferred',
         'PlanErrors',
+        'ApprovalsRequested',
+        'TasksApproved',
+        'TasksRejected',
+        'ApprovalsExpired',
+        'ChecksNotified',
         'FindingsSucceeded',
         'FindingsFailed',
         'ExecutionsSucceeded',
@@ -476,7 +501,12 @@ describe('template.yaml', () => {
         .sort();
       expect(actions).toEqual(
         [
+          'events:PutEvents',
           'iot:DescribeAuditTask',
+          'iot:ListAuditFindings',
+          'iot:ListPrincipalThings',
+          'iot:ListThingPrincipals',
+          'iot:ListThingsInThingGroup',
           'iot:StartAuditMitigationActionsTask',
           'sqs:SendMessage',
           'ssm:GetParameter',
@@ -507,6 +537,78 @@ describe('template.yaml', () => {
       expect(properties.StateMachineName).toEqual({ 'Fn::Sub': '${AWS::StackName}-workflow' });
     });
 
+    it('lets the state machine invoke the request-approval function only, unqualified', () => {
+      // Prepare
+      const invokes = statements().filter((s) =>
+        asArray(s.statement.Action).map(String).includes('lambda:InvokeFunction'),
+      );
+
+      // Assess
+      expect(invokes.map((s) => ({ where: s.where.split('/')[0], resource: s.statement.Resource }))).toEqual([
+        { where: 'MitigationStateMachineRole', resource: arnOf('RequestApprovalFunction') },
+      ]);
+    });
+
+    it('lets request-approval put only its event, and publish only to the approval topic when one is set', () => {
+      // Prepare
+      const role = props('RequestApprovalFunctionRole');
+      const policies = asArray(role.Policies);
+      const plain = policies.filter((p) => isObject(p) && p.PolicyDocument !== undefined) as Json[];
+      const conditional = policies.filter((p) => isObject(p) && p['Fn::If'] !== undefined) as Json[];
+
+      // Act
+      const plainStatements = plain.flatMap((p) => asArray((p.PolicyDocument as Json).Statement)) as Json[];
+      const [condition, whenSet, whenNot] = (conditional[0]?.['Fn::If'] ?? []) as [string, Json, Json];
+
+      // Assess
+      expect(plainStatements).toEqual([
+        expect.objectContaining({
+          Action: 'events:PutEvents',
+          Resource: busArn,
+          Condition: {
+            StringEquals: {
+              'events:source': ref('EventSource'),
+              'events:detail-type': 'Audit Mitigation Approval Requested',
+            },
+          },
+        }),
+      ]);
+      expect(condition).toBe('HasApprovalTopic');
+      expect(asArray((whenSet.PolicyDocument as Json).Statement)).toEqual([
+        expect.objectContaining({ Action: 'sns:Publish', Resource: ref('ApprovalTopicArn') }),
+      ]);
+      expect(whenNot).toEqual(ref('AWS::NoValue'));
+      expect(template.Conditions).toMatchObject({
+        HasApprovalTopic: { 'Fn::Not': [{ 'Fn::Equals': [ref('ApprovalTopicArn'), ''] }] },
+      });
+    });
+
+    it('gives approvers list, history and decide on this state machine, nothing more', () => {
+      // Prepare
+      const document = props('ApproverPolicy').PolicyDocument as Json;
+
+      // Act
+      const grants = (asArray(document.Statement) as Json[]).map((s) => ({
+        actions: asArray(s.Action).map(String).sort(),
+        resource: s.Resource,
+      }));
+
+      // Assess
+      expect(grants).toEqual([
+        { actions: ['states:ListExecutions'], resource: ref('MitigationStateMachine') },
+        {
+          actions: ['states:DescribeExecution', 'states:GetExecutionHistory'],
+          resource: {
+            'Fn::Sub':
+              // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation Fn::Sub string
+              'arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:execution:${MitigationStateMachine.Name}:*',
+          },
+        },
+        // Service-integration task tokens cannot be named by IAM: "*" is the only resource that works.
+        { actions: ['states:SendTaskFailure', 'states:SendTaskSuccess'], resource: '*' },
+      ]);
+    });
+
     it('describes every output', () => {
       const outputs = template.Outputs as Record<string, Json>;
       for (const name of [
@@ -520,6 +622,8 @@ describe('template.yaml', () => {
         'RuleDeadLetterQueueUrl',
         'StartMitigationFailureQueueUrl',
         'DashboardName',
+        'RequestApprovalFunctionArn',
+        'ApproverPolicyArn',
       ]) {
         expect(outputs[name], name).toBeDefined();
       }
