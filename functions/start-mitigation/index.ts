@@ -2,20 +2,31 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { IoTClient } from '@aws-sdk/client-iot';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import bundledConfig from '../../config/remediation.json';
-import { createIotMitigationApi } from '../../src/adapters/iot';
+import { createEventPublisher, createEventSink } from '../../src/adapters/eventbridge';
+import { createIotFindingsApi, createIotMitigationApi, createIotResourceDirectory } from '../../src/adapters/iot';
 import { lazySsmClient, readParameter } from '../../src/adapters/ssm';
 import { createStepFunctionsWorkflowApi } from '../../src/adapters/step-functions';
 import { createConfigSource } from '../../src/app/config-source';
 import { createStartMitigation, type StartMitigationOutcome } from '../../src/app/start-mitigation';
-import { parseRemediationConfig, parseStrictJson, type RemediationConfig } from '../../src/core';
+import {
+  DEFAULT_EVENT_SOURCE,
+  parseRemediationConfig,
+  parseStrictJson,
+  type RemediationConfig,
+} from '../../src/core';
 import { logFailure } from '../../src/middleware/log-failure';
 
-/** Entry point: an audit-completion event from EventBridge -> plan -> mitigation task -> poll workflow. */
+/**
+ * Entry point: an audit-completion event from EventBridge -> plan (findings, protected resources,
+ * policies) -> auto tasks started, approve tasks handed to their workflow (which asks for approval),
+ * notify checks reported on the bus.
+ */
 
 const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'start-mitigation' });
 const metrics = new Metrics({
@@ -34,6 +45,11 @@ const iot = new IoTClient({});
 const AUDIT_READ_ATTEMPTS = 10;
 const iotReads = new IoTClient({ maxAttempts: AUDIT_READ_ATTEMPTS });
 const sfn = new SFNClient({});
+// The notify-policy checks' event ("Audit Findings Notified") goes to the stack's bus.
+const events = createEventSink(createEventPublisher({ client: new EventBridgeClient({}) }), {
+  eventBusName: process.env.EVENT_BUS_NAME || 'default',
+  source: process.env.EVENT_SOURCE || DEFAULT_EVENT_SOURCE,
+});
 // SSM only when the config is read from it: imported on first use, not at cold start.
 const ssm = lazySsmClient();
 
@@ -70,7 +86,11 @@ function accountOf(context: Context): string {
 async function startMitigation(event: unknown, context: Context): Promise<StartMitigationOutcome> {
   const run = createStartMitigation({
     iot: createIotMitigationApi(iot, iotReads),
+    // Findings and registry reads share DescribeAuditTask's patient client: a burst shares their quotas too.
+    findings: createIotFindingsApi(iotReads),
+    directory: createIotResourceDirectory(iotReads),
     workflows: createStepFunctionsWorkflowApi(sfn, requiredEnv('STATE_MACHINE_ARN')),
+    events,
     config: await config.get(),
     logger,
     counters: { count: (name) => metrics.addMetric(name, MetricUnit.Count, 1) },

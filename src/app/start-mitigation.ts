@@ -1,42 +1,75 @@
 import {
+  APPROVAL_PREVIEW_RESOURCES,
+  type ApprovalRequest,
   type AuditSummary,
   accountDisagreements,
+  type CheckPreview,
   EventMismatchError,
+  FINDINGS_NOTIFIED_DETAIL_TYPE,
   InvalidInputError,
   type MitigationPlan,
+  type PlannedTask,
   parseAuditCompletionInput,
   planMitigation,
   type RemediationConfig,
+  type ResourceRef,
   summariseNotification,
   toStepFunctionsStartRequest,
   unknownNonCompliantChecks,
   type WorkflowInput,
 } from '../core';
 import { followTask } from './follow-task';
-import { type Counters, type Log, type MitigationApi, StartBlockedError, type WorkflowApi } from './ports';
+import { type PlanBudget, planAudit } from './plan-audit';
+import {
+  type Counters,
+  type EventSink,
+  type FindingsApi,
+  type Log,
+  type MitigationApi,
+  type ResourceDirectory,
+  StartBlockedError,
+  type WorkflowApi,
+} from './ports';
 import { readAudit } from './read-audit';
+
+/** How one planned task was handed over. */
+export interface TaskStartOutcome {
+  /**
+   * `started` / `deferred`: an `auto` task started now, or handed to the state machine's durable start;
+   * `awaiting-approval`: an `approve` task, whose execution asks for approval before it starts it.
+   */
+  readonly status: 'started' | 'deferred' | 'awaiting-approval';
+  readonly policy: 'auto' | 'approve';
+  /** The mitigation task id, which is also the name of its first execution. */
+  readonly taskId: string;
+  /** True when IoT already had the task (a duplicate delivery, a retry or a re-follow); false for approve tasks. */
+  readonly taskAlreadyStarted: boolean;
+  /** True when no execution was started: one follows the task already, or its outcome was reported. */
+  readonly executionAlreadyExisted: boolean;
+  /** The execution that follows the task (`<taskId>` or `<taskId>__<n>`, src/core/follow.ts). */
+  readonly executionName: string;
+  /** Set when an earlier execution reported the task's outcome: nothing is followed again. */
+  readonly reportedOutcome?: string;
+}
 
 /** What one audit-completion event led to. */
 export type StartMitigationOutcome =
   | { readonly status: 'skipped' | 'dry-run'; readonly plan: MitigationPlan }
-  | {
-      readonly status: 'started' | 'deferred';
+  | (TaskStartOutcome & {
       readonly plan: MitigationPlan;
-      /** The mitigation task id, which is also the name of its first execution. */
-      readonly taskId: string;
-      /** True when IoT already had the task (a duplicate delivery, a retry or a re-follow). */
-      readonly taskAlreadyStarted: boolean;
-      /** True when no execution was started: one follows the task already, or its outcome was reported. */
-      readonly executionAlreadyExisted: boolean;
-      /** The execution that follows the task (`<taskId>` or `<taskId>__<n>`, src/core/follow.ts). */
-      readonly executionName: string;
-      /** Set when an earlier execution reported the task's outcome: nothing is followed again. */
-      readonly reportedOutcome?: string;
-    };
+      /** Every task of the plan, auto first; the top-level fields are the first one's (a one-task plan's). */
+      readonly tasks: readonly TaskStartOutcome[];
+    });
 
 export interface StartMitigationDependencies {
   readonly iot: MitigationApi;
+  /** The audit's findings (the preview, protected resources, notify checks), read from IoT. */
+  readonly findings: FindingsApi;
+  /** The registry, to resolve the config's protect selectors. */
+  readonly directory: ResourceDirectory;
   readonly workflows: WorkflowApi;
+  /** The bus the "Audit Findings Notified" event goes to. */
+  readonly events: EventSink;
   readonly config: RemediationConfig;
   readonly logger: Log;
   readonly counters?: Counters;
@@ -44,17 +77,74 @@ export interface StartMitigationDependencies {
   readonly pollDeadlineSeconds: number;
   /** The account the function runs in: events naming another account are refused. */
   readonly accountId: string;
+  readonly budget?: PlanBudget;
 }
 
 const noCounters: Counters = { count: () => undefined };
 
+/** Used only if a planned approve task lacks its timeout: the config's own default, PT72H. */
+const DEFAULT_APPROVAL_TIMEOUT_SECONDS = 72 * 3600;
+
+type StartPlan = Extract<MitigationPlan, { action: 'start' }>;
+
+/** Findings of the task's checks that the plan left alone because they touch a protected resource. */
+function protectedCountOf(plan: StartPlan, task: PlannedTask): number {
+  const checks = new Set(task.checks.map((c) => c.check));
+  return plan.protected.filter((ref) => checks.has(ref.check)).length;
+}
+
 /**
- * The start-mitigation use case: event -> DescribeAuditTask -> plan -> StartAuditMitigationActionsTask
- * -> StartExecution. The plan is made from IoT's record of the audit, never from the event's counts:
+ * What a person is asked to approve for `task`: per check, its actions and the resources they would
+ * touch (how many and the first ones), from the plan's previews, which planAudit read from IoT. A
+ * findingIds batch counts and lists only its own findings.
+ */
+export function approvalRequestOf(plan: StartPlan, task: PlannedTask): ApprovalRequest {
+  const findingIds = task.request.target.findingIds ? new Set(task.request.target.findingIds) : undefined;
+  const checks = task.checks.map((included) => {
+    const preview: CheckPreview | undefined = plan.previews.find((p) => p.check === included.check);
+    const resources: ResourceRef[] = (preview?.resources ?? []).filter(
+      (ref) => findingIds === undefined || findingIds.has(ref.findingId),
+    );
+    // Whole check: the preview's count (after the reason-code filter); a batch, or a check whose
+    // findings were not read: the planner's count for the task (IoT's DescribeAuditTask count).
+    const resourceCount =
+      findingIds === undefined && preview ? preview.resourceCount : included.nonCompliantResourcesCount;
+    return {
+      check: included.check,
+      actions: [...included.actions],
+      ...(included.reasonCodes ? { reasonCodes: [...included.reasonCodes] } : {}),
+      resourceCount,
+      resources: resources
+        .slice(0, APPROVAL_PREVIEW_RESOURCES)
+        .map((ref) => ({ ...ref, ...(ref.things ? { things: [...ref.things] } : {}) })),
+      ...(findingIds === undefined && preview?.partial ? { partial: true } : {}),
+    };
+  });
+  return {
+    timeoutSeconds: task.approvalTimeoutSeconds ?? DEFAULT_APPROVAL_TIMEOUT_SECONDS,
+    checks,
+    protectedCount: protectedCountOf(plan, task),
+    policy: 'approve',
+  };
+}
+
+/** Protected findings per check, for the log: counts only, never the resources' names. */
+function protectedCounts(refs: readonly ResourceRef[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const ref of refs) counts[ref.check] = (counts[ref.check] ?? 0) + 1;
+  return counts;
+}
+
+/**
+ * The start-mitigation use case: event -> DescribeAuditTask -> plan (planAudit: findings, protected
+ * resources, policies) -> per task: an `auto` task is started now (StartAuditMitigationActionsTask,
+ * deferred to the state machine when throttled or over quota) and followed; an `approve` task is
+ * handed to its execution, which asks for approval first (nothing starts before it); `notify`
+ * checks are put on the bus as one "Audit Findings Notified" event.
+ * The plan is made from IoT's record of the audit and its findings, never from the event's counts:
  * an event that disagrees with IoT, or names another account, is refused (EventMismatchError).
- * Exactly once: every id comes from the plan, so a repeated event finds the task and the execution
- * already there. When IoT refuses the start for now (throttled, quota full), the execution is
- * started with `deferredStart` and the state machine retries the start durably.
+ * Exactly once: every id comes from the plan, so a repeated event finds each task and execution
+ * already there (an approval pending included: no second request, no second task).
  */
 export function createStartMitigation(deps: StartMitigationDependencies) {
   const { iot, workflows, config, logger } = deps;
@@ -81,14 +171,93 @@ export function createStartMitigation(deps: StartMitigationDependencies) {
     return { status: 'skipped', plan };
   }
 
-  async function startTask(plan: Extract<MitigationPlan, { action: 'start' }>) {
+  /** One event for the notify-policy checks: what they found, never acted on. */
+  async function notifyChecks(auditTaskId: string, notify: readonly CheckPreview[]): Promise<void> {
+    if (notify.length === 0) return;
+    await deps.events.put([
+      {
+        detailType: FINDINGS_NOTIFIED_DETAIL_TYPE,
+        // eventId: the same for every delivery of this audit, so that consumers can count it once.
+        detail: { eventId: `notify-${auditTaskId}`, auditTaskId, checks: notify },
+      },
+    ]);
+    for (const _ of notify) counters.count('ChecksNotified');
+    logger.info('Checks reported, not mitigated (policy notify)', {
+      checks: notify.map((n) => ({ check: n.check, resourceCount: n.resourceCount })),
+    });
+  }
+
+  async function startTask(task: PlannedTask) {
     try {
-      return { deferred: false, alreadyStarted: (await iot.startTask(plan.request)) === 'already-started' };
+      return { deferred: false, alreadyStarted: (await iot.startTask(task.request)) === 'already-started' };
     } catch (error) {
       if (!(error instanceof StartBlockedError)) throw error;
-      logger.warn('Start refused for now: deferring it to the state machine', { reason: error.message });
+      logger.warn('Start refused for now: deferring it to the state machine', {
+        mitigationTaskId: task.request.taskId,
+        reason: error.message,
+      });
       return { deferred: true, alreadyStarted: false };
     }
+  }
+
+  async function handOver(
+    plan: StartPlan,
+    audit: AuditSummary,
+    task: PlannedTask,
+  ): Promise<TaskStartOutcome> {
+    const { request } = task;
+    const approve = task.policy === 'approve';
+    // An approve task is never started here: its execution starts it once approved.
+    const start = approve ? { deferred: true, alreadyStarted: false } : await startTask(task);
+    const input: WorkflowInput = {
+      taskId: request.taskId,
+      auditTaskId: audit.auditTaskId,
+      deferredStart: start.deferred,
+      startRequest: toStepFunctionsStartRequest(request),
+      pollDeadlineSeconds: deps.pollDeadlineSeconds,
+      skipped: [...plan.skipped],
+      follow: 1,
+      policy: task.policy,
+      protectedCount: protectedCountOf(plan, task),
+      decision: null,
+      ...(approve ? { approval: approvalRequestOf(plan, task) } : {}),
+    };
+    // A workflow that ended without the task's outcome (StartFailed, PollFailed, deadline) is followed
+    // again under the next follow number; the task itself was only (re)requested above, with its ids.
+    const execution = await followTask(workflows, input);
+    const status = approve ? 'awaiting-approval' : start.deferred ? 'deferred' : 'started';
+    counters.count(
+      status === 'awaiting-approval'
+        ? 'ApprovalsRequested'
+        : start.deferred
+          ? 'TasksDeferred'
+          : 'TasksStarted',
+    );
+    logger.info(
+      status === 'awaiting-approval'
+        ? 'Approval requested through the workflow'
+        : start.deferred
+          ? 'Start deferred to the workflow'
+          : 'Mitigation task started',
+      {
+        mitigationTaskId: request.taskId,
+        policy: task.policy,
+        checks: Object.keys(request.auditCheckToActionsMapping),
+        taskAlreadyStarted: start.alreadyStarted,
+        execution: execution.executionName,
+        executionStatus: execution.status,
+        ...(execution.outcome ? { reportedOutcome: execution.outcome } : {}),
+      },
+    );
+    return {
+      status,
+      policy: task.policy,
+      taskId: request.taskId,
+      taskAlreadyStarted: start.alreadyStarted,
+      executionAlreadyExisted: execution.status !== 'started',
+      executionName: execution.executionName,
+      ...(execution.outcome ? { reportedOutcome: execution.outcome } : {}),
+    };
   }
 
   return async function startMitigation(event: unknown): Promise<StartMitigationOutcome> {
@@ -100,18 +269,25 @@ export function createStartMitigation(deps: StartMitigationDependencies) {
       if (foreign.length > 0) throw new EventMismatchError(foreign);
       if (completion.kind === 'notification') {
         // The event's own counts may only skip work early: an event that leaves nothing to mitigate
-        // can only suppress an action, never cause one (the genuine notification still arrives and
-        // is planned from IoT), so it is skipped without a DescribeAuditTask call.
+        // or report can only suppress an action, never cause one (the genuine notification still
+        // arrives and is planned from IoT), so it is skipped without a DescribeAuditTask call.
         const claimedAudit = summariseNotification(completion.notification);
         const claimed = planMitigation(claimedAudit, config);
-        if (claimed.action === 'skip') {
+        if (claimed.action === 'skip' && claimed.notify.length === 0) {
           logger.appendKeys({ auditTaskId: claimed.auditTaskId });
           countUnknownChecks(claimedAudit);
           return skipped(claimed);
         }
       }
       audit = await readAudit(completion, describeAudit);
-      plan = planMitigation(audit, config);
+      logger.appendKeys({ auditTaskId: audit.auditTaskId });
+      ({ plan } = await planAudit({
+        audit,
+        config,
+        findings: deps.findings,
+        directory: deps.directory,
+        ...(deps.budget ? { budget: deps.budget } : {}),
+      }));
     } catch (error) {
       if (error instanceof EventMismatchError) {
         counters.count('EventsRefused');
@@ -121,47 +297,33 @@ export function createStartMitigation(deps: StartMitigationDependencies) {
       } else if (error instanceof InvalidInputError) counters.count('PlanErrors');
       throw error;
     }
-    logger.appendKeys({ auditTaskId: audit.auditTaskId });
     countUnknownChecks(audit);
-
-    if (plan.action === 'skip') return skipped(plan);
-    const { request } = plan;
-    logger.appendKeys({ mitigationTaskId: request.taskId });
-    if (plan.mode === 'dry-run') {
-      counters.count('DryRuns');
-      logger.info('Dry run: planned, not started', { request, skipped: plan.skipped });
-      return { status: 'dry-run', plan };
+    if (plan.protected.length > 0) {
+      logger.info('Protected findings left alone', {
+        protectedCount: plan.protected.length,
+        byCheck: protectedCounts(plan.protected),
+      });
     }
 
-    const start = await startTask(plan);
-    const input: WorkflowInput = {
-      taskId: request.taskId,
-      auditTaskId: audit.auditTaskId,
-      deferredStart: start.deferred,
-      startRequest: toStepFunctionsStartRequest(request),
-      pollDeadlineSeconds: deps.pollDeadlineSeconds,
-      skipped: [...plan.skipped],
-      follow: 1,
-    };
-    // A workflow that ended without the task's outcome (StartFailed, PollFailed, deadline) is followed
-    // again under the next follow number; the task itself was only (re)requested above, with its ids.
-    const execution = await followTask(workflows, input);
-    counters.count(start.deferred ? 'TasksDeferred' : 'TasksStarted');
-    logger.info(start.deferred ? 'Start deferred to the workflow' : 'Mitigation task started', {
-      checks: Object.keys(request.auditCheckToActionsMapping),
-      taskAlreadyStarted: start.alreadyStarted,
-      execution: execution.executionName,
-      executionStatus: execution.status,
-      ...(execution.outcome ? { reportedOutcome: execution.outcome } : {}),
-    });
-    return {
-      status: start.deferred ? 'deferred' : 'started',
-      plan,
-      taskId: request.taskId,
-      taskAlreadyStarted: start.alreadyStarted,
-      executionAlreadyExisted: execution.status !== 'started',
-      executionName: execution.executionName,
-      ...(execution.outcome ? { reportedOutcome: execution.outcome } : {}),
-    };
+    if (plan.action === 'skip') {
+      if (config.mode === 'apply') await notifyChecks(audit.auditTaskId, plan.notify);
+      return skipped(plan);
+    }
+    if (plan.mode === 'dry-run') {
+      counters.count('DryRuns');
+      logger.info('Dry run: planned, not started', {
+        tasks: plan.tasks.map((t) => ({ policy: t.policy, request: t.request })),
+        notify: plan.notify.map((n) => ({ check: n.check, resourceCount: n.resourceCount })),
+        skipped: plan.skipped,
+      });
+      return { status: 'dry-run', plan };
+    }
+    await notifyChecks(audit.auditTaskId, plan.notify);
+
+    const tasks: TaskStartOutcome[] = [];
+    for (const task of plan.tasks) tasks.push(await handOver(plan, audit, task));
+    const [first] = tasks;
+    if (!first) throw new Error('a start plan has at least one task');
+    return { ...first, plan, tasks };
   };
 }
