@@ -3,13 +3,15 @@ import type { Counters, Log, MitigationApi, WorkflowApi } from '../../../src/app
 import { createStartMitigation } from '../../../src/app/start-mitigation';
 import { type DescribedAuditTask, EventMismatchError, parseRemediationConfig } from '../../../src/core';
 import { readJson } from '../../fixtures';
+import { allAuto, emptyDirectory, fakeFindings, recordingEvents } from './fakes';
 
 // Trust nothing the event says when it decides what gets mitigated: the plan is made from IoT's
 // DescribeAuditTask, and an event that disagrees with IoT (or comes from another account) is refused.
 
 const ACCOUNT = '123456789012';
 const CA_CHECK = 'REVOKED_CA_CERTIFICATE_STILL_ACTIVE_CHECK';
-const config = parseRemediationConfig(readJson('config/remediation.json'));
+// Every check auto: these tests pin the start path of tasks started at once (approvals: start-mitigation.policies.test.ts).
+const config = allAuto(parseRemediationConfig(readJson('config/remediation.json')));
 
 interface Detail {
   checkName: string;
@@ -70,6 +72,9 @@ function harness(iotView: DescribedAuditTask = describedByIot()) {
   const run = createStartMitigation({
     iot,
     workflows,
+    findings: fakeFindings(),
+    directory: emptyDirectory,
+    events: recordingEvents(),
     config,
     logger,
     counters,

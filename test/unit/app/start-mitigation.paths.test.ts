@@ -7,6 +7,7 @@ import {
   type ExecutionState,
   parseRemediationConfig,
 } from '../../../src/core';
+import { emptyDirectory, fakeFindings, recordingEvents } from './fakes';
 
 // The paths of start-mitigation past the first plan: IoT's record leaves nothing to do, IoT has no
 // such audit or cannot be read, IoT's audit holds a check the catalog does not know, a task whose
@@ -49,6 +50,9 @@ function harness(options: {
   const run = createStartMitigation({
     iot,
     workflows,
+    findings: fakeFindings(),
+    directory: emptyDirectory,
+    events: recordingEvents(),
     config,
     logger: {
       info: (m: string, a?: unknown) => logs.push(['info', m, a]),

@@ -8,6 +8,7 @@ import {
   type WorkflowInput,
 } from '../../../src/core';
 import { readJson } from '../../fixtures';
+import { emptyDirectory, fakeFindings, recordingEvents } from './fakes';
 
 // Every field of what the use case sends: the IoT start request, the execution name and the
 // workflow input (direct and deferred start), pinned field by field.
@@ -120,6 +121,9 @@ function harness(
   const run = createStartMitigation({
     iot,
     workflows,
+    findings: fakeFindings(),
+    directory: emptyDirectory,
+    events: recordingEvents(),
     config,
     logger,
     pollDeadlineSeconds: 3600,
@@ -315,6 +319,9 @@ describe('start-mitigation: counters', () => {
           throw new Error('not used: every execution starts');
         },
       },
+      findings: fakeFindings(),
+      directory: emptyDirectory,
+      events: recordingEvents(),
       config: { ...config, mode: options.mode ?? 'apply' },
       logger: {
         info: (m: string, a?: unknown) => logs.push([m, a]),

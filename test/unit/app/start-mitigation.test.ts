@@ -13,8 +13,10 @@ import {
   type WorkflowInput,
 } from '../../../src/core';
 import { readJson } from '../../fixtures';
+import { allAuto, emptyDirectory, fakeFindings, recordingEvents } from './fakes';
 
-const config = parseRemediationConfig(readJson('config/remediation.json'));
+// Every check auto: these tests pin the start path of tasks started at once (approvals: start-mitigation.policies.test.ts).
+const config = allAuto(parseRemediationConfig(readJson('config/remediation.json')));
 const scheduled = readJson('events/scheduled-audit-non-compliant.json');
 /** DescribeAuditTask's answer for the scheduled audit: what its notification says. */
 const describedScheduled = (() => {
@@ -61,6 +63,9 @@ function harness(options: { config?: RemediationConfig; startFails?: Error } = {
   const run = createStartMitigation({
     iot,
     workflows,
+    findings: fakeFindings(),
+    directory: emptyDirectory,
+    events: recordingEvents(),
     config: options.config ?? config,
     logger: silent,
     counters,

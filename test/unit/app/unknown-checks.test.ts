@@ -3,8 +3,10 @@ import type { Counters, MitigationApi, WorkflowApi } from '../../../src/app/port
 import { createStartMitigation } from '../../../src/app/start-mitigation';
 import { type DescribedAuditTask, parseRemediationConfig, type WorkflowInput } from '../../../src/core';
 import { readJson } from '../../fixtures';
+import { allAuto, emptyDirectory, fakeFindings, recordingEvents } from './fakes';
 
-const config = parseRemediationConfig(readJson('config/remediation.json'));
+// Every check auto: these tests pin the start path of tasks started at once (approvals: start-mitigation.policies.test.ts).
+const config = allAuto(parseRemediationConfig(readJson('config/remediation.json')));
 const silent = {
   info: () => undefined,
   warn: () => undefined,
@@ -75,6 +77,9 @@ function harness(event: ReturnType<typeof scheduledWith>) {
   const run = createStartMitigation({
     iot,
     workflows,
+    findings: fakeFindings(),
+    directory: emptyDirectory,
+    events: recordingEvents(),
     config,
     logger: silent,
     counters,
