@@ -18,8 +18,10 @@ export const WorkflowInputSchema = z.object({
   deferredStart: z.boolean(),
   startRequest: z.object({
     TaskId: z.string(),
+    // EITHER AuditTaskId OR FindingIds (1..25), as src/core/start-request.ts derives them.
     Target: z.object({
-      AuditTaskId: z.string(),
+      AuditTaskId: z.string().optional(),
+      FindingIds: z.array(z.string()).min(1).max(25).optional(),
       AuditCheckToReasonCodeFilter: z.record(z.string(), z.array(z.string())).optional(),
     }),
     AuditCheckToActionsMapping: z.record(z.string(), z.array(z.string())),
