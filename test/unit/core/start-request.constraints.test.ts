@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
-  MAX_EXECUTION_NAME_LENGTH,
   MAX_TASK_ID_LENGTH,
   type Problem,
   type StartMitigationRequest,
