@@ -242,7 +242,8 @@ function tasksOf(auditTaskId: string, policy: TaskPolicy, checks: readonly Plann
         nonCompliantResourcesCount: batch.filter((f) => f.checkName === c.included.check).length,
       }));
     const request = withDerivedIds(auditTaskId, group, {
-      target: { findingIds: batch.map((f) => f.findingId) },
+      // Chosen in check-then-id order, sent sorted: the canonical form of a set of ids.
+      target: { findingIds: batch.map((f) => f.findingId).sort() },
       auditCheckToActionsMapping: Object.fromEntries(batchChecks.map((c) => [c.check, [...c.actions]])),
     });
     tasks.push({ policy, group, request, checks: batchChecks, ...timeout(batchChecks) });
@@ -280,7 +281,11 @@ export function planMitigation(
     };
   }
 
-  const protecting = protectsAnything(config.protect);
+  // The evidence's set counts too: a resolved set is never ignored, whatever the config says.
+  const protecting =
+    protectsAnything(config.protect) ||
+    (evidence !== undefined &&
+      Object.values(evidence.protected).some((names: ReadonlySet<string>) => names.size > 0));
   const planned: PlannedCheck[] = [];
   const skipped: SkippedCheck[] = [];
   const notify: CheckPreview[] = [];

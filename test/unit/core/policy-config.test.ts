@@ -23,7 +23,9 @@ const CERT = 'a'.repeat(64);
 
 describe('config: policies and approval timeouts', () => {
   it('defaults to auto and PT72H, so that existing configs keep their behaviour', () => {
-    const config = parseRemediationConfig({ checks: { LOGGING_DISABLED_CHECK: { actions: ['EnableIoTLogging'] } } });
+    const config = parseRemediationConfig({
+      checks: { LOGGING_DISABLED_CHECK: { actions: ['EnableIoTLogging'] } },
+    });
     expect(config.defaultPolicy).toBe('auto');
     expect(config.approvalTimeout).toBe('PT72H');
     expect(effectivePolicy(config, 'LOGGING_DISABLED_CHECK')).toBe('auto');
@@ -36,7 +38,11 @@ describe('config: policies and approval timeouts', () => {
       approvalTimeout: 'P1D',
       checks: {
         LOGGING_DISABLED_CHECK: { actions: ['EnableIoTLogging'] },
-        CONFLICTING_CLIENT_IDS_CHECK: { actions: ['PublishFindingToSns'], policy: 'approve', approvalTimeout: 'PT90M' },
+        CONFLICTING_CLIENT_IDS_CHECK: {
+          actions: ['PublishFindingToSns'],
+          policy: 'approve',
+          approvalTimeout: 'PT90M',
+        },
       },
     });
     expect(effectivePolicy(config, 'LOGGING_DISABLED_CHECK')).toBe('notify');
