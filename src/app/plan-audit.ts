@@ -34,6 +34,8 @@ export interface PlanReads {
   readonly checksRead: readonly string[];
   readonly protectedThings: number;
   readonly protectedCertificates: number;
+  /** Why the things of the previewed certificates could not all be read, when they could not. */
+  readonly thingsUnavailable?: string;
 }
 
 /**
@@ -66,7 +68,7 @@ async function resolveSelectors(config: RemediationConfig, directory: ResourceDi
 async function withThings(
   previews: readonly CheckPreview[],
   findings: FindingsApi,
-  cache: Map<string, string[]>,
+  cache: Map<string, string[] | Error>,
 ): Promise<CheckPreview[]> {
   const out: CheckPreview[] = [];
   for (const preview of previews) {
@@ -80,10 +82,15 @@ async function withThings(
       const key = normaliseCertificateId(id);
       let things = cache.get(key);
       if (!things) {
-        things = [...(await findings.thingsOfCertificate(id))].sort();
+        // The things only inform the person who reads the preview; the plan never depends on them,
+        // so a failed read leaves them out (and is reported) instead of failing the plan.
+        things = await findings.thingsOfCertificate(id).then(
+          (names) => [...names].sort(),
+          (error: unknown) => (error instanceof Error ? error : new Error(String(error))),
+        );
         cache.set(key, things);
       }
-      resources.push({ ...ref, things });
+      resources.push(things instanceof Error ? ref : { ...ref, things });
     }
     out.push({ ...preview, resources });
   }
@@ -110,13 +117,15 @@ export async function planAudit(input: PlanAuditInput): Promise<{ plan: Mitigati
     read.set(check, await findings.listFindings(audit.auditTaskId, check, budget.maxPagesPerCheck));
   const set = protectedSet(config.protect, resolved);
   const plan = planMitigation(audit, config, { findings: read, protected: set });
-  const cache = new Map<string, string[]>();
+  const cache = new Map<string, string[] | Error>();
   const notify = await withThings(plan.notify, findings, cache);
+  const previews = plan.action === 'start' ? await withThings(plan.previews, findings, cache) : [];
+  const failed = [...cache.values()].find((v): v is Error => v instanceof Error);
   const reads: PlanReads = {
     checksRead: checks,
     protectedThings: set.things.size,
     protectedCertificates: set.certificateIds.size,
+    ...(failed ? { thingsUnavailable: `${failed.name}: ${failed.message}` } : {}),
   };
-  if (plan.action === 'skip') return { plan: { ...plan, notify }, reads };
-  return { plan: { ...plan, notify, previews: await withThings(plan.previews, findings, cache) }, reads };
+  return { plan: plan.action === 'skip' ? { ...plan, notify } : { ...plan, notify, previews }, reads };
 }

@@ -174,3 +174,27 @@ describe('planAudit', () => {
     });
   });
 });
+
+describe('planAudit: the things of the preview', () => {
+  it('leaves the things out, and says why, when they cannot be read: the plan does not depend on them', async () => {
+    const config = parseRemediationConfig({
+      checks: { [REVOKED]: { actions: ['Deactivate'], policy: 'approve' } },
+    });
+    const { findings, directory } = fakes({ [REVOKED]: [certFinding(1)] });
+    const failing: FindingsApi = {
+      ...findings,
+      thingsOfCertificate: async () => {
+        throw Object.assign(new Error('no such operation'), { name: 'UnknownOperationException' });
+      },
+    };
+    const { plan, reads } = await planAudit({
+      audit: audit({ [REVOKED]: 1 }),
+      config,
+      findings: failing,
+      directory,
+    });
+    if (plan.action !== 'start') throw new Error('expected a start plan');
+    expect(plan.previews[0]?.resources[0]).not.toHaveProperty('things');
+    expect(reads.thingsUnavailable).toBe('UnknownOperationException: no such operation');
+  });
+});
