@@ -9,7 +9,11 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import bundledConfig from '../../config/remediation.json';
 import { createEventPublisher, createEventSink } from '../../src/adapters/eventbridge';
-import { createIotFindingsApi, createIotMitigationApi, createIotResourceDirectory } from '../../src/adapters/iot';
+import {
+  createIotFindingsApi,
+  createIotMitigationApi,
+  createIotResourceDirectory,
+} from '../../src/adapters/iot';
 import { lazySsmClient, readParameter } from '../../src/adapters/ssm';
 import { createStepFunctionsWorkflowApi } from '../../src/adapters/step-functions';
 import { createConfigSource } from '../../src/app/config-source';

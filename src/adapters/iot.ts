@@ -1,10 +1,30 @@
 import {
   DescribeAuditTaskCommand,
+  DescribeCertificateCommand,
   type IoTClient,
+  ListAuditFindingsCommand,
+  ListPrincipalThingsCommand,
+  ListThingPrincipalsCommand,
+  ListThingsInThingGroupCommand,
+  type AuditFinding as SdkAuditFinding,
   StartAuditMitigationActionsTaskCommand,
 } from '@aws-sdk/client-iot';
-import { AuditNotFoundError, type MitigationApi, StartBlockedError, StartRefusedError } from '../app/ports';
-import type { DescribedAuditTask, StartMitigationRequest } from '../core';
+import {
+  AuditNotFoundError,
+  type FindingsApi,
+  type MitigationApi,
+  type ResourceDirectory,
+  StartBlockedError,
+  StartRefusedError,
+} from '../app/ports';
+import {
+  type AuditFinding,
+  type CheckFindings,
+  certificateIdOfArn,
+  type DescribedAuditTask,
+  type FindingResource,
+  type StartMitigationRequest,
+} from '../core';
 
 // Both are retried by the SDK (LimitExceededException is on its throttling list); when they still
 // come back, the start is handed to the state machine's durable retry instead of being lost.
@@ -23,6 +43,7 @@ export function createIotMitigationApi(client: IoTClient, reads: IoTClient = cli
             taskId: request.taskId,
             target: {
               auditTaskId: request.target.auditTaskId,
+              findingIds: request.target.findingIds ? [...request.target.findingIds] : undefined,
               auditCheckToReasonCodeFilter: request.target.auditCheckToReasonCodeFilter as
                 | Record<string, string[]>
                 | undefined,
@@ -59,6 +80,146 @@ export function createIotMitigationApi(client: IoTClient, reads: IoTClient = cli
         scheduledAuditName: out.scheduledAuditName,
         auditDetails: out.auditDetails,
       };
+    },
+  };
+}
+
+/** Calls a paged IoT list operation until the last page or `maxPages`; `complete` says which. */
+async function pages<T>(
+  maxPages: number,
+  read: (nextToken: string | undefined) => Promise<{ items: T[]; nextToken?: string }>,
+): Promise<{ items: T[]; complete: boolean }> {
+  const items: T[] = [];
+  let nextToken: string | undefined;
+  for (let page = 0; page < maxPages; page++) {
+    const out = await read(nextToken);
+    items.push(...out.items);
+    nextToken = out.nextToken;
+    if (!nextToken) return { items, complete: true };
+  }
+  return { items, complete: false };
+}
+
+/** Registry lists have no natural bound: read them whole. */
+const ALL_PAGES = Number.MAX_SAFE_INTEGER;
+
+function isNotFound(error: unknown): boolean {
+  return (error as Error).name === 'ResourceNotFoundException';
+}
+
+/** ListAuditFindings and ListPrincipalThings: the findings of a check and the things of a certificate. */
+export function createIotFindingsApi(client: IoTClient): FindingsApi {
+  return {
+    async listFindings(auditTaskId, checkName, maxPages): Promise<CheckFindings> {
+      const { items, complete } = await pages(maxPages, async (nextToken) => {
+        const out = await client.send(
+          new ListAuditFindingsCommand({
+            taskId: auditTaskId,
+            checkName,
+            // Suppressed findings are not mitigated by IoT either: the preview shows what a task touches.
+            listSuppressedFindings: false,
+            maxResults: 250,
+            nextToken,
+          }),
+        );
+        return { items: out.findings ?? [], nextToken: out.nextToken };
+      });
+      return { findings: items.map(toAuditFinding), complete };
+    },
+
+    async thingsOfCertificate(certificateId) {
+      try {
+        // ListPrincipalThings takes the certificate's ARN, which only IoT knows (account, partition).
+        const described = await client.send(new DescribeCertificateCommand({ certificateId }));
+        const principal = described.certificateDescription?.certificateArn;
+        if (!principal) return [];
+        const { items } = await pages(ALL_PAGES, async (nextToken) => {
+          const out = await client.send(
+            new ListPrincipalThingsCommand({ principal, maxResults: 250, nextToken }),
+          );
+          return { items: out.things ?? [], nextToken: out.nextToken };
+        });
+        return items;
+      } catch (error) {
+        if (isNotFound(error)) return [];
+        throw error;
+      }
+    },
+  };
+}
+
+/** A finding as the planner reads it; one without an id cannot be targeted nor left alone reliably. */
+function toAuditFinding(finding: SdkAuditFinding): AuditFinding {
+  if (!finding.findingId || !finding.checkName)
+    throw new Error('ListAuditFindings returned a finding without findingId or checkName');
+  return {
+    findingId: finding.findingId,
+    checkName: finding.checkName,
+    ...(finding.reasonForNonComplianceCode !== undefined
+      ? { reasonForNonComplianceCode: finding.reasonForNonComplianceCode }
+      : {}),
+    ...(finding.nonCompliantResource
+      ? { nonCompliantResource: toResource(finding.nonCompliantResource) }
+      : {}),
+    relatedResources: (finding.relatedResources ?? []).map(toResource),
+  };
+}
+
+function toResource(resource: {
+  resourceType?: string;
+  resourceIdentifier?: object;
+  additionalInfo?: Record<string, string>;
+}): FindingResource {
+  return {
+    ...(resource.resourceType !== undefined ? { resourceType: resource.resourceType } : {}),
+    ...(resource.resourceIdentifier
+      ? { resourceIdentifier: { ...resource.resourceIdentifier } as Record<string, unknown> }
+      : {}),
+    ...(resource.additionalInfo ? { additionalInfo: resource.additionalInfo } : {}),
+  };
+}
+
+/** ListThingsInThingGroup (recursive) and ListThingPrincipals, to resolve protect selectors. */
+export function createIotResourceDirectory(client: IoTClient): ResourceDirectory {
+  return {
+    async thingsInGroup(thingGroupName) {
+      try {
+        const { items } = await pages(ALL_PAGES, async (nextToken) => {
+          const out = await client.send(
+            new ListThingsInThingGroupCommand({
+              thingGroupName,
+              recursive: true,
+              maxResults: 250,
+              nextToken,
+            }),
+          );
+          return { items: out.things ?? [], nextToken: out.nextToken };
+        });
+        return items;
+      } catch (error) {
+        // A group that does not exist protects nothing more than its name already does.
+        if (isNotFound(error)) return [];
+        throw error;
+      }
+    },
+
+    async certificatesOfThing(thingName) {
+      try {
+        const { items } = await pages(ALL_PAGES, async (nextToken) => {
+          const out = await client.send(
+            new ListThingPrincipalsCommand({ thingName, maxResults: 250, nextToken }),
+          );
+          return { items: out.principals ?? [], nextToken: out.nextToken };
+        });
+        // Principals are ARNs: certificates (…:cert/<id>), Cognito identities, IAM users; only the first are findings' resources.
+        return items.flatMap((arn) => {
+          const id = certificateIdOfArn(arn);
+          return id ? [id] : [];
+        });
+      } catch (error) {
+        if (isNotFound(error)) return [];
+        throw error;
+      }
     },
   };
 }

@@ -1,4 +1,10 @@
-import type { DescribedAuditTask, ExecutionState, StartMitigationRequest, WorkflowInput } from '../core';
+import type {
+  CheckFindings,
+  DescribedAuditTask,
+  ExecutionState,
+  StartMitigationRequest,
+  WorkflowInput,
+} from '../core';
 
 /** Starting mitigation tasks and reading audits: implemented over IoT by src/adapters/iot.ts. */
 export interface MitigationApi {
@@ -11,6 +17,25 @@ export interface MitigationApi {
   startTask(request: StartMitigationRequest): Promise<'started' | 'already-started'>;
   /** DescribeAuditTask. Throws AuditNotFoundError when IoT has no such audit. */
   describeAudit(auditTaskId: string): Promise<DescribedAuditTask>;
+}
+
+/** Reading an audit's findings: implemented over IoT by src/adapters/iot.ts. */
+export interface FindingsApi {
+  /**
+   * The non-suppressed findings of one check of an audit (ListAuditFindings, 250 a page), at most
+   * `maxPages` pages; `complete` is false when more remained.
+   */
+  listFindings(auditTaskId: string, checkName: string, maxPages: number): Promise<CheckFindings>;
+  /** The things a certificate is attached to (ListPrincipalThings); empty when the certificate is gone. */
+  thingsOfCertificate(certificateId: string): Promise<string[]>;
+}
+
+/** The registry, to resolve protect selectors: implemented over IoT by src/adapters/iot.ts. */
+export interface ResourceDirectory {
+  /** The things of a thing group and of its child groups (ListThingsInThingGroup, recursive). */
+  thingsInGroup(thingGroupName: string): Promise<string[]>;
+  /** The ids of the certificates attached to a thing (ListThingPrincipals; other principals left out). */
+  certificatesOfThing(thingName: string): Promise<string[]>;
 }
 
 /** Starting the poll workflow: implemented over Step Functions by src/adapters/step-functions.ts. */

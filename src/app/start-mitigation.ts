@@ -1,6 +1,7 @@
 import {
   APPROVAL_PREVIEW_RESOURCES,
   type ApprovalRequest,
+  ApprovalResourceSchema,
   type AuditSummary,
   accountDisagreements,
   type CheckPreview,
@@ -114,9 +115,10 @@ export function approvalRequestOf(plan: StartPlan, task: PlannedTask): ApprovalR
       actions: [...included.actions],
       ...(included.reasonCodes ? { reasonCodes: [...included.reasonCodes] } : {}),
       resourceCount,
+      // Parsed into the workflow input's JSON shape (IoT's identifiers are JSON already).
       resources: resources
         .slice(0, APPROVAL_PREVIEW_RESOURCES)
-        .map((ref) => ({ ...ref, ...(ref.things ? { things: [...ref.things] } : {}) })),
+        .map((ref) => ApprovalResourceSchema.parse(ref)),
       ...(findingIds === undefined && preview?.partial ? { partial: true } : {}),
     };
   });
@@ -192,10 +194,7 @@ export function createStartMitigation(deps: StartMitigationDependencies) {
       return { deferred: false, alreadyStarted: (await iot.startTask(task.request)) === 'already-started' };
     } catch (error) {
       if (!(error instanceof StartBlockedError)) throw error;
-      logger.warn('Start refused for now: deferring it to the state machine', {
-        mitigationTaskId: task.request.taskId,
-        reason: error.message,
-      });
+      logger.warn('Start refused for now: deferring it to the state machine', { reason: error.message });
       return { deferred: true, alreadyStarted: false };
     }
   }
@@ -206,6 +205,8 @@ export function createStartMitigation(deps: StartMitigationDependencies) {
     task: PlannedTask,
   ): Promise<TaskStartOutcome> {
     const { request } = task;
+    // Each task's log lines carry its id (the next task's replaces it).
+    logger.appendKeys({ mitigationTaskId: request.taskId });
     const approve = task.policy === 'approve';
     // An approve task is never started here: its execution starts it once approved.
     const start = approve ? { deferred: true, alreadyStarted: false } : await startTask(task);
@@ -240,7 +241,6 @@ export function createStartMitigation(deps: StartMitigationDependencies) {
           ? 'Start deferred to the workflow'
           : 'Mitigation task started',
       {
-        mitigationTaskId: request.taskId,
         policy: task.policy,
         checks: Object.keys(request.auditCheckToActionsMapping),
         taskAlreadyStarted: start.alreadyStarted,
@@ -312,9 +312,15 @@ export function createStartMitigation(deps: StartMitigationDependencies) {
     if (plan.mode === 'dry-run') {
       counters.count('DryRuns');
       logger.info('Dry run: planned, not started', {
-        tasks: plan.tasks.map((t) => ({ policy: t.policy, request: t.request })),
-        notify: plan.notify.map((n) => ({ check: n.check, resourceCount: n.resourceCount })),
+        request: plan.request,
         skipped: plan.skipped,
+        // A one-task plan logs as it always did; more tasks, or notify checks, are listed too.
+        ...(plan.tasks.length > 1
+          ? { tasks: plan.tasks.map((t) => ({ policy: t.policy, request: t.request })) }
+          : {}),
+        ...(plan.notify.length > 0
+          ? { notify: plan.notify.map((n) => ({ check: n.check, resourceCount: n.resourceCount })) }
+          : {}),
       });
       return { status: 'dry-run', plan };
     }

@@ -7,10 +7,62 @@ import {
   isAuditCheckName,
   MITIGATION_ACTION_TYPES,
 } from './check-catalog';
+import { approvalTimeoutProblem } from './duration';
 import { InvalidConfigError, type Problem } from './errors';
 import { toProblems } from './zod-problems';
 
 const ACTION_NAME = /^[a-zA-Z0-9_-]+$/;
+
+/**
+ * How the findings of a check are handled: `auto` starts the mitigation task at once, `approve`
+ * starts it only once a person approves it, `notify` never acts and reports the findings.
+ */
+export const CheckPolicySchema = z.enum(['auto', 'approve', 'notify']);
+export type CheckPolicy = z.infer<typeof CheckPolicySchema>;
+
+/** An ISO-8601 duration (PT72H, P3D, PT90M, P1DT12H) within Step Functions' bounds (see ./duration). */
+export const ApprovalTimeoutSchema = z.string().superRefine((text, ctx) => {
+  const problem = approvalTimeoutProblem(text);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+/** The default approval timeout: three days, long enough to span a weekend. */
+export const DEFAULT_APPROVAL_TIMEOUT = 'PT72H';
+
+/** A list of names that means a set: a name given twice is refused at the second one's path. */
+function nameList(pattern: RegExp, min: number, max: number, what: string) {
+  return z
+    .array(
+      z
+        .string()
+        .min(min, `must be ${min === max ? min : `${min} to ${max}`} characters (${what})`)
+        .max(max, `must be ${min === max ? max : `${min} to ${max}`} characters (${what})`)
+        .regex(pattern, `must match ${pattern.source} (${what})`),
+    )
+    .superRefine((names, ctx) => {
+      names.forEach((name, i) => {
+        const first = names.indexOf(name);
+        if (first < i)
+          ctx.addIssue({ code: 'custom', path: [i], message: `names '${name}' twice (also [${first}])` });
+      });
+    });
+}
+
+/**
+ * Resources never mitigated automatically. Names follow the IoT model (2015-05-28): ThingName and
+ * ThingGroupName 1..128 [a-zA-Z0-9:_-], CertificateId 64 characters (0x)?[a-fA-F0-9], PolicyName
+ * 1..128 [\w+=,.@-]. A thing group protects its things (recursively) and their certificates.
+ */
+export const ProtectSchema = z
+  .object({
+    things: nameList(/^[a-zA-Z0-9:_-]+$/, 1, 128, 'a thing name').optional(),
+    thingGroups: nameList(/^[a-zA-Z0-9:_-]+$/, 1, 128, 'a thing group name').optional(),
+    certificateIds: nameList(/^(0x)?[a-fA-F0-9]+$/, 64, 64, 'a certificate id').optional(),
+    caCertificateIds: nameList(/^(0x)?[a-fA-F0-9]+$/, 64, 64, 'a CA certificate id').optional(),
+    policyNames: nameList(/^[\w+=,.@-]+$/, 1, 128, 'a policy name').optional(),
+  })
+  .strict();
+export type ProtectSelectors = z.infer<typeof ProtectSchema>;
 
 /** What to do with the findings of one audit check. */
 export const CheckRemediationSchema = z
@@ -47,6 +99,10 @@ export const CheckRemediationSchema = z
       .optional(),
     /** Guardrail: above this many non-compliant resources the check is not mitigated automatically. */
     maxNonCompliantResources: z.number().int().nonnegative().optional(),
+    /** auto, approve or notify; the config's defaultPolicy when left out. */
+    policy: CheckPolicySchema.optional(),
+    /** How long an approval of this check waits (ISO-8601 duration); the config's approvalTimeout when left out. */
+    approvalTimeout: ApprovalTimeoutSchema.optional(),
   })
   .strict();
 
@@ -66,6 +122,12 @@ export const RemediationConfigSchema = z
      * an action suits its check. Against an account, the real types are read instead.
      */
     actionTypes: z.record(z.string(), z.enum(MITIGATION_ACTION_TYPES)).optional(),
+    /** The policy of a check that names none: `auto` by default, as before policies existed. */
+    defaultPolicy: CheckPolicySchema.default('auto'),
+    /** How long an approval waits before it expires (ISO-8601 duration, 60 s to 365 days). */
+    approvalTimeout: ApprovalTimeoutSchema.default(DEFAULT_APPROVAL_TIMEOUT),
+    /** Resources never mitigated automatically, whatever the policy of their check. */
+    protect: ProtectSchema.optional(),
     /** Per audit check (API names): the actions to apply. */
     checks: z.record(z.string(), CheckRemediationSchema),
   })

@@ -18,7 +18,7 @@ export const ApprovalResourceSchema = z.object({
   check: z.string(),
   reasonCode: z.string().optional(),
   resourceType: z.string(),
-  resourceIdentifier: z.record(z.string(), z.unknown()),
+  resourceIdentifier: z.record(z.string(), z.json()),
   things: z.array(z.string()).optional(),
 });
 

@@ -24,13 +24,23 @@ describe('iot-remediate plan', () => {
     expect(code).toBe(0);
     expect(stdout.trim().split('\n')).toHaveLength(1);
     const plan = JSON.parse(stdout) as Record<string, unknown>;
+    // action, request and skipped keep their one-task meaning; tasks, notify, protected, previews are added.
     if (plan.action === 'start') {
-      expect(Object.keys(plan)).toEqual(['action', 'request', 'skipped']);
+      expect(Object.keys(plan)).toEqual([
+        'action',
+        'request',
+        'skipped',
+        'tasks',
+        'notify',
+        'protected',
+        'previews',
+      ]);
       expect(Object.keys(plan.request as object).sort()).toEqual(
         ['auditCheckToActionsMapping', 'clientRequestToken', 'target', 'taskId'].sort(),
       );
+      expect((plan.tasks as { request: unknown }[])[0]?.request).toEqual(plan.request);
     } else {
-      expect(Object.keys(plan)).toEqual(['action', 'reason', 'skipped']);
+      expect(Object.keys(plan)).toEqual(['action', 'reason', 'skipped', 'notify', 'protected']);
     }
     expect(plan).toMatchSnapshot();
   });
@@ -67,5 +77,44 @@ describe('iot-remediate plan', () => {
     const { code, stderr } = await runCli(['plan', 'events/nope.json']);
     expect(code).toBe(2);
     expect(stderr).toContain('cannot read events/nope.json: ENOENT');
+  });
+
+  it('plan --local --json with a protected certificate: its finding is left alone, the others targeted by findingIds', async () => {
+    // Prepare: the shipped config, protecting the certificate of one DEVICE_CERTIFICATE_SHARED_CHECK finding.
+    const protectedId = '59164c7fafa98ee06f174986085e37e9b0f5873095d7ebd8fa1ab346fd552834';
+    const config = JSON.parse(readFileSync('config/remediation.json', 'utf8'));
+    config.$schema = undefined;
+    config.protect = { certificateIds: [protectedId] };
+    const path = join(mkdtempSync(join(tmpdir(), 'iot-remediate-')), 'protect.json');
+    writeFileSync(path, JSON.stringify(config));
+
+    // Act
+    const { code, stdout, stderr } = await runCli([
+      'plan',
+      'events/minimal-audit-task-id.json',
+      '--local',
+      '--json',
+      '--config',
+      path,
+    ]);
+
+    // Assess
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const plan = JSON.parse(stdout);
+    const audit = 'f0e1d2c3b4a5968778695a4b3c2d1e0f';
+    expect(plan.protected).toEqual([
+      expect.objectContaining({
+        check: 'DEVICE_CERTIFICATE_SHARED_CHECK',
+        resourceIdentifier: { deviceCertificateId: protectedId },
+      }),
+    ]);
+    expect(
+      plan.tasks.map((t: { taskId: string; request: { target: unknown } }) => [t.taskId, t.request.target]),
+    ).toEqual([
+      [`remediate-${audit}-approve`, { auditTaskId: audit }],
+      [`remediate-${audit}-approve-1`, { findingIds: [`${audit}-DEVICE_CERTIFICATE_SHARED_CHECK-2`] }],
+    ]);
+    for (const task of plan.tasks) expect(task.approvalTimeoutSeconds).toBe(259_200);
   });
 });

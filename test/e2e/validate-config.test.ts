@@ -119,4 +119,54 @@ describe('iot-remediate validate-config', () => {
       },
     ]);
   });
+
+  it('warns about a destructive auto action (exit 0), offline and against the local account', async () => {
+    // Prepare: the deactivation runs without approval.
+    const path = configFile({
+      actionTypes: {
+        DeactivateDeviceCertificate: 'UPDATE_DEVICE_CERTIFICATE',
+        QuarantineThings: 'ADD_THINGS_TO_THING_GROUP',
+      },
+      checks: {
+        REVOKED_DEVICE_CERTIFICATE_STILL_ACTIVE_CHECK: {
+          actions: ['DeactivateDeviceCertificate'],
+          policy: 'auto',
+        },
+        DEVICE_CERTIFICATE_KEY_QUALITY_CHECK: { actions: ['QuarantineThings'], policy: 'approve' },
+      },
+    });
+
+    // Act
+    const offline = await runCli(['validate-config', path]);
+    const account = await runCli(['validate-config', path, '--local', '--json']);
+
+    // Assess
+    expect(offline.code).toBe(0);
+    expect(offline.stdout).toContain(
+      `warning checks.REVOKED_DEVICE_CERTIFICATE_STILL_ACTIVE_CHECK.actions[0]: 'DeactivateDeviceCertificate' (UPDATE_DEVICE_CERTIFICATE) is destructive and runs without approval (policy auto)`,
+    );
+    expect(offline.stdout.match(/warning /g)).toHaveLength(1);
+    expect(account.code).toBe(0);
+    expect(JSON.parse(account.stdout)).toMatchObject({
+      valid: true,
+      warnings: [{ path: 'checks.REVOKED_DEVICE_CERTIFICATE_STILL_ACTIVE_CHECK.actions[0]' }],
+    });
+  });
+
+  it('names a bad policy, timeout and protect selector by path, and exits 2', async () => {
+    const path = configFile({
+      approvalTimeout: 'PT10S',
+      protect: { things: ['ok', 'ok'], certificateIds: ['short'] },
+      checks: { LOGGING_DISABLED_CHECK: { actions: ['EnableIoTLogging'], policy: 'sometimes' } },
+    });
+    const { code, stdout } = await runCli(['validate-config', path, '--json']);
+    expect(code).toBe(2);
+    expect((JSON.parse(stdout) as ValidateJson).problems.map((p) => p.path).sort()).toEqual([
+      'approvalTimeout',
+      'checks.LOGGING_DISABLED_CHECK.policy',
+      'protect.certificateIds[0]',
+      'protect.certificateIds[0]',
+      'protect.things[1]',
+    ]);
+  });
 });

@@ -157,7 +157,7 @@ async function pendingToken(local: LocalStack, sfn: SFNClient, executionName: st
         e.type === 'TaskScheduled' && e.taskScheduledEventDetails?.resource === 'invoke.waitForTaskToken',
     );
     // Nothing answered it yet: no TaskSucceeded/Failed/TimedOut after it (the history is newest first).
-    const later = events.slice(0, events.indexOf(scheduled ?? events[0]));
+    const later = scheduled ? events.slice(0, events.indexOf(scheduled)) : [];
     expect(later.map((e) => e.type)).not.toContain('TaskSucceeded');
     const parameters = ScheduledParametersSchema.parse(
       JSON.parse(scheduled?.taskScheduledEventDetails?.parameters ?? '{}'),

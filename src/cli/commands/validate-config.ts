@@ -5,7 +5,9 @@ import {
   ListMitigationActionsCommand,
 } from '@aws-sdk/client-iot';
 import {
+  type ActionFacts,
   type AuditCheckName,
+  destructiveAutoWarnings,
   InvalidInputError,
   incompatibleActionProblem,
   isAuditCheckName,
@@ -19,8 +21,14 @@ import { DEFAULT_CONFIG_PATH, readJsonFile } from '../inputs';
 import { paint, writeLine } from '../output';
 import { AWS_HELP, AWS_OPTIONS, openTarget } from '../target';
 
-/** Every mitigation action of the account, by name, with its type (ListMitigationActions + DescribeMitigationAction). */
-async function accountActionTypes(iot: IoTClient, wanted: ReadonlySet<string>): Promise<Map<string, string>> {
+/**
+ * Every mitigation action of the account that the config names, with its type and, for
+ * ADD_THINGS_TO_THING_GROUP, whether it overrides dynamic groups (ListMitigationActions + DescribeMitigationAction).
+ */
+async function accountActions(
+  iot: IoTClient,
+  wanted: ReadonlySet<string>,
+): Promise<Map<string, ActionFacts>> {
   const existing: string[] = [];
   let nextToken: string | undefined;
   do {
@@ -28,18 +36,28 @@ async function accountActionTypes(iot: IoTClient, wanted: ReadonlySet<string>): 
     for (const a of page.actionIdentifiers ?? []) if (a.actionName) existing.push(a.actionName);
     nextToken = page.nextToken;
   } while (nextToken);
-  const types = new Map<string, string>();
+  const facts = new Map<string, ActionFacts>();
   for (const name of existing.filter((n) => wanted.has(n))) {
     const action = await iot.send(new DescribeMitigationActionCommand({ actionName: name }));
-    types.set(name, action.actionType ?? 'UNKNOWN');
+    const override = action.actionParams?.addThingsToThingGroupParams?.overrideDynamicGroups;
+    facts.set(name, {
+      type: action.actionType ?? 'UNKNOWN',
+      ...(action.actionType === 'ADD_THINGS_TO_THING_GROUP'
+        ? { overrideDynamicGroups: override ?? false }
+        : {}),
+    });
   }
-  return types;
+  return facts;
 }
 
-/** What the account says about the config: actions that exist with a suitable type, checks enabled. */
-async function accountProblems(iot: IoTClient, config: RemediationConfig): Promise<Problem[]> {
+/** What the account says about the config: actions that exist with a suitable type, checks enabled; and the warnings. */
+async function accountProblems(
+  iot: IoTClient,
+  config: RemediationConfig,
+): Promise<{ problems: Problem[]; warnings: Problem[] }> {
   const checks = Object.entries(config.checks);
-  const types = await accountActionTypes(iot, new Set(checks.flatMap(([, r]) => r.actions)));
+  const facts = await accountActions(iot, new Set(checks.flatMap(([, r]) => r.actions)));
+  const types = new Map([...facts].map(([name, f]) => [name, f.type]));
   const problems: Problem[] = [];
   for (const [name, type] of Object.entries(config.actionTypes ?? {})) {
     const actual = types.get(name);
@@ -69,7 +87,13 @@ async function accountProblems(iot: IoTClient, config: RemediationConfig): Promi
         message: `${check} is not enabled in the account's audit configuration`,
       });
   }
-  return problems;
+  return { problems, warnings: destructiveAutoWarnings(config, (action) => facts.get(action)) };
+}
+
+/** Offline, what the config declares of its actions (actionTypes): their types, never their params. */
+function declaredFacts(config: RemediationConfig): (action: string) => ActionFacts | undefined {
+  const declared = config.actionTypes ?? {};
+  return (action) => (Object.hasOwn(declared, action) ? { type: declared[action] as string } : undefined);
 }
 
 /** Actions whose type the config does not declare: only --account can check them against their check. */
@@ -97,12 +121,16 @@ check, and each action's type compatible with its check when the config declares
 --account also reads the account: every named action exists (ListMitigationActions,
 DescribeMitigationAction), its real type suits its check and matches actionTypes, and every
 configured check is enabled in the audit configuration (DescribeAccountAuditConfiguration).
+Also: policies (auto, approve, notify), approval timeouts (ISO-8601, PT1M to P365D) and protect
+selectors (names as the IoT API takes them, no duplicates).
 Every problem is listed with its path in the config; any problem exits 2, so it can gate
-\`sam deploy\` in CI.
+\`sam deploy\` in CI. A destructive action (UPDATE_DEVICE_CERTIFICATE, UPDATE_CA_CERTIFICATE,
+REPLACE_DEFAULT_POLICY_VERSION, ADD_THINGS_TO_THING_GROUP with overrideDynamicGroups) in a check
+whose policy is auto prints a warning line and keeps exit 0.
 
 Options:
   --account         check against the account too (AWS options below; --local: the local stack)
-  --json            one JSON object: {"file","valid","accountChecked","problems":[{path,message}],"notes":[...]}
+  --json            one JSON object: {"file","valid","accountChecked","problems":[{path,message}],"warnings":[...],"notes":[...]}
 
 ${AWS_HELP}
 
@@ -126,15 +154,19 @@ Examples:
       problems = [...error.problems];
     }
     let notes: Problem[] = [];
+    let warnings: Problem[] = [];
     if (config && checkAccount) {
       const valid = config;
       const target = await openTarget(args);
       try {
-        problems = await target.round(() => accountProblems(target.clients.iot, valid));
+        ({ problems, warnings } = await target.round(() => accountProblems(target.clients.iot, valid)));
       } finally {
         await target.close();
       }
-    } else if (config) notes = undeclaredTypes(config);
+    } else if (config) {
+      notes = undeclaredTypes(config);
+      warnings = destructiveAutoWarnings(config, declaredFacts(config));
+    }
 
     if (args.values.json) {
       writeLine(
@@ -144,12 +176,15 @@ Examples:
           valid: problems.length === 0,
           accountChecked: Boolean(config && checkAccount),
           problems,
+          warnings,
           notes,
         }),
       );
     } else if (problems.length === 0) {
       const scope = checkAccount ? 'offline and against the account' : 'offline';
       writeLine(output, `${file}: ${paint(output, 'green', 'valid')} (${scope})`);
+      for (const w of warnings)
+        writeLine(output, paint(output, 'yellow', `  warning ${w.path}: ${w.message}`));
       for (const n of notes) writeLine(output, paint(output, 'dim', `  note ${n.path}: ${n.message}`));
     } else {
       writeLine(output, `${file}: ${paint(output, 'red', `${problems.length} problem(s)`)}`);

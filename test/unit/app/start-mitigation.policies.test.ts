@@ -69,7 +69,7 @@ function event(auditTaskId = AUDIT) {
     source: 'custom.iot.devicedefender',
     'detail-type': 'Audit Task Completed',
     account: ACCOUNT,
-    detail: { auditTaskId },
+    detail: { taskId: auditTaskId, accountId: ACCOUNT },
   };
 }
 
@@ -227,7 +227,7 @@ describe('start-mitigation by policy', () => {
     const { run, requests, executions } = harness();
     const forged = {
       ...event(),
-      detail: { auditTaskId: AUDIT, policy: 'auto', checks: { [SHARED]: { policy: 'auto' } } },
+      detail: { taskId: AUDIT, accountId: ACCOUNT, policy: 'auto', checks: { [SHARED]: { policy: 'auto' } } },
     };
 
     // Act

@@ -177,6 +177,9 @@ describe('start-mitigation: what it sends, field by field', () => {
           pollDeadlineSeconds: 3600,
           skipped: [],
           follow: 1,
+          policy: 'auto',
+          protectedCount: 0,
+          decision: null,
         },
       },
     ]);
@@ -208,6 +211,9 @@ describe('start-mitigation: what it sends, field by field', () => {
       pollDeadlineSeconds: 3600,
       skipped: [],
       follow: 1,
+      policy: 'auto',
+      protectedCount: 0,
+      decision: null,
     });
     expect(outcome).toMatchObject({
       status: 'deferred',
@@ -245,6 +251,7 @@ describe('start-mitigation: what it sends, field by field', () => {
       'info',
       'Mitigation task started',
       {
+        policy: 'auto',
         checks: ['DEVICE_CERTIFICATE_SHARED_CHECK', 'LOGGING_DISABLED_CHECK'],
         taskAlreadyStarted: false,
         execution: requests[0]?.taskId,

@@ -102,6 +102,8 @@ describe('planMitigation: guardrail and eligibility edges', () => {
       auditTaskId: 'audit-1',
       reason: 'audit audit-1 has no non-compliant check with configured actions',
       skipped: [],
+      notify: [],
+      protected: [],
     });
   });
 
@@ -125,6 +127,8 @@ describe('planMitigation: guardrail and eligibility edges', () => {
       auditTaskId: 'audit-1',
       reason: `no check can be mitigated: LOGGING_DISABLED_CHECK: ${reason}`,
       skipped: [{ check: 'LOGGING_DISABLED_CHECK', reason }],
+      notify: [],
+      protected: [],
     });
   });
 
@@ -178,6 +182,8 @@ describe('planMitigation: guardrail and eligibility edges', () => {
       auditTaskId: 'audit-1',
       reason: 'audit audit-1 ended FAILED; the config accepts only COMPLETED, CANCELED',
       skipped: [],
+      notify: [],
+      protected: [],
     });
   });
 

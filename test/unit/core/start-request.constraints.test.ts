@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
-  MAX_EXECUTION_NAME_LENGTH,
+  MAX_TASK_ID_LENGTH,
   type Problem,
   type StartMitigationRequest,
   startRequestProblems,
@@ -40,14 +40,14 @@ describe('startRequestProblems: one invalid request per constraint', () => {
       'empty taskId',
       { taskId: '' },
       [
-        { path: 'taskId', message: 'length 0 is outside 1..80' },
+        { path: 'taskId', message: 'length 0 is outside 1..75' },
         { path: 'taskId', message: 'must match ^[a-zA-Z0-9_-]+$' },
       ],
     ],
     [
-      'taskId longer than an execution name',
-      { taskId: 't'.repeat(MAX_EXECUTION_NAME_LENGTH + 1) },
-      { path: 'taskId', message: 'length 81 is outside 1..80' },
+      'taskId leaving no room for the follow suffix __<n> in an execution name',
+      { taskId: 't'.repeat(MAX_TASK_ID_LENGTH + 1) },
+      { path: 'taskId', message: 'length 76 is outside 1..75' },
     ],
     ['taskId with a space', { taskId: 'bad id' }, { path: 'taskId', message: 'must match ^[a-zA-Z0-9_-]+$' }],
     [
@@ -197,7 +197,7 @@ describe('startRequestProblems: one invalid request per constraint', () => {
 
   it.each<[string, Partial<StartMitigationRequest>]>([
     ['a taskId of 1 character', { taskId: 'x' }],
-    ['a taskId of 80 characters', { taskId: 't'.repeat(80) }],
+    ['a taskId of 75 characters (80 with the follow suffix __999)', { taskId: 't'.repeat(75) }],
     ['a token of 1 character', { clientRequestToken: '_' }],
     ['a token of 64 characters', { clientRequestToken: 'Z'.repeat(64) }],
     ['an auditTaskId of 40 characters', { target: { auditTaskId: 'A'.repeat(40) } }],
@@ -232,15 +232,15 @@ describe('withDerivedIds', () => {
     auditCheckToActionsMapping: { B_CHECK: ['x', 'y'], A_CHECK: ['z'] },
   };
 
-  it('derives the token as the SHA-256 of the canonical JSON (keys sorted at every level) and the taskId from the audit alone', () => {
+  it('derives the token as the SHA-256 of the canonical JSON of group, target and mapping (keys sorted at every level) and the taskId from the audit and group alone', () => {
     // Prepare: the canonical form written out by hand.
     const canonical =
-      '{"auditCheckToActionsMapping":{"A_CHECK":["z"],"B_CHECK":["x","y"]},' +
+      '{"auditCheckToActionsMapping":{"A_CHECK":["z"],"B_CHECK":["x","y"]},"group":"auto",' +
       '"target":{"auditCheckToReasonCodeFilter":{"B_CHECK":["R"]},"auditTaskId":"audit-1"}}';
     const hash = createHash('sha256').update(canonical).digest('hex');
 
     // Act
-    const request = withDerivedIds(body);
+    const request = withDerivedIds('audit-1', 'auto', body);
 
     // Assess: every field of the request.
     expect(request).toEqual({
@@ -259,38 +259,38 @@ describe('withDerivedIds', () => {
   });
 
   it('ignores key order and absent members, but not the order of the actions', () => {
-    const reordered = withDerivedIds({
+    const reordered = withDerivedIds('audit-1', 'auto', {
       auditCheckToActionsMapping: { A_CHECK: ['z'], B_CHECK: ['x', 'y'] },
       target: {
         auditCheckToReasonCodeFilter: { B_CHECK: ['R'] },
         auditTaskId: 'audit-1',
       },
     });
-    const withUndefined = withDerivedIds({
+    const withUndefined = withDerivedIds('audit-2', 'auto', {
       target: { auditTaskId: 'audit-2', auditCheckToReasonCodeFilter: undefined },
       auditCheckToActionsMapping: { A_CHECK: ['z'] },
     });
-    const without = withDerivedIds({
+    const without = withDerivedIds('audit-2', 'auto', {
       target: { auditTaskId: 'audit-2' },
       auditCheckToActionsMapping: { A_CHECK: ['z'] },
     });
-    const swapped = withDerivedIds({
+    const swapped = withDerivedIds('audit-1', 'auto', {
       ...body,
       auditCheckToActionsMapping: { ...body.auditCheckToActionsMapping, B_CHECK: ['y', 'x'] },
     });
 
-    expect(reordered.clientRequestToken).toBe(withDerivedIds(body).clientRequestToken);
+    expect(reordered.clientRequestToken).toBe(withDerivedIds('audit-1', 'auto', body).clientRequestToken);
     expect(withUndefined.clientRequestToken).toBe(without.clientRequestToken);
-    expect(swapped.clientRequestToken).not.toBe(withDerivedIds(body).clientRequestToken);
+    expect(swapped.clientRequestToken).not.toBe(withDerivedIds('audit-1', 'auto', body).clientRequestToken);
   });
 
   it('hashes null and nested arrays as JSON does', () => {
-    const token = withDerivedIds({
+    const token = withDerivedIds('a', 'auto', {
       target: { auditTaskId: 'a', auditCheckToReasonCodeFilter: null as never },
       auditCheckToActionsMapping: { C: ['1'] },
     }).clientRequestToken;
     const canonical =
-      '{"auditCheckToActionsMapping":{"C":["1"]},"target":{"auditCheckToReasonCodeFilter":null,"auditTaskId":"a"}}';
+      '{"auditCheckToActionsMapping":{"C":["1"]},"group":"auto","target":{"auditCheckToReasonCodeFilter":null,"auditTaskId":"a"}}';
     expect(token).toBe(createHash('sha256').update(canonical).digest('hex'));
   });
 });

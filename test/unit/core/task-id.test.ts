@@ -10,7 +10,7 @@ const actionsArb = fc.uniqueArray(fc.stringMatching(/^[a-zA-Z0-9_-]{1,20}$/), { 
 
 describe('withDerivedIds', () => {
   it('derives the task id from the audit task id alone: remediate-<auditTaskId>-auto', () => {
-    const request = withDerivedIds({
+    const request = withDerivedIds('a3aea009955e501a31b764abe1bebd3d', 'auto', {
       target: { auditTaskId: 'a3aea009955e501a31b764abe1bebd3d' },
       auditCheckToActionsMapping: { LOGGING_DISABLED_CHECK: ['EnableIoTLogging'] },
     });
@@ -21,11 +21,11 @@ describe('withDerivedIds', () => {
     fc.assert(
       fc.property(auditTaskIdArb, actionsArb, actionsArb, (auditTaskId, first, second) => {
         fc.pre(first.join() !== second.join());
-        const a = withDerivedIds({
+        const a = withDerivedIds(auditTaskId, 'auto', {
           target: { auditTaskId },
           auditCheckToActionsMapping: { LOGGING_DISABLED_CHECK: first },
         });
-        const b = withDerivedIds({
+        const b = withDerivedIds(auditTaskId, 'auto', {
           target: { auditTaskId, auditCheckToReasonCodeFilter: { DEVICE_CERTIFICATE_SHARED_CHECK: ['X'] } },
           auditCheckToActionsMapping: {
             DEVICE_CERTIFICATE_SHARED_CHECK: second,
@@ -43,7 +43,7 @@ describe('withDerivedIds', () => {
   it('every task id is a valid task id and execution name (at most 80 of [a-zA-Z0-9_-])', () => {
     fc.assert(
       fc.property(auditTaskIdArb, (auditTaskId) => {
-        const { taskId } = withDerivedIds({
+        const { taskId } = withDerivedIds(auditTaskId, 'auto', {
           target: { auditTaskId },
           auditCheckToActionsMapping: { LOGGING_DISABLED_CHECK: ['EnableIoTLogging'] },
         });

@@ -14,13 +14,23 @@ import {
   SFNClient,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
+import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { parseRemediationConfig } from '../../../../src/core';
 import { readJson } from '../../../fixtures';
+import { allAuto } from '../../app/fakes';
 
 const iot = mockClient(IoTClient);
 const sfn = mockClient(SFNClient);
+const ssm = mockClient(SSMClient);
+/**
+ * The shipped config with every check `auto`, served through SSM as an operator would: these tests
+ * pin the start path of tasks started at once (the approve path: test/unit/app and test/integration).
+ */
+const CONFIG_PARAMETER = '/test/remediation-config';
+const autoConfig = allAuto(parseRemediationConfig(readJson('config/remediation.json')));
 const STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:MitigationWorkflow';
 const context = {
   functionName: 'start-mitigation',
@@ -47,6 +57,7 @@ beforeAll(async () => {
   process.env.POLL_DEADLINE_SECONDS = '3600';
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
   process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+  process.env.REMEDIATION_CONFIG_PARAMETER = CONFIG_PARAMETER;
   ({ handler } = await import('../../../../functions/start-mitigation/index'));
 });
 afterAll(() => {
@@ -55,6 +66,10 @@ afterAll(() => {
 beforeEach(() => {
   iot.reset();
   sfn.reset();
+  ssm.reset();
+  ssm
+    .on(GetParameterCommand, { Name: CONFIG_PARAMETER })
+    .resolves({ Parameter: { Value: JSON.stringify(autoConfig) } });
   vi.restoreAllMocks();
   iot.on(DescribeAuditTaskCommand, { taskId: 'a3aea009955e501a31b764abe1bebd3d' }).resolves(scheduledInIot);
 });
