@@ -140,7 +140,9 @@ function observeDispatches(stateMachine: StateMachine): void {
   const internals = stateMachine as unknown as InterpreterInternals;
   const execute = internals.execute;
   if (typeof execute !== 'function')
-    throw new Error('aws-local-stepfunctions changed: StateMachine#execute, which the local runner wraps, is gone');
+    throw new Error(
+      'aws-local-stepfunctions changed: StateMachine#execute, which the local runner wraps, is gone',
+    );
   internals.execute = function (this: unknown, input, options, cleanup) {
     const listener = options.runOptions?.[ON_DISPATCH];
     const logger = options.eventLogger;
@@ -176,7 +178,8 @@ export function prepareWorkflow(
   for (const state of Object.values(runnable.States)) {
     if (state.Type !== 'Task') continue;
     const limits = state as TaskState & Record<string, unknown>;
-    for (const field of ['TimeoutSecondsPath', 'HeartbeatSeconds', 'HeartbeatSecondsPath']) delete limits[field];
+    for (const field of ['TimeoutSecondsPath', 'HeartbeatSeconds', 'HeartbeatSecondsPath'])
+      delete limits[field];
     state.TimeoutSeconds = LOCAL_DEFAULT_TASK_TIMEOUT_SECONDS;
   }
   const stateMachine = new StateMachine(runnable, { validationOptions: { noValidate: true } });
@@ -274,7 +277,11 @@ interface CallInProgress {
 
 /** A States.Runtime error: neither Retry nor Catch applies to it, the execution fails. */
 function runtimeError(message: string): Error {
-  return Object.assign(new Error(message), { name: 'States.Runtime', isRetryable: false, isCatchable: false });
+  return Object.assign(new Error(message), {
+    name: 'States.Runtime',
+    isRetryable: false,
+    isCatchable: false,
+  });
 }
 
 /**
@@ -392,7 +399,8 @@ export function runWorkflow(workflow: PreparedWorkflow, options: WorkflowRunOpti
 
       const expire = (name: 'States.Timeout' | 'States.HeartbeatTimeout') => (): void => {
         // Only States.Timeout has to be the interpreter's class (probeStatesTimeoutError).
-        const error = name === 'States.Timeout' && statesTimeoutError ? new statesTimeoutError() : new Error();
+        const error =
+          name === 'States.Timeout' && statesTimeoutError ? new statesTimeoutError() : new Error();
         error.name = name;
         timedOut = true;
         call.end(error);
@@ -421,7 +429,9 @@ export function runWorkflow(workflow: PreparedWorkflow, options: WorkflowRunOpti
         });
         history.record('TaskStarted', logicalNow(), { state: stateName });
         if (limits.timeoutSeconds !== undefined)
-          cancelTimeout = clock.schedule(limits.timeoutSeconds * 1000, expire('States.Timeout'), { holdsTime });
+          cancelTimeout = clock.schedule(limits.timeoutSeconds * 1000, expire('States.Timeout'), {
+            holdsTime,
+          });
         const armHeartbeat = (): void => {
           cancelHeartbeat?.();
           if (heartbeatSeconds !== undefined)
@@ -433,7 +443,9 @@ export function runWorkflow(workflow: PreparedWorkflow, options: WorkflowRunOpti
         const taskCall: TaskCall = {
           state: stateName,
           resource,
-          ...(callback ? { token: taskTokenOf(executionArn, stateName, attempt.entry, attempt.attempt) } : {}),
+          ...(callback
+            ? { token: taskTokenOf(executionArn, stateName, attempt.entry, attempt.attempt) }
+            : {}),
           ...(limits.timeoutSeconds === undefined ? {} : { timeoutSeconds: limits.timeoutSeconds }),
           ...(heartbeatSeconds === undefined ? {} : { heartbeatSeconds }),
           signal: controller.signal,
@@ -529,7 +541,9 @@ export function runWorkflow(workflow: PreparedWorkflow, options: WorkflowRunOpti
       onDispatch(event);
     } catch (error) {
       // Inside the interpreter's own code: report it once the interpreter's step is over.
-      queueMicrotask(() => failInternally(error instanceof Error ? `${error.name}: ${error.message}` : String(error)));
+      queueMicrotask(() =>
+        failInternally(error instanceof Error ? `${error.name}: ${error.message}` : String(error)),
+      );
     }
   };
 
@@ -573,7 +587,9 @@ export function runWorkflow(workflow: PreparedWorkflow, options: WorkflowRunOpti
       if (outcome.status === 'SUCCEEDED')
         history.record('ExecutionSucceeded', logicalNow(), { data: outcome.output ?? null });
       else if (outcome.status === 'FAILED')
-        history.record('ExecutionFailed', logicalNow(), { details: errorDetails(outcome.error, outcome.cause) });
+        history.record('ExecutionFailed', logicalNow(), {
+          details: errorDetails(outcome.error, outcome.cause),
+        });
       else history.record('ExecutionAborted', logicalNow());
     }
     ended = true;
@@ -632,17 +648,31 @@ function taskLimitsOf(state: TaskState, input: JsonValue): TaskLimits {
     InputPath?: string | null;
   };
   const effective =
-    fields.InputPath === undefined ? input : fields.InputPath === null ? {} : readPath(input, fields.InputPath);
-  const limit = (seconds: number | undefined, path: string | undefined, field: string): number | undefined => {
+    fields.InputPath === undefined
+      ? input
+      : fields.InputPath === null
+        ? {}
+        : readPath(input, fields.InputPath);
+  const limit = (
+    seconds: number | undefined,
+    path: string | undefined,
+    field: string,
+  ): number | undefined => {
     if (seconds !== undefined) return seconds;
     if (path === undefined) return undefined;
     const value = readPath(effective, path);
     if (typeof value !== 'number' || !Number.isInteger(value) || value < 1)
-      throw runtimeError(`The value of ${field} ${path} must be a positive integer: ${JSON.stringify(value)}`);
+      throw runtimeError(
+        `The value of ${field} ${path} must be a positive integer: ${JSON.stringify(value)}`,
+      );
     return value;
   };
   const timeoutSeconds = limit(state.TimeoutSeconds, state.TimeoutSecondsPath, 'TimeoutSecondsPath');
-  const heartbeatSeconds = limit(fields.HeartbeatSeconds, fields.HeartbeatSecondsPath, 'HeartbeatSecondsPath');
+  const heartbeatSeconds = limit(
+    fields.HeartbeatSeconds,
+    fields.HeartbeatSecondsPath,
+    'HeartbeatSecondsPath',
+  );
   return {
     ...(timeoutSeconds === undefined ? {} : { timeoutSeconds }),
     ...(heartbeatSeconds === undefined ? {} : { heartbeatSeconds }),
