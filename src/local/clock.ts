@@ -97,6 +97,7 @@ interface Sleeper {
   readonly resolve: () => void;
   readonly holdsTime?: boolean;
   cancelled?: boolean;
+  released?: boolean;
 }
 
 /** Earlier wake-up first; among equal ones, the earlier sleep (the order the sleepers were released in). */
@@ -144,7 +145,9 @@ export class VirtualClock implements Clock {
     };
     this.#push(sleeper);
     return () => {
-      if (sleeper.cancelled) return;
+      // Cancelling one that already ran (a clearTimeout after the timer fired) changes nothing: it is
+      // no longer pending, and counting it would hide a pending one from pendingSleepers.
+      if (sleeper.cancelled || sleeper.released) return;
       sleeper.cancelled = true;
       this.#cancelled += 1;
     };
@@ -187,7 +190,10 @@ export class VirtualClock implements Clock {
     while ((this.#sleepers[0]?.wakeAt ?? Number.POSITIVE_INFINITY) <= this.#now) {
       const sleeper = this.#pop();
       if (sleeper.cancelled) this.#cancelled -= 1;
-      else due.push(sleeper);
+      else {
+        sleeper.released = true;
+        due.push(sleeper);
+      }
     }
     for (const sleeper of due) sleeper.resolve();
   }
