@@ -33,7 +33,16 @@ SERVED = {
         'CreateMitigationAction',
         'DescribeAccountAuditConfiguration',
     ],
-    'stepfunctions': ['StartExecution', 'DescribeExecution', 'ListExecutions', 'StopExecution'],
+    'stepfunctions': [
+        'StartExecution',
+        'DescribeExecution',
+        'ListExecutions',
+        'StopExecution',
+        'GetExecutionHistory',
+        'SendTaskSuccess',
+        'SendTaskFailure',
+        'SendTaskHeartbeat',
+    ],
     'events': [
         'PutEvents',
         'StartReplay',
