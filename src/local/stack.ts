@@ -14,6 +14,7 @@ import { type Scenario, ScenarioSchema } from './scenario';
 import { createLocalParameterStore } from './ssm-parameters';
 import {
   createLocalStepFunctions,
+  LambdaServiceError,
   type LocalStepFunctions,
   type LocalStepFunctionsOptions,
 } from './step-functions';
@@ -61,7 +62,10 @@ export interface LocalStackOptions {
   readonly definition?: string;
   /** Delays before the bus retries a failed handler invocation (Lambda: about 1 and 2 minutes). */
   readonly retryDelaysMs?: readonly number[];
-  /** Runs the state machine's Lambda tasks (lambda:invoke, .waitForTaskToken); see LocalStepFunctionsOptions. */
+  /**
+   * Runs the state machine's Lambda tasks (lambda:invoke, .waitForTaskToken); see
+   * LocalStepFunctionsOptions. By default the built request-approval function, as deployed.
+   */
   readonly invokeFunction?: LocalStepFunctionsOptions['invokeFunction'];
   /** Pending callbacks hold the virtual clock before their timeouts; see LocalStepFunctionsOptions. */
   readonly holdPendingCallbacks?: boolean;
@@ -193,9 +197,18 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     { name: 'iot', handle: emulator.handle },
   ]);
   const url = await gateway.listen(options.port ?? 0);
+  // The functions the state machine invokes (template.yaml's DefinitionSubstitutions): loaded below.
+  const requestApprovalArn = `arn:aws:lambda:${scenario.region}:${scenario.accountId}:function:request-approval`;
+  let invokeStackFunction: NonNullable<LocalStackOptions['invokeFunction']> = async (name) => {
+    throw new LambdaServiceError('ResourceNotFoundException', `Function not found: ${name}`);
+  };
   const runner = createLocalStepFunctions({
     definition: options.definition ?? readFileSync(join(root, STATE_MACHINE_FILE), 'utf8'),
-    substitutions: { EventBusName: 'default', EventSource: DEFAULT_EVENT_SOURCE },
+    substitutions: {
+      EventBusName: 'default',
+      EventSource: DEFAULT_EVENT_SOURCE,
+      RequestApprovalFunctionArn: requestApprovalArn,
+    },
     stateMachineArn: LOCAL_STATE_MACHINE_ARN,
     // The state machine's IoT calls go through the real SDK too; Step Functions retries per the ASL.
     iot: new IoTClient({
@@ -214,14 +227,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     faults: options.stepFunctionsFaults,
     putEventsFaults: options.putEventsFaults,
     // In process, as the bus invokes the functions: their SDK backoff waits on the virtual clock.
-    invokeFunction:
-      options.invokeFunction &&
-      ((name, payload) => {
-        const invokeFunction = options.invokeFunction as NonNullable<LocalStackOptions['invokeFunction']>;
-        return virtual
-          ? runOnVirtualTimers(virtual, () => invokeFunction(name, payload))
-          : invokeFunction(name, payload);
-      }),
+    invokeFunction: (name, payload) => {
+      const invokeFunction = options.invokeFunction ?? invokeStackFunction;
+      return virtual
+        ? runOnVirtualTimers(virtual, () => invokeFunction(name, payload))
+        : invokeFunction(name, payload);
+    },
     holdPendingCallbacks: options.holdPendingCallbacks,
   });
   stepFunctions = runner;
@@ -245,6 +256,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const handler = options.handler ?? (await loadBundledHandler('start-mitigation'));
   const bridge = await loadBundledHandler('audit-notification-bridge');
   const recordOutcome = await loadBundledHandler('record-outcome');
+  const requestApproval = await loadBundledHandler('request-approval');
 
   let holders = 0;
   let invocations = 0;
@@ -260,6 +272,17 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     return virtual ? runOnVirtualTimers(virtual, run) : run();
   }
   const invokeStartMitigation = (event: unknown) => invoke(handler, 'start-mitigation', event);
+  // The approval gate's function; its PutEvents reach this stack's bus through the gateway.
+  invokeStackFunction = async (name, payload) => {
+    if (name !== requestApprovalArn && name !== 'request-approval')
+      throw new LambdaServiceError('ResourceNotFoundException', `Function not found: ${name}`);
+    return requestApproval(payload, {
+      functionName: 'request-approval',
+      awsRequestId: `local-${++invocations}`,
+      invokedFunctionArn: requestApprovalArn,
+      getRemainingTimeInMillis: () => 30_000,
+    });
+  };
 
   // An on-demand audit that ends publishes its notification, which SNS hands to the bridge.
   const notifications = new Set<Promise<unknown>>();

@@ -108,7 +108,7 @@ const auditEvent = {
   region: REGION,
   time: '2026-01-01T00:00:00Z',
   resources: [],
-  detail: { auditTaskId: AUDIT },
+  detail: { taskId: AUDIT, accountId: ACCOUNT },
 };
 const APPROVE_TASK = `remediate-${AUDIT}-approve-1`;
 const AUTO_TASK = `remediate-${AUDIT}-auto`;
