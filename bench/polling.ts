@@ -232,7 +232,11 @@ export async function polling(ctx: BenchContext): Promise<BenchResult> {
   const durations = [...NAMED_DURATIONS_S, ...sampled];
 
   const text = readFileSync(join(ctx.root, STATE_MACHINE_FILE), 'utf8');
-  const product = prepareWorkflow(text, { EventBusName: 'default', EventSource: DEFAULT_EVENT_SOURCE });
+  const product = prepareWorkflow(text, {
+    EventBusName: 'default',
+    EventSource: DEFAULT_EVENT_SOURCE,
+    RequestApprovalFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:request-approval',
+  });
   const baseline = prepareWorkflow(JSON.stringify(BASELINE_ASL), {});
   const variants: Record<string, PreparedWorkflow> = {
     product,

@@ -13,3 +13,24 @@ export function sampleEvents(): Array<[string, unknown]> {
     .sort()
     .map((f) => [f, readJson(join('events', f))]);
 }
+
+/**
+ * The shipped config (config/remediation.json) with every check's policy `auto`: for the tests of
+ * the start and follow path, written for tasks started at once; the shipped config sends its
+ * destructive checks through the approval gate instead (test/integration/approval-flow.test.ts).
+ */
+export function allAutoConfig(): Record<string, unknown> {
+  const config = readJson('config/remediation.json') as {
+    checks: Record<string, Record<string, unknown>>;
+  } & Record<string, unknown>;
+  return {
+    ...config,
+    defaultPolicy: 'auto',
+    checks: Object.fromEntries(
+      Object.entries(config.checks).map(([check, remediation]) => [
+        check,
+        { ...remediation, policy: 'auto' },
+      ]),
+    ),
+  };
+}

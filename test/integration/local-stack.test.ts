@@ -15,7 +15,7 @@ import {
   type LocalStack,
   startLocalStack,
 } from '../../src/local/stack';
-import { readJson, sampleEvents } from '../fixtures';
+import { allAutoConfig, readJson, sampleEvents } from '../fixtures';
 
 /**
  * The sample events through the whole local path: the real EventBridge, IoT and Step Functions
@@ -26,7 +26,9 @@ const savedEnv = { ...process.env };
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 
 beforeAll(async () => {
-  stack = await startLocalStack({ scenario: readJson('scenarios/default.json') });
+  // Every check auto: the sample events' path to the task's end (the shipped config's approval gate:
+  // approval-flow.test.ts).
+  stack = await startLocalStack({ scenario: readJson('scenarios/default.json'), config: allAutoConfig() });
   const events = new EventBridgeClient({ endpoint: stack.url, region: 'us-east-1', credentials });
   // Prepare and Act, once for the file: every sample event on the bus, then wait for the ends.
   const entries = sampleEvents().map(([, event]) => {

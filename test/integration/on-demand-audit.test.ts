@@ -2,7 +2,7 @@ import { IoTClient, StartOnDemandAuditTaskCommand } from '@aws-sdk/client-iot';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AUDIT_COMPLETED_DETAIL_TYPE, TASK_FINISHED_DETAIL_TYPE } from '../../src/core';
 import { type LocalStack, startLocalStack } from '../../src/local/stack';
-import { readJson } from '../fixtures';
+import { allAutoConfig, readJson } from '../fixtures';
 
 /**
  * The whole cloud topology on the local stack, from the audit on: an on-demand audit ends, Device
@@ -15,7 +15,7 @@ const savedEnv = { ...process.env };
 
 beforeAll(async () => {
   // Prepare
-  stack = await startLocalStack({ scenario: readJson('scenarios/default.json') });
+  stack = await startLocalStack({ scenario: readJson('scenarios/default.json'), config: allAutoConfig() });
   const iot = new IoTClient({
     endpoint: stack.url,
     region: 'us-east-1',

@@ -2,7 +2,7 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AUDIT_COMPLETED_DETAIL_TYPE, DEFAULT_EVENT_SOURCE } from '../../src/core';
 import { completionEvents, type LocalStack, startLocalStack } from '../../src/local/stack';
-import { readJson } from '../fixtures';
+import { allAutoConfig, readJson } from '../fixtures';
 
 /**
  * A notification naming a check this version's catalog does not know, through the whole local
@@ -25,7 +25,7 @@ beforeAll(async () => {
     generateFindings: 2,
     totalResourcesCount: 5,
   };
-  stack = await startLocalStack({ scenario });
+  stack = await startLocalStack({ scenario, config: allAutoConfig() });
   const event = readJson('events/scheduled-audit-non-compliant.json') as {
     detail: { auditDetails: Record<string, unknown>[] };
   };

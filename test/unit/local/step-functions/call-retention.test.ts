@@ -21,7 +21,11 @@ const ASL_TEXT = readFileSync(
   new URL('../../../../statemachine/mitigation-workflow.asl.json', import.meta.url),
   'utf8',
 );
-const SUBSTITUTIONS = { EventBusName: 'default', EventSource: 'custom.iot.devicedefender' };
+const SUBSTITUTIONS = {
+  EventBusName: 'default',
+  EventSource: 'custom.iot.devicedefender',
+  RequestApprovalFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:request-approval',
+};
 const DESCRIBE = 'arn:aws:states:::aws-sdk:iot:describeAuditMitigationActionsTask';
 const START = 'arn:aws:states:::aws-sdk:iot:startAuditMitigationActionsTask';
 const PUT_EVENTS = 'arn:aws:states:::events:putEvents';
@@ -87,6 +91,10 @@ describe('local Step Functions: memory of Task calls', () => {
         [DESCRIBE]: () => {
           started();
           return { TaskStatus: 'IN_PROGRESS', TaskStatistics: {} };
+        },
+        // The approval gate: never reached by an auto task's input.
+        'arn:aws:states:::lambda:invoke.waitForTaskToken': () => {
+          throw new Error('not reached');
         },
         [PUT_EVENTS]: () => ({ Entries: [{ EventId: 'e1' }], FailedEntryCount: 0 }),
         [CONTINUE_AS_NEW]: () => ({}),

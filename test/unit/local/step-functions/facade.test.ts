@@ -104,6 +104,9 @@ function workflowInput(taskId: string, deferredStart = false, pollDeadlineSecond
     pollDeadlineSeconds,
     skipped: [],
     follow: 1,
+    policy: 'auto',
+    protectedCount: 0,
+    decision: null,
   };
 }
 
@@ -121,7 +124,11 @@ async function setUp(fakeOptions: Parameters<typeof createFakeIot>[1] = {}) {
   const events: PutEventsRequestEntry[] = [];
   const sfnLocal: LocalStepFunctions = createLocalStepFunctions({
     definition: ASL_TEXT,
-    substitutions: { EventBusName: 'audit-bus', EventSource: 'custom.iot.remediation' },
+    substitutions: {
+      EventBusName: 'audit-bus',
+      EventSource: 'custom.iot.remediation',
+      RequestApprovalFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:request-approval',
+    },
     iot: new IoTClient({ endpoint: iotUrl, region: 'us-east-1', credentials, maxAttempts: 1 }),
     clock,
     randomFor: () => () => 0.5,
@@ -177,6 +184,9 @@ describe('createLocalStepFunctions', () => {
       taskId: 'task-1',
       auditTaskId: 'audit1',
       skipped: [],
+      policy: 'auto',
+      protectedCount: 0,
+      decision: null,
       outcome: 'COMPLETED',
       taskStatus: 'COMPLETED',
       // SDK camelCase members became PascalCase; the check name (a map key) kept its case.

@@ -23,7 +23,11 @@ const ASL_TEXT = readFileSync(
   new URL('../../../../statemachine/mitigation-workflow.asl.json', import.meta.url),
   'utf8',
 );
-const SUBSTITUTIONS = { EventBusName: 'default', EventSource: 'custom.iot.devicedefender' };
+const SUBSTITUTIONS = {
+  EventBusName: 'default',
+  EventSource: 'custom.iot.devicedefender',
+  RequestApprovalFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:request-approval',
+};
 const DESCRIBE = 'arn:aws:states:::aws-sdk:iot:describeAuditMitigationActionsTask';
 const START = 'arn:aws:states:::aws-sdk:iot:startAuditMitigationActionsTask';
 const PUT_EVENTS = 'arn:aws:states:::events:putEvents';
@@ -66,6 +70,10 @@ describe('local stack internal errors', () => {
         [START]: () => ({}),
         [DESCRIBE]: () => {
           throw new TypeError("Cannot read properties of undefined (reading 'TaskStatus')");
+        },
+        // The approval gate: never reached by an auto task's input.
+        'arn:aws:states:::lambda:invoke.waitForTaskToken': () => {
+          throw new Error('not reached');
         },
         [PUT_EVENTS]: (input) => {
           puts.push(input);
