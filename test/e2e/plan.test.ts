@@ -112,9 +112,9 @@ describe('iot-remediate plan', () => {
     expect(
       plan.tasks.map((t: { taskId: string; request: { target: unknown } }) => [t.taskId, t.request.target]),
     ).toEqual([
-      [`remediate-${audit}-approve`, { auditTaskId: audit }],
-      [`remediate-${audit}-approve-1`, { findingIds: [`${audit}-DEVICE_CERTIFICATE_SHARED_CHECK-2`] }],
+      [`remediate-${audit}-auto`, { auditTaskId: audit }],
+      [`remediate-${audit}-auto-1`, { findingIds: [`${audit}-DEVICE_CERTIFICATE_SHARED_CHECK-2`] }],
     ]);
-    for (const task of plan.tasks) expect(task.approvalTimeoutSeconds).toBe(259_200);
+    for (const task of plan.tasks) expect(task.policy).toBe('auto');
   });
 });

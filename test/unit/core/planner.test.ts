@@ -28,7 +28,7 @@ function started(plan: MitigationPlan) {
 }
 
 describe('planMitigation on the sample events', () => {
-  it('plans the scheduled audit: three checks, all of policy approve in the shipped config, the guardrail leaves one out', () => {
+  it('plans the scheduled audit: three checks, the guardrail leaves one out', () => {
     // Act
     const plan = started(planMitigation(auditOf('events/scheduled-audit-non-compliant.json'), defaultConfig));
 
@@ -50,11 +50,10 @@ describe('planMitigation on the sample events', () => {
         reason: '12 non-compliant resources exceed the guardrail maxNonCompliantResources=5',
       },
     ]);
-    // Every check of this audit has a destructive action: one task, waiting for an approval.
-    expect(plan.request.taskId).toBe('remediate-a3aea009955e501a31b764abe1bebd3d-approve');
+    expect(plan.request.taskId).toBe('remediate-a3aea009955e501a31b764abe1bebd3d-auto');
     expect(plan.request.clientRequestToken).toMatch(/^[0-9a-f]{64}$/);
     expect(plan.tasks.map((t) => [t.policy, t.group, t.approvalTimeoutSeconds])).toEqual([
-      ['approve', 'approve', 259_200],
+      ['auto', 'auto', undefined],
     ]);
     expect(plan.tasks[0]?.request).toBe(plan.request);
   });

@@ -150,9 +150,21 @@ describe('destructive actions', () => {
     expect(warnings[1]?.message).toMatch(/may be destructive/);
   });
 
-  it('the shipped config approves every check with a destructive action', () => {
+  it('warns about each destructive action of the shipped config while its checks stay auto', () => {
+    // The shipped config keeps policy auto until the approval workflow starts approve tasks only
+    // once approved; `policy: "approve"` on these checks then silences every warning.
     const config = parseRemediationConfig(readJson('config/remediation.json'));
     const types = config.actionTypes ?? {};
-    expect(destructiveAutoWarnings(config, (a) => (types[a] ? { type: types[a] } : undefined))).toEqual([]);
+    const warnings = destructiveAutoWarnings(config, (a) => (types[a] ? { type: types[a] } : undefined));
+    expect(new Set(warnings.map((w) => w.path.split('.')[1]))).toEqual(
+      new Set([
+        'DEVICE_CERTIFICATE_SHARED_CHECK',
+        'REVOKED_DEVICE_CERTIFICATE_STILL_ACTIVE_CHECK',
+        'DEVICE_CERTIFICATE_KEY_QUALITY_CHECK',
+        'INTERMEDIATE_CA_REVOKED_FOR_ACTIVE_DEVICE_CERTIFICATES_CHECK',
+        'REVOKED_CA_CERTIFICATE_STILL_ACTIVE_CHECK',
+        'IOT_POLICY_OVERLY_PERMISSIVE_CHECK',
+      ]),
+    );
   });
 });
