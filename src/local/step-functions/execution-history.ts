@@ -65,12 +65,26 @@ export interface HistoryRecorder {
 /** A recorder; a disabled one records nothing (runs that nobody will ask about). */
 export function createHistoryRecorder(enabled: boolean): HistoryRecorder {
   const events: HistoryEvent[] = [];
+  // The details last recorded per event type and state: a deferred start retried hundreds of times
+  // schedules the same parameters and fails with the same error each time, and the events of every
+  // attempt share one object instead of holding copies of the same strings.
+  const lastDetails = new Map<string, Record<string, string | number>>();
+  const shared = (key: string, details: Record<string, string | number> | undefined) => {
+    if (details === undefined) return undefined;
+    const last = lastDetails.get(key);
+    const keys = Object.keys(details);
+    if (last && Object.keys(last).length === keys.length && keys.every((k) => last[k] === details[k]))
+      return last;
+    lastDetails.set(key, details);
+    return details;
+  };
   return {
     events,
     record(type, timestamp, fields = {}) {
       if (!enabled) return;
+      const details = shared(`${type}\n${fields.state ?? ''}`, fields.details);
       // One object shape for every event keeps them small.
-      events.push({ type, timestamp, state: fields.state, data: fields.data, details: fields.details });
+      events.push({ type, timestamp, state: fields.state, data: fields.data, details });
       const old = events[events.length - 1 - HISTORY_DATA_WINDOW];
       if (old) old.data = undefined;
     },
