@@ -36,13 +36,14 @@ describe('iot-remediate local stops cleanly with work in flight', () => {
           })),
         }),
       );
+      // Both audits' executions: counted once both run, so that none starts between the count and the signal.
       let running = 0;
-      for (let attempt = 0; attempt < 100 && running === 0; attempt++) {
+      for (let attempt = 0; attempt < 100 && running < 2; attempt++) {
         const listed = await sfn.send(
           new ListExecutionsCommand({ stateMachineArn, statusFilter: 'RUNNING' }),
         );
         running = listed.executions?.length ?? 0;
-        if (running === 0) await new Promise((resolve) => setTimeout(resolve, 50));
+        if (running < 2) await new Promise((resolve) => setTimeout(resolve, 50));
       }
       expect(running).toBeGreaterThan(0);
 
