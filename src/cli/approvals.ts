@@ -233,8 +233,7 @@ path and reports COMPLETED, FAILED or CANCELED.`
 finished event carries who rejected it and why.`
 }
 Refused with exit 2, nothing changed: an unknown task, a task started without approval, an approval
-already decided (by whom, when and why is shown), expired, or no longer awaited by Step Functions${kind === 'reject' ? ';
-a rejection without --reason' : ''}.
+already decided (by whom, when and why is shown), expired, or no longer awaited by Step Functions${kind === 'reject' ? ';\na rejection without --reason' : ''}.
 Exit 1 when the followed workflow does not end ${EXPECTED_END[kind]}.
 
 Options:
