@@ -60,7 +60,10 @@ function fakeGate(chains: Record<string, { executions: number; gates: ApprovalGa
       answers.push({ gate: record, decision });
     },
   };
-  return { gate, answers, refuseWith: (error: Error) => (refuse = error) };
+  const refuseWith = (error: Error) => {
+    refuse = error;
+  };
+  return { gate, answers, refuseWith };
 }
 
 function approvalsOver(gate: ApprovalGate, whoAmICalls: { n: number } = { n: 0 }) {
