@@ -115,16 +115,19 @@ function stateOfAnswer(answer: HistoryEvent): ApprovalGateState {
   if (answer.type === 'TaskSucceeded') {
     const output = answer.taskSucceededEventDetails?.output;
     const decision = decisionIn(output);
-    return decision
-      ? { kind: 'decided', decision }
-      : { kind: 'failed', at, error: 'an answer that is no decision' };
+    if (decision) return { kind: 'decided', decision };
+    // A history can drop the data of old events (outputDetails.truncated).
+    const detail =
+      output === undefined ? 'a decision no longer in the history' : 'an output that is no decision';
+    return { kind: 'answered', at, detail };
   }
   const details = answer.taskFailedEventDetails ?? answer.taskTimedOutEventDetails;
   const error = details?.error ?? 'States.TaskFailed';
   if (answer.type === 'TaskTimedOut' || error === 'States.Timeout' || error === 'States.HeartbeatTimeout')
     return { kind: 'expired', at };
   const decision = error === APPROVAL_REJECTED_ERROR ? decisionIn(details?.cause) : undefined;
-  return decision ? { kind: 'decided', decision } : { kind: 'failed', at, error, cause: details?.cause };
+  if (decision) return { kind: 'decided', decision };
+  return { kind: 'answered', at, detail: `${error}${details?.cause ? ` (${details.cause})` : ''}` };
 }
 
 /** Where the token of each gate record read here is kept: never on the record, which may be printed. */

@@ -58,8 +58,8 @@ export function notPendingReason(gate: ApprovalGateRecord): string {
     }
     case 'expired':
       return `its approval expired at ${state.at} (nobody decided within ${gate.timeoutSeconds} s)`;
-    case 'failed':
-      return `its approval request ended at ${state.at} with ${state.error}${state.cause ? ` (${state.cause})` : ''}`;
+    case 'answered':
+      return `its approval was answered at ${state.at}: ${state.detail}`;
     case 'closed':
       return `its execution ${gate.executionName} ended ${state.executionStatus} before any decision`;
     case 'pending':

@@ -144,8 +144,11 @@ export type ApprovalGateState =
   | { readonly kind: 'decided'; readonly decision: ApprovalDecision }
   /** States.Timeout or States.HeartbeatTimeout: nobody decided in time. */
   | { readonly kind: 'expired'; readonly at: string }
-  /** Answered otherwise (the request function failed, or a decision this tool did not send). */
-  | { readonly kind: 'failed'; readonly at: string; readonly error: string; readonly cause?: string }
+  /**
+   * Answered otherwise: the request function failed, an answer that is no decision (another tool),
+   * or a decision no longer readable (the history dropped its data).
+   */
+  | { readonly kind: 'answered'; readonly at: string; readonly detail: string }
   /** No answer, but the execution ended (aborted, timed out): nothing waits any more. */
   | { readonly kind: 'closed'; readonly executionStatus: string };
 

@@ -295,13 +295,28 @@ describe('Step Functions approval gate: gatesOf', () => {
       'failed otherwise',
       [failed('Lambda.ServiceException', 'boom')],
       'FAILED',
-      { kind: 'failed', at: '2026-01-01T00:10:00.000Z', error: 'Lambda.ServiceException', cause: 'boom' },
+      { kind: 'answered', at: '2026-01-01T00:10:00.000Z', detail: 'Lambda.ServiceException (boom)' },
+    ],
+    [
+      'whose decision the history no longer holds',
+      [
+        {
+          ...succeeded('x'),
+          taskSucceededEventDetails: {
+            resourceType: 'lambda',
+            resource: 'invoke.waitForTaskToken',
+            outputDetails: { truncated: true },
+          },
+        },
+      ],
+      'SUCCEEDED',
+      { kind: 'answered', at: '2026-01-01T00:10:00.000Z', detail: 'a decision no longer in the history' },
     ],
     [
       'answered with no decision',
       [succeeded('{"hello":1}')],
       'SUCCEEDED',
-      { kind: 'failed', at: '2026-01-01T00:10:00.000Z', error: 'an answer that is no decision' },
+      { kind: 'answered', at: '2026-01-01T00:10:00.000Z', detail: 'an output that is no decision' },
     ],
   ])('reads a gate %s from its answer', async (_, answer, status, state) => {
     serveStatuses({ [arnOf(TASK)]: status });

@@ -177,7 +177,11 @@ describe('approvals use case: decide', () => {
       /already rejected by arn:aws:iam::123456789012:user\/bob/,
     ],
     ['expired', { kind: 'expired', at: '2026-01-04T00:00:00.000Z' }, /expired at 2026-01-04T00:00:00.000Z/],
-    ['failed', { kind: 'failed', at: 't', error: 'Lambda.Unknown' }, /ended at t with Lambda.Unknown/],
+    [
+      'answered otherwise',
+      { kind: 'answered', at: 't', detail: 'Lambda.Unknown' },
+      /answered at t: Lambda.Unknown/,
+    ],
     ['closed', { kind: 'closed', executionStatus: 'ABORTED' }, /ended ABORTED before any decision/],
   ])('refuses a gate %s, saying so, and sends nothing', async (_, state, message) => {
     const { gate, answers } = fakeGate({ [TASK]: { executions: 1, gates: [gateRecord(state)] } });
