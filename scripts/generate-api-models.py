@@ -32,6 +32,9 @@ SERVED = {
         'DescribeMitigationAction',
         'CreateMitigationAction',
         'DescribeAccountAuditConfiguration',
+        'ListThingsInThingGroup',
+        'ListThingPrincipals',
+        'ListPrincipalThings',
     ],
     'stepfunctions': ['StartExecution', 'DescribeExecution', 'ListExecutions', 'StopExecution'],
     'events': [
@@ -46,13 +49,16 @@ SERVED = {
     ],
     'ssm': ['GetParameter', 'PutParameter'],
     'dynamodb': ['PutItem'],
+    'sts': ['GetCallerIdentity'],
 }
 
 SHAPE_KEYS = (
     'type', 'required', 'min', 'max', 'pattern', 'enum', 'timestampFormat', 'exception', 'error',
 )
 MEMBER_KEYS = ('shape', 'location', 'locationName', 'jsonvalue', 'idempotencyToken')
-METADATA_KEYS = ('apiVersion', 'protocol', 'jsonVersion', 'targetPrefix', 'serviceId', 'endpointPrefix')
+METADATA_KEYS = (
+    'apiVersion', 'protocol', 'jsonVersion', 'targetPrefix', 'serviceId', 'endpointPrefix', 'xmlNamespace',
+)
 
 
 def strip_shape(shape):

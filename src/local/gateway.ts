@@ -1,26 +1,49 @@
 import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { sigV4Credential } from './sigv4';
 
 /** One service of the local stack: how its requests are recognised, and its request listener. */
 export interface LocalService {
   readonly name: string;
   /** awsJson services are told apart by the x-amz-target prefix; the restJson one (IoT) takes the rest. */
   readonly targetPrefix?: string;
+  /**
+   * awsQuery services (STS) send no x-amz-target: they are told apart by the service of the SigV4
+   * credential scope (`Credential=<key>/<date>/<region>/<signingName>/aws4_request`) or, unsigned, by
+   * their form body (`application/x-www-form-urlencoded`, which no other served protocol sends).
+   */
+  readonly signingName?: string;
   readonly handle: (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
+}
+
+/** The service that serves a request: by x-amz-target, else by signing name or form body, else the fallback. */
+export function routeRequest(
+  services: readonly LocalService[],
+  req: Pick<IncomingMessage, 'headers'>,
+): LocalService | undefined {
+  const target = String(req.headers['x-amz-target'] ?? '');
+  if (target !== '') {
+    const byTarget = services.find(
+      (s) => s.targetPrefix !== undefined && target.startsWith(`${s.targetPrefix}.`),
+    );
+    if (byTarget) return byTarget;
+  }
+  const scope = sigV4Credential(req.headers.authorization)?.service;
+  const bySigningName = services.find((s) => s.signingName !== undefined && s.signingName === scope);
+  if (bySigningName) return bySigningName;
+  const form = String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
+  const query = form ? services.find((s) => s.signingName !== undefined) : undefined;
+  return query ?? services.find((s) => s.targetPrefix === undefined && s.signingName === undefined);
 }
 
 /**
  * One endpoint for the whole local stack, as AWS_ENDPOINT_URL or `--endpoint-url` expects: requests
- * are routed to IoT, Step Functions, EventBridge, SSM or DynamoDB the way the SDKs address them.
+ * are routed to IoT, Step Functions, EventBridge, SSM, DynamoDB or STS the way the SDKs address them.
  */
 export function createGateway(services: readonly LocalService[]) {
-  const fallback = services.find((s) => s.targetPrefix === undefined);
   let inFlight = 0;
   const listener: RequestListener = (req, res) => {
-    const target = String(req.headers['x-amz-target'] ?? '');
-    const service =
-      services.find((s) => s.targetPrefix !== undefined && target.startsWith(`${s.targetPrefix}.`)) ??
-      fallback;
+    const service = routeRequest(services, req);
     inFlight++;
     res.on('close', () => inFlight--);
     if (!service) {

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { MITIGATION_ACTION_TYPES } from '../core/check-catalog';
+import { modelPattern, shapeOf } from './model/validate';
 
 /**
  * A scenario seeds the local IoT emulator: the account's mitigation actions, the audits with their
@@ -7,13 +8,67 @@ import { MITIGATION_ACTION_TYPES } from '../core/check-catalog';
  */
 const ResourceIdentifierSchema = z.record(z.string(), z.unknown());
 
+/** A string member as the IoT model constrains it (length and pattern of `shape`), so seeds are valid API values. */
+function modelString(shape: string) {
+  const model = shapeOf('iot', shape);
+  const pattern = modelPattern(model.pattern ?? '.*');
+  return z
+    .string()
+    .min(model.min ?? 0)
+    .max(model.max ?? Number.MAX_SAFE_INTEGER)
+    .refine((value) => pattern.test(value), {
+      message: `must match the IoT model's ${shape} pattern ${model.pattern}`,
+    });
+}
+
+export const ThingNameSchema = modelString('ThingName');
+export const ThingGroupNameSchema = modelString('ThingGroupName');
+export const CertificateIdSchema = modelString('CertificateId');
+
+export const ScenarioRelatedResourceSchema = z.object({
+  resourceType: z.string(),
+  resourceIdentifier: ResourceIdentifierSchema.default({}),
+  additionalInfo: z.record(z.string(), z.string()).optional(),
+});
+
 export const ScenarioFindingSchema = z.object({
   findingId: z.string().regex(/^[a-zA-Z0-9_-]{1,128}$/),
   reasonCode: z.string(),
   severity: z.enum(['CRITICAL', 'HIGH', 'MEDIUM', 'LOW']).optional(),
   resourceType: z.string().default('DEVICE_CERTIFICATE'),
   resourceIdentifier: ResourceIdentifierSchema.default({}),
+  /** The finding's relatedResources (e.g. the things a shared certificate is attached to). */
+  relatedResources: z.array(ScenarioRelatedResourceSchema).optional(),
   suppressed: z.boolean().default(false),
+});
+
+/**
+ * A thing of the registry: its static groups and the certificates attached to it. Attribute names
+ * and values follow the IoT model's AttributeName (1..128) and AttributeValue (0..800) patterns.
+ */
+export const ScenarioThingSchema = z.strictObject({
+  name: ThingNameSchema,
+  thingGroups: z.array(ThingGroupNameSchema).max(10).default([]),
+  certificateIds: z.array(CertificateIdSchema).default([]),
+  attributes: z
+    .record(
+      z
+        .string()
+        .min(1)
+        .max(128)
+        .regex(/^[a-zA-Z0-9_.,@/:#=[\]-]+$/),
+      z
+        .string()
+        .max(800)
+        .regex(/^[a-zA-Z0-9_.,@/:#=[\]-]*$/),
+    )
+    .optional(),
+});
+
+/** A static thing group; `parentGroupName` makes it a child group (a group has at most one parent). */
+export const ScenarioThingGroupSchema = z.strictObject({
+  name: ThingGroupNameSchema,
+  parentGroupName: ThingGroupNameSchema.optional(),
 });
 
 export const ScenarioCheckSchema = z.object({
@@ -65,20 +120,54 @@ export const ScenarioActionOutcomeSchema = z.object({
   message: z.string().optional(),
 });
 
-export const ScenarioSchema = z.object({
-  accountId: z
-    .string()
-    .regex(/^\d{12}$/)
-    .default('123456789012'),
-  region: z.string().default('us-east-1'),
-  /** Simulated seconds one action takes on one finding. */
-  workSecondsPerFinding: z.number().nonnegative().default(2),
-  mitigationActions: z.array(ScenarioActionSchema).default([]),
-  audits: z.array(ScenarioAuditSchema).default([]),
-  actionOutcomes: z.array(ScenarioActionOutcomeSchema).default([]),
-  /** Checks enabled in the account's audit configuration (every catalog check when left out). */
-  enabledChecks: z.array(z.string()).optional(),
-});
+export const ScenarioSchema = z
+  .object({
+    accountId: z
+      .string()
+      .regex(/^\d{12}$/)
+      .default('123456789012'),
+    region: z.string().default('us-east-1'),
+    /** Simulated seconds one action takes on one finding. */
+    workSecondsPerFinding: z.number().nonnegative().default(2),
+    mitigationActions: z.array(ScenarioActionSchema).default([]),
+    audits: z.array(ScenarioAuditSchema).default([]),
+    actionOutcomes: z.array(ScenarioActionOutcomeSchema).default([]),
+    /** Checks enabled in the account's audit configuration (every catalog check when left out). */
+    enabledChecks: z.array(z.string()).optional(),
+    /** The registry: things and static thing groups (certificates are implied by things and findings). */
+    things: z.array(ScenarioThingSchema).default([]),
+    thingGroups: z.array(ScenarioThingGroupSchema).default([]),
+  })
+  .superRefine((scenario, ctx) => {
+    const problem = (path: (string | number)[], message: string) =>
+      ctx.addIssue({ code: 'custom', path, message });
+    const groups = new Map<string, string | undefined>();
+    scenario.thingGroups.forEach((group, i) => {
+      if (groups.has(group.name)) problem(['thingGroups', i, 'name'], `duplicate thing group ${group.name}`);
+      groups.set(group.name, group.parentGroupName);
+    });
+    scenario.thingGroups.forEach((group, i) => {
+      if (group.parentGroupName !== undefined && !groups.has(group.parentGroupName))
+        problem(['thingGroups', i, 'parentGroupName'], `unknown thing group ${group.parentGroupName}`);
+      // Walk up the parents: a group met twice on the way is a cycle. Also bounds the walk.
+      const seen = new Set<string>([group.name]);
+      for (let parent = group.parentGroupName; parent !== undefined; parent = groups.get(parent)) {
+        if (seen.has(parent)) {
+          problem(['thingGroups', i, 'parentGroupName'], `thing group ${group.name} is its own ancestor`);
+          break;
+        }
+        seen.add(parent);
+      }
+    });
+    const things = new Set<string>();
+    scenario.things.forEach((thing, i) => {
+      if (things.has(thing.name)) problem(['things', i, 'name'], `duplicate thing ${thing.name}`);
+      things.add(thing.name);
+      thing.thingGroups.forEach((name, j) => {
+        if (!groups.has(name)) problem(['things', i, 'thingGroups', j], `unknown thing group ${name}`);
+      });
+    });
+  });
 
 export type Scenario = z.infer<typeof ScenarioSchema>;
 export type ScenarioInput = z.input<typeof ScenarioSchema>;

@@ -17,6 +17,7 @@ import {
   type LocalStepFunctions,
   type LocalStepFunctionsOptions,
 } from './step-functions';
+import { createLocalSts } from './sts';
 import { startTimeDriver } from './time-driver';
 import { runOnVirtualTimers } from './virtual-timers';
 
@@ -186,6 +187,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     { name: 'events', targetPrefix: 'AWSEvents', handle: bus.handle },
     { name: 'ssm', targetPrefix: 'AmazonSSM', handle: parameters.handle },
     { name: 'dynamodb', targetPrefix: 'DynamoDB_20120810', handle: dynamoDb.handle },
+    { name: 'sts', signingName: 'sts', handle: createLocalSts({ accountId: scenario.accountId }).handle },
     { name: 'iot', handle: emulator.handle },
   ]);
   const url = await gateway.listen(options.port ?? 0);

@@ -17,7 +17,13 @@ import {
   ThrottlingException,
   UnknownOperationException,
 } from './errors';
-import { auditNotification, type OperationContext, type TaskCounters } from './operations';
+import {
+  type AppliedAction,
+  appliedActions,
+  auditNotification,
+  type OperationContext,
+  type TaskCounters,
+} from './operations';
 import {
   DEFAULT_QUOTAS,
   type FaultConfig,
@@ -80,6 +86,13 @@ export interface IotEmulator {
   stats(): EmulatorStats;
   /** Every mitigation task as seen now; times in epoch ms. */
   mitigationTasks(): ReadonlyArray<MitigationTaskSummary>;
+  /** Every action that has COMPLETED on a finding by now, with the resource it acted on. */
+  appliedActions(): ReadonlyArray<AppliedAction>;
+  /**
+   * A device certificate's status now: INACTIVE once an UPDATE_DEVICE_CERTIFICATE action with
+   * `DEACTIVATE` completed on a finding about it, ACTIVE otherwise; undefined for an unknown id.
+   */
+  certificateStatus(certificateId: string): 'ACTIVE' | 'INACTIVE' | undefined;
 }
 
 function parseBody(text: string): Record<string, unknown> {
@@ -183,6 +196,7 @@ export function createIotEmulator(options: IotEmulatorOptions): IotEmulator {
       labels: route.labels,
       query: url.searchParams,
       body: parseBody(bodyText),
+      headers: req.headers,
     });
     validateRequest('iot', route.operation, input);
     const context: OperationContext = {
@@ -258,13 +272,29 @@ export function createIotEmulator(options: IotEmulatorOptions): IotEmulator {
         const view = viewTask(task.plan, task.startMs, now, task.cancelMs);
         return {
           taskId: task.taskId,
-          auditTaskId: task.target.auditTaskId,
+          auditTaskId:
+            task.target.auditTaskId ?? (task.auditTaskIds.length === 1 ? task.auditTaskIds[0] : undefined),
           status: view.status,
           startTime: task.startMs,
           endTime: view.endMs,
           statistics: view.statistics,
         };
       });
+    },
+    appliedActions() {
+      return appliedActions(state, clock.now());
+    },
+    certificateStatus(certificateId) {
+      if (!state.certificates.has(certificateId)) return undefined;
+      const deactivated = appliedActions(state, clock.now()).some((a) => {
+        const params = a.actionParams.updateDeviceCertificateParams as { action?: string } | undefined;
+        return (
+          a.actionType === 'UPDATE_DEVICE_CERTIFICATE' &&
+          params?.action === 'DEACTIVATE' &&
+          a.resourceIdentifier.deviceCertificateId === certificateId
+        );
+      });
+      return deactivated ? 'INACTIVE' : 'ACTIVE';
     },
   };
 }

@@ -10,6 +10,7 @@ export {
   type OperationStats,
 } from './emulator';
 export { EmulatorError } from './errors';
+export type { AppliedAction } from './operations';
 export {
   DEFAULT_QUOTAS,
   DEFAULT_RATES,

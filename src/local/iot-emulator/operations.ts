@@ -127,7 +127,10 @@ function outcomeFor(ctx: OperationContext, actionName: string, findingId: string
   };
 }
 
-/** The findings a target selects, before the reason-code filter. Suppressed findings are never mitigated [DOC-MIT]. */
+/**
+ * The findings a target selects, before the reason-code filter. Suppressed findings are never
+ * mitigated [DOC-MIT]. A findingIds target selects exactly those findings, each once.
+ */
 function targetFindings(ctx: OperationContext, target: input.MitigationTarget): FindingRecord[] {
   if (target.auditTaskId !== undefined) {
     // Start declares no ResourceNotFoundException, so a missing audit is an invalid request.
@@ -136,7 +139,7 @@ function targetFindings(ctx: OperationContext, target: input.MitigationTarget): 
       throw new InvalidRequestException(`Audit task ${target.auditTaskId} does not exist`);
     return Object.values(audit.checks).flatMap((check) => check.findings);
   }
-  const ids = target.findingIds ?? [];
+  const ids = [...new Set(target.findingIds ?? [])];
   const missing = ids.filter((id) => !ctx.state.findings.has(id));
   if (missing.length > 0) throw new InvalidRequestException(`Findings not found: ${missing.join(', ')}`);
   return ids.flatMap((id) => ctx.state.findings.get(id) ?? []);
@@ -177,7 +180,10 @@ const startAuditMitigationActionsTask: Handler = (ctx, request) => {
   }
 
   const filter = req.target.auditCheckToReasonCodeFilter;
-  const findings: TaskFinding[] = targetFindings(ctx, req.target)
+  const targeted = targetFindings(ctx, req.target);
+  // A finding whose check the mapping does not name is not acted on (and not counted), for either
+  // kind of target: the mapping says which checks' findings get which actions.
+  const findings: TaskFinding[] = targeted
     .filter((f) => !f.suppressed && actionsByCheck.has(f.checkName))
     .map((f) => {
       const codes = filter && Object.hasOwn(filter, f.checkName) ? filter[f.checkName] : undefined;
@@ -210,6 +216,10 @@ const startAuditMitigationActionsTask: Handler = (ctx, request) => {
     actionsDefinition: [...new Set([...actionsByCheck.values()].flat())],
     startMs: ctx.clock.now(),
     plan,
+    auditTaskIds:
+      req.target.auditTaskId !== undefined
+        ? [req.target.auditTaskId]
+        : [...new Set(targeted.map((f) => f.auditTaskId))].sort(),
   };
   state.tasks.set(task.taskId, task);
   state.inProgressTasks.add(task);
@@ -246,7 +256,7 @@ const listAuditMitigationActionsTasks: Handler = (ctx, request) => {
   checkRetention(ctx, req.startMs);
   const tasks = [...ctx.state.tasks.values()]
     .filter((t) => t.startMs >= req.startMs && t.startMs <= req.endMs)
-    .filter((t) => req.auditTaskId === undefined || t.target.auditTaskId === req.auditTaskId)
+    .filter((t) => req.auditTaskId === undefined || t.auditTaskIds.includes(req.auditTaskId))
     .filter((t) => req.findingId === undefined || t.plan.findings.some((f) => f.findingId === req.findingId))
     .map((t) => ({ taskId: t.taskId, startTime: seconds(t.startMs), taskStatus: taskView(ctx, t).status }))
     .filter((t) => req.taskStatus === undefined || t.taskStatus === req.taskStatus);
@@ -299,7 +309,11 @@ function describeFinding(f: FindingRecord) {
       resourceIdentifier: f.resourceIdentifier,
       additionalInfo: {},
     },
-    relatedResources: [],
+    relatedResources: (f.relatedResources ?? []).map((r) => ({
+      resourceType: r.resourceType,
+      resourceIdentifier: r.resourceIdentifier,
+      additionalInfo: r.additionalInfo ?? {},
+    })),
     reasonForNonCompliance: `Non-compliant: ${f.reasonCode}`,
     reasonForNonComplianceCode: f.reasonCode,
     isSuppressed: f.suppressed,
@@ -527,6 +541,88 @@ const describeAccountAuditConfiguration: Handler = (ctx) => {
   };
 };
 
+function findThingGroup(ctx: OperationContext, name: string) {
+  const group = ctx.state.thingGroups.get(name);
+  if (group === undefined) throw new ResourceNotFoundException(`Thing group ${name} not found`);
+  return group;
+}
+
+function findThing(ctx: OperationContext, name: string) {
+  const thing = ctx.state.things.get(name);
+  if (thing === undefined) throw new ResourceNotFoundException(`Thing ${name} not found`);
+  return thing;
+}
+
+const listThingsInThingGroup: Handler = (ctx, request) => {
+  const req = input.parseListThingsInThingGroupInput(request.input);
+  const group = findThingGroup(ctx, req.thingGroupName);
+  const { page, nextToken } = paginate(ctx, ctx.state.thingsInGroup(group, req.recursive), req);
+  return { things: page, nextToken };
+};
+
+const listThingPrincipals: Handler = (ctx, request) => {
+  const req = input.parseListThingPrincipalsInput(request.input);
+  const thing = findThing(ctx, req.thingName);
+  const principals = thing.certificateIds.map((id) => ctx.state.certificateArn(id));
+  const { page, nextToken } = paginate(ctx, principals, req);
+  return { principals: page, nextToken };
+};
+
+const listPrincipalThings: Handler = (ctx, request) => {
+  const req = input.parseListPrincipalThingsInput(request.input);
+  const { state } = ctx;
+  // Only X.509 certificates are principals here: `arn:aws:iot:<region>:<account>:cert/<id>`.
+  const prefix = state.certificateArn('');
+  const match = /^arn:aws:iot:[a-z0-9-]+:\d{12}:cert\/(.+)$/.exec(req.principal);
+  if (match === null)
+    throw new InvalidRequestException(`The principal ${req.principal} is not a certificate ARN`);
+  const certificateId = match[1] ?? '';
+  const things = req.principal.startsWith(prefix) ? state.certificates.get(certificateId) : undefined;
+  if (things === undefined) throw new ResourceNotFoundException(`Principal ${req.principal} not found`);
+  const { page, nextToken } = paginate(ctx, things, req);
+  return { things: page, nextToken };
+};
+
+/** One action that completed on one finding: what a later audit or report sees as applied. */
+export interface AppliedAction {
+  readonly taskId: string;
+  readonly findingId: string;
+  readonly checkName: string;
+  readonly actionName: string;
+  readonly actionType: string;
+  readonly actionParams: Readonly<Record<string, unknown>>;
+  readonly resourceType: string;
+  readonly resourceIdentifier: Readonly<Record<string, unknown>>;
+  /** Epoch ms. */
+  readonly completedAt: number;
+}
+
+/** Every action execution COMPLETED at `nowMs`, task by task in start order. Cost: linear in executions. */
+export function appliedActions(state: EmulatorState, nowMs: number): AppliedAction[] {
+  const out: AppliedAction[] = [];
+  for (const task of state.tasks.values()) {
+    const actions = new Map(task.actionsDefinition.map((a) => [a.name, a]));
+    for (const e of viewTask(task.plan, task.startMs, nowMs, task.cancelMs).executions) {
+      if (e.status !== 'COMPLETED') continue;
+      const finding = state.findings.get(e.findingId);
+      const action = actions.get(e.actionName);
+      if (finding === undefined || action === undefined) continue;
+      out.push({
+        taskId: task.taskId,
+        findingId: e.findingId,
+        checkName: finding.checkName,
+        actionName: action.name,
+        actionType: action.type,
+        actionParams: action.params,
+        resourceType: finding.resourceType,
+        resourceIdentifier: finding.resourceIdentifier,
+        completedAt: e.endMs ?? nowMs,
+      });
+    }
+  }
+  return out;
+}
+
 export const HANDLERS = {
   StartAuditMitigationActionsTask: startAuditMitigationActionsTask,
   DescribeAuditMitigationActionsTask: describeAuditMitigationActionsTask,
@@ -542,6 +638,9 @@ export const HANDLERS = {
   CreateMitigationAction: createMitigationAction,
   StartOnDemandAuditTask: startOnDemandAuditTask,
   DescribeAccountAuditConfiguration: describeAccountAuditConfiguration,
+  ListThingsInThingGroup: listThingsInThingGroup,
+  ListThingPrincipals: listThingPrincipals,
+  ListPrincipalThings: listPrincipalThings,
 } as const satisfies Record<string, Handler>;
 
 export type OperationName = keyof typeof HANDLERS;

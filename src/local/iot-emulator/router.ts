@@ -27,6 +27,9 @@ const ROUTE_TABLE: ReadonlyArray<readonly [OperationName, string, string]> = [
   ['DescribeMitigationAction', 'GET', '/mitigationactions/actions/{actionName}'],
   ['CreateMitigationAction', 'POST', '/mitigationactions/actions/{actionName}'],
   ['DescribeAccountAuditConfiguration', 'GET', '/audit/configuration'],
+  ['ListThingsInThingGroup', 'GET', '/thing-groups/{thingGroupName}/things'],
+  ['ListThingPrincipals', 'GET', '/things/{thingName}/principals'],
+  ['ListPrincipalThings', 'GET', '/principals/things'],
 ];
 
 const ROUTES: readonly Route[] = ROUTE_TABLE.map(([operation, method, template]) => {

@@ -34,6 +34,29 @@ export interface FindingRecord {
   readonly resourceIdentifier: Record<string, unknown>;
   readonly reasonCode: string;
   readonly suppressed: boolean;
+  readonly relatedResources?: readonly RelatedResourceRecord[];
+}
+
+export interface RelatedResourceRecord {
+  readonly resourceType: string;
+  readonly resourceIdentifier: Record<string, unknown>;
+  readonly additionalInfo?: Record<string, string>;
+}
+
+export interface ThingRecord {
+  readonly name: string;
+  /** Static groups the thing was added to directly. */
+  readonly thingGroups: readonly string[];
+  readonly certificateIds: readonly string[];
+  readonly attributes: Readonly<Record<string, string>>;
+}
+
+export interface ThingGroupRecord {
+  readonly name: string;
+  readonly parentGroupName?: string;
+  /** Direct child groups and direct member things, in scenario order. */
+  readonly children: string[];
+  readonly things: string[];
 }
 
 export interface CheckRecord {
@@ -63,6 +86,8 @@ export interface MitigationTaskRecord {
   readonly actionsDefinition: readonly ActionRecord[];
   readonly startMs: number;
   readonly plan: TaskPlan;
+  /** The audits the task's findings come from (the target's audit, or the audits of its findingIds). */
+  readonly auditTaskIds: readonly string[];
   cancelMs?: number;
 }
 
@@ -153,6 +178,10 @@ export class EmulatorState {
   readonly tasks = new Map<string, MitigationTaskRecord>();
   /** Every task in progress, and maybe some that ended since (see inProgressTaskCount). */
   readonly inProgressTasks = new Set<MitigationTaskRecord>();
+  readonly things = new Map<string, ThingRecord>();
+  readonly thingGroups = new Map<string, ThingGroupRecord>();
+  /** Every certificate id the account has (from things and findings), with the things it is attached to. */
+  readonly certificates = new Map<string, string[]>();
 
   constructor(
     readonly scenario: Scenario,
@@ -171,6 +200,34 @@ export class EmulatorState {
         params: action.params ?? defaultParams(action.type, this.accountId, this.region),
         createdMs: nowMs,
       });
+    }
+    for (const group of scenario.thingGroups) {
+      this.thingGroups.set(group.name, {
+        name: group.name,
+        parentGroupName: group.parentGroupName,
+        children: [],
+        things: [],
+      });
+    }
+    for (const group of scenario.thingGroups) {
+      if (group.parentGroupName !== undefined)
+        this.thingGroups.get(group.parentGroupName)?.children.push(group.name);
+    }
+    for (const thing of scenario.things) {
+      const thingGroups = [...new Set(thing.thingGroups)];
+      const certificateIds = [...new Set(thing.certificateIds)];
+      this.things.set(thing.name, {
+        name: thing.name,
+        thingGroups,
+        certificateIds,
+        attributes: thing.attributes ?? {},
+      });
+      for (const group of thingGroups) this.thingGroups.get(group)?.things.push(thing.name);
+      for (const id of certificateIds) {
+        const attached = this.certificates.get(id) ?? [];
+        attached.push(thing.name);
+        this.certificates.set(id, attached);
+      }
     }
     for (const audit of scenario.audits) {
       this.addAudit({
@@ -206,8 +263,39 @@ export class EmulatorState {
   addAudit(audit: AuditRecord): void {
     this.audits.set(audit.taskId, audit);
     for (const check of Object.values(audit.checks)) {
-      for (const finding of check.findings) this.findings.set(finding.findingId, finding);
+      for (const finding of check.findings) {
+        this.findings.set(finding.findingId, finding);
+        // A finding on a device certificate implies the certificate exists in the account.
+        const certificateId = finding.resourceIdentifier.deviceCertificateId;
+        if (typeof certificateId === 'string' && !this.certificates.has(certificateId))
+          this.certificates.set(certificateId, []);
+      }
     }
+  }
+
+  certificateArn(certificateId: string): string {
+    return `arn:aws:iot:${this.region}:${this.accountId}:cert/${certificateId}`;
+  }
+
+  /**
+   * The things of a group and, with `recursive`, of its descendants (depth first, each thing once).
+   * Cost: linear in the groups and memberships visited.
+   */
+  thingsInGroup(group: ThingGroupRecord, recursive: boolean): string[] {
+    if (!recursive) return [...group.things];
+    const out = new Set<string>();
+    const stack = [group.name];
+    const visited = new Set<string>();
+    while (stack.length > 0) {
+      const name = stack.pop() as string;
+      if (visited.has(name)) continue;
+      visited.add(name);
+      const current = this.thingGroups.get(name);
+      if (current === undefined) continue;
+      for (const thing of current.things) out.add(thing);
+      stack.push(...[...current.children].reverse());
+    }
+    return [...out];
   }
 
   /**
@@ -235,6 +323,7 @@ export class EmulatorState {
           resourceIdentifier: f.resourceIdentifier,
           reasonCode: f.reasonCode,
           suppressed: f.suppressed,
+          ...(f.relatedResources !== undefined ? { relatedResources: f.relatedResources } : {}),
         });
       });
       for (let i = 0; i < check.generateFindings; i++) {

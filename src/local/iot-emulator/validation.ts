@@ -211,3 +211,25 @@ export function parseStartAuditInput(input: OperationInput): { targetCheckNames:
   }
   return { targetCheckNames };
 }
+
+export interface ListThingsInThingGroupInput extends PageInput {
+  readonly thingGroupName: string;
+  readonly recursive: boolean;
+}
+
+export function parseListThingsInThingGroupInput(input: OperationInput): ListThingsInThingGroupInput {
+  // `recursive` defaults to false: only the group's own things.
+  return {
+    ...page(input),
+    thingGroupName: text(input.thingGroupName) ?? '',
+    recursive: input.recursive === true,
+  };
+}
+
+export function parseListThingPrincipalsInput(input: OperationInput): PageInput & { thingName: string } {
+  return { ...page(input), thingName: text(input.thingName) ?? '' };
+}
+
+export function parseListPrincipalThingsInput(input: OperationInput): PageInput & { principal: string } {
+  return { ...page(input), principal: text(input.principal) ?? '' };
+}

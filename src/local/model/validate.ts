@@ -49,6 +49,8 @@ interface ServiceModel {
     /** awsJson: the version in the content type, application/x-amz-json-<jsonVersion>. */
     readonly jsonVersion?: string;
     readonly targetPrefix?: string;
+    /** awsQuery: the namespace of the XML answers. */
+    readonly xmlNamespace?: string;
   };
   readonly operations: Readonly<Record<string, OperationModel>>;
   readonly shapes: Readonly<Record<string, ShapeModel>>;
@@ -71,6 +73,8 @@ export const VALIDATION_ERRORS: Readonly<Record<ServiceName, string>> = {
   events: 'ValidationException',
   ssm: 'ValidationException',
   dynamodb: 'ValidationException',
+  // awsQuery services answer the common ValidationError (400), per STS's "Common Errors".
+  sts: 'ValidationError',
 };
 
 export const SERIALIZATION_ERROR = 'SerializationException';
@@ -315,6 +319,8 @@ export interface RestJsonRequest {
   readonly labels: Readonly<Record<string, string>>;
   readonly query: URLSearchParams;
   readonly body: Record<string, unknown>;
+  /** Request headers (Node lower-cases their names), for members bound to a header. */
+  readonly headers?: Readonly<Record<string, string | string[] | undefined>>;
 }
 
 /**
@@ -338,6 +344,9 @@ export function restJsonInput(
     } else if (member.location === 'querystring') {
       const value = request.query.get(key);
       if (value !== null) input[name] = fromText(shapeOf(service, member.shape).type, value);
+    } else if (member.location === 'header') {
+      const value = request.headers?.[key.toLowerCase()];
+      if (typeof value === 'string') input[name] = fromText(shapeOf(service, member.shape).type, value);
     } else if (member.location === undefined) {
       const value = request.body[key];
       if (value !== undefined) input[key] = value;

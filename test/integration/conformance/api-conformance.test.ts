@@ -3,6 +3,7 @@ import * as eventBridgeSdk from '@aws-sdk/client-eventbridge';
 import * as iotSdk from '@aws-sdk/client-iot';
 import * as sfnSdk from '@aws-sdk/client-sfn';
 import * as ssmSdk from '@aws-sdk/client-ssm';
+import * as stsSdk from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   MODEL_SOURCE,
@@ -36,6 +37,11 @@ const BUS_ARN = `arn:aws:events:us-east-1:${ACCOUNT}:event-bus/default`;
 const ARCHIVE_ARN = `arn:aws:events:us-east-1:${ACCOUNT}:archive/${LOCAL_ARCHIVE_NAME}`;
 const RULE_ARN = `arn:aws:events:us-east-1:${ACCOUNT}:rule/${LOCAL_RULE_NAME}`;
 const EXECUTION_ARN = `${LOCAL_STATE_MACHINE_ARN.replace(':stateMachine:', ':execution:')}:conformance-execution`;
+const CERTIFICATE = 'c'.repeat(64);
+const CERTIFICATE_ARN = `arn:aws:iot:us-east-1:${ACCOUNT}:cert/${CERTIFICATE}`;
+/** The SigV4 header of the raw awsQuery requests: the local stack reads the key, not the signature. */
+const SIGNED_BY_LOCAL =
+  'AWS4-HMAC-SHA256 Credential=local/20260101/us-east-1/sts/aws4_request, SignedHeaders=host, Signature=00';
 // The stack's virtual clock starts at 2026-01-01; the scenario's audits ran in November 2025.
 const FROM = new Date('2025-11-01T00:00:00Z');
 const TO = new Date('2026-01-01T00:00:00Z');
@@ -154,6 +160,22 @@ const BASELINES: readonly Baseline[] = [
     operation: 'StartOnDemandAuditTask',
     input: () => ({ targetCheckNames: ['LOGGING_DISABLED_CHECK'] }),
   },
+  {
+    service: 'iot',
+    operation: 'ListThingsInThingGroup',
+    input: () => ({ thingGroupName: 'fleet', recursive: true, maxResults: 10 }),
+  },
+  {
+    service: 'iot',
+    operation: 'ListThingPrincipals',
+    input: () => ({ thingName: 'sensor-1', maxResults: 10 }),
+  },
+  {
+    service: 'iot',
+    operation: 'ListPrincipalThings',
+    input: () => ({ principal: CERTIFICATE_ARN, maxResults: 10 }),
+  },
+  { service: 'sts', operation: 'GetCallerIdentity', input: () => ({}) },
   {
     service: 'stepfunctions',
     operation: 'ListExecutions',
@@ -298,6 +320,15 @@ const DECLARED_ERRORS: ReadonlyArray<[Baseline['service'], string, Record<string
     },
     'TaskAlreadyExistsException',
   ],
+  ['iot', 'ListThingsInThingGroup', { thingGroupName: 'no-such-group' }, 'ResourceNotFoundException'],
+  ['iot', 'ListThingPrincipals', { thingName: 'no-such-thing' }, 'ResourceNotFoundException'],
+  [
+    'iot',
+    'ListPrincipalThings',
+    { principal: `arn:aws:iot:us-east-1:${ACCOUNT}:cert/${'d'.repeat(64)}` },
+    'ResourceNotFoundException',
+  ],
+  ['iot', 'ListPrincipalThings', { principal: 'not-a-certificate-arn' }, 'InvalidRequestException'],
   [
     'stepfunctions',
     'DescribeExecution',
@@ -344,6 +375,7 @@ const SDKS: Record<Baseline['service'], Record<string, unknown>> = {
   events: eventBridgeSdk,
   ssm: ssmSdk,
   dynamodb: dynamoDbSdk,
+  sts: stsSdk,
 };
 
 interface Answer {
@@ -364,7 +396,13 @@ const savedEnv = { ...process.env };
 
 beforeAll(async () => {
   // Rates are tested elsewhere: with the clock held still, their buckets would never refill.
-  stack = await startLocalStack({ scenario: readJson('scenarios/default.json'), quotas: { rates: false } });
+  // The sample scenario plus a registry for the registry operations.
+  const scenario = {
+    ...(readJson('scenarios/default.json') as Record<string, unknown>),
+    thingGroups: [{ name: 'fleet' }, { name: 'fleet-north', parentGroupName: 'fleet' }],
+    things: [{ name: 'sensor-1', thingGroups: ['fleet-north'], certificateIds: [CERTIFICATE] }],
+  };
+  stack = await startLocalStack({ scenario, quotas: { rates: false } });
   // Time stands still for the whole suite: tasks stay IN_PROGRESS, audits within their retention.
   void stack.holdClock(
     () =>
@@ -384,6 +422,7 @@ beforeAll(async () => {
     events: new eventBridgeSdk.EventBridgeClient(config),
     ssm: new ssmSdk.SSMClient(config),
     dynamodb: new dynamoDbSdk.DynamoDBClient(config),
+    sts: new stsSdk.STSClient(config),
   };
 });
 
@@ -414,6 +453,7 @@ async function sendRaw(
   const op = operationsOf(service)[operation];
   if (op === undefined) throw new Error(`${service}.${operation} is not modelled`);
   let response: Response;
+  if (model.metadata.protocol === 'query') return sendQuery(operation, input, model.metadata.apiVersion);
   if (model.metadata.protocol === 'json') {
     response = await fetch(stack.url, {
       method: 'POST',
@@ -428,9 +468,12 @@ async function sendRaw(
     let path = op.http.requestUri;
     const query = new URLSearchParams();
     const body: Record<string, unknown> = {};
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
     for (const [name, value] of Object.entries(input)) {
       const member = members[name];
-      if (member?.location === 'uri') path = path.replace(`{${name}}`, encodeURIComponent(String(value)));
+      if (member?.location === 'header') headers[member.locationName ?? name] = String(value);
+      else if (member?.location === 'uri')
+        path = path.replace(`{${name}}`, encodeURIComponent(String(value)));
       else if (member?.location === 'querystring')
         query.set(member.locationName ?? name, value instanceof Date ? value.toISOString() : String(value));
       else body[name] = toWire(value);
@@ -439,7 +482,7 @@ async function sendRaw(
     const search = query.size > 0 ? `?${query}` : '';
     response = await fetch(`${stack.url}${path}${search}`, {
       method: op.http.method,
-      headers: { 'content-type': 'application/json' },
+      headers,
       ...(op.http.method === 'GET' ? {} : { body: JSON.stringify(body) }),
     });
   }
@@ -454,6 +497,41 @@ async function sendRaw(
     body: parsed,
     raw: true,
   };
+}
+
+/** One XML element's text, or undefined. */
+const xmlText = (xml: string, name: string): string | undefined =>
+  new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml)?.[1];
+
+/**
+ * An awsQuery request (form POST, XML answer), signed-looking. The answer's Result members become the
+ * body the response checks read (flat string members: all GetCallerIdentity has).
+ */
+async function sendQuery(
+  operation: string,
+  input: Record<string, unknown>,
+  version: string,
+): Promise<Answer> {
+  const form = new URLSearchParams({ Action: operation, Version: version });
+  for (const [name, value] of Object.entries(input)) form.set(name, String(value));
+  const response = await fetch(stack.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: SIGNED_BY_LOCAL },
+    body: form.toString(),
+  });
+  const text = await response.text();
+  if (!response.ok) {
+    return {
+      status: response.status,
+      errorName: xmlText(text, 'Code'),
+      message: xmlText(text, 'Message') ?? '',
+      body: { message: xmlText(text, 'Message') ?? '' },
+      raw: true,
+    };
+  }
+  const result = new RegExp(`<${operation}Result>(.*)</${operation}Result>`, 's').exec(text)?.[1] ?? '';
+  const body = Object.fromEntries([...result.matchAll(/<(\w+)>([^<]*)<\/\1>/g)].map((m) => [m[1], m[2]]));
+  return { status: response.status, body, raw: true };
 }
 
 /** The request through the service's real SDK client; as raw HTTP when the SDK refuses to send it. */
