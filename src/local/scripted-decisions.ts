@@ -3,27 +3,10 @@ import { STSClient } from '@aws-sdk/client-sts';
 import * as z from 'zod';
 import { createStepFunctionsApprovalGate } from '../adapters/step-functions';
 import { createStsCallerIdentity } from '../adapters/sts';
-import { createApprovals, MAX_REASON_LENGTH, UnknownApprovalError } from '../app/approvals';
+import { createApprovals, UnknownApprovalError } from '../app/approvals';
 import { ApprovalNotPendingError } from '../app/ports';
 import type { Clock } from './clock';
-
-/**
- * A decision the scenario scripts: when an approval is requested for the task (or for a task that
- * includes the check), decide it `afterSeconds` (virtual time) after the request. An `afterSeconds`
- * past the approval's timeout shows a late decision: refused, it changes nothing.
- */
-export const ScenarioApprovalSchema = z
-  .strictObject({
-    taskId: z.string().min(1).optional(),
-    check: z.string().min(1).optional(),
-    decision: z.enum(['approve', 'reject']),
-    afterSeconds: z.number().nonnegative(),
-    reason: z.string().trim().min(1).max(MAX_REASON_LENGTH),
-  })
-  .refine((a) => a.taskId !== undefined || a.check !== undefined, {
-    message: 'give taskId or check: the approval request it decides',
-  });
-export type ScenarioApproval = z.infer<typeof ScenarioApprovalSchema>;
+import type { ScenarioApproval } from './scenario';
 
 /** What one scripted decision did. */
 export interface ScriptedDecisionResult {
