@@ -36,7 +36,16 @@ SERVED = {
         'ListThingPrincipals',
         'ListPrincipalThings',
     ],
-    'stepfunctions': ['StartExecution', 'DescribeExecution', 'ListExecutions', 'StopExecution'],
+    'stepfunctions': [
+        'StartExecution',
+        'DescribeExecution',
+        'ListExecutions',
+        'StopExecution',
+        'GetExecutionHistory',
+        'SendTaskSuccess',
+        'SendTaskFailure',
+        'SendTaskHeartbeat',
+    ],
     'events': [
         'PutEvents',
         'StartReplay',

@@ -1,15 +1,57 @@
+export interface ScheduleOptions {
+  /**
+   * On a VirtualClock, time is never moved to this wake-up (nor past it) while it is pending:
+   * `advanceToNextWakeUp` stops before it, so whatever waits for it keeps waiting until it is
+   * cancelled. An explicit `advanceBy` still goes through. No effect on the wall clocks.
+   */
+  readonly holdsTime?: boolean;
+}
+
 /** Time source of the local stack. Every time-dependent part of the emulator reads `now()`. */
 export interface Clock {
   /** Milliseconds since the epoch. */
   now(): number;
   /** Resolves once `ms` milliseconds have passed on this clock. */
   sleep(ms: number): Promise<void>;
+  /**
+   * Runs `callback` once `ms` have passed on this clock, unless the returned function is called first
+   * (a timeout that the work it guards may outlive: a cancelled one is forgotten).
+   */
+  schedule(ms: number, callback: () => void, options?: ScheduleOptions): () => void;
+}
+
+// Node fires a timer of more than 2^31 - 1 ms after 1 ms (with a warning): longer ones are chained.
+const MAX_TIMER_MS = 2_147_483_647;
+
+/** A wall-clock timer of any length; `track` is told each underlying Timeout while it is current. */
+function longTimer(ms: number, callback: () => void, track?: (timer?: NodeJS.Timeout) => void): () => void {
+  let timer: NodeJS.Timeout | undefined;
+  let cancelled = false;
+  const arm = (left: number): void => {
+    timer = setTimeout(
+      () => {
+        if (left > MAX_TIMER_MS) return arm(left - MAX_TIMER_MS);
+        track?.(undefined);
+        callback();
+      },
+      Math.min(Math.max(0, left), MAX_TIMER_MS),
+    );
+    track?.(timer);
+  };
+  arm(ms);
+  return () => {
+    if (cancelled) return;
+    cancelled = true;
+    clearTimeout(timer);
+    track?.(undefined);
+  };
 }
 
 /** The wall clock: for `iot-remediate local`, where real tools talk to the emulator. */
 export const systemClock: Clock = {
   now: () => Date.now(),
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  schedule: (ms, callback) => longTimer(ms, callback),
 };
 
 /**
@@ -33,7 +75,16 @@ export class StoppableSystemClock implements Clock {
     });
   }
 
-  /** Drops every pending sleep: their work never resumes. */
+  schedule(ms: number, callback: () => void): () => void {
+    let current: NodeJS.Timeout | undefined;
+    return longTimer(ms, callback, (timer) => {
+      if (current) this.#timers.delete(current);
+      current = timer;
+      if (timer) this.#timers.add(timer);
+    });
+  }
+
+  /** Drops every pending sleep and scheduled callback: their work never resumes. */
   stop(): void {
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers.clear();
@@ -44,7 +95,9 @@ interface Sleeper {
   readonly wakeAt: number;
   readonly seq: number;
   readonly resolve: () => void;
+  readonly holdsTime?: boolean;
   cancelled?: boolean;
+  released?: boolean;
 }
 
 /** Earlier wake-up first; among equal ones, the earlier sleep (the order the sleepers were released in). */
@@ -83,11 +136,18 @@ export class VirtualClock implements Clock {
    * Runs `callback` once `ms` have passed on this clock, unless the returned function is called first
    * (a cancelled wake-up no longer counts as pending, and time never jumps to it).
    */
-  schedule(ms: number, callback: () => void): () => void {
-    const sleeper: Sleeper = { wakeAt: this.#now + Math.max(0, ms), seq: this.#seq++, resolve: callback };
+  schedule(ms: number, callback: () => void, options: ScheduleOptions = {}): () => void {
+    const sleeper: Sleeper = {
+      wakeAt: this.#now + Math.max(0, ms),
+      seq: this.#seq++,
+      resolve: callback,
+      holdsTime: options.holdsTime === true,
+    };
     this.#push(sleeper);
     return () => {
-      if (sleeper.cancelled) return;
+      // Cancelling one that already ran (a clearTimeout after the timer fired) changes nothing: it is
+      // no longer pending, and counting it would hide a pending one from pendingSleepers.
+      if (sleeper.cancelled || sleeper.released) return;
       sleeper.cancelled = true;
       this.#cancelled += 1;
     };
@@ -103,9 +163,21 @@ export class VirtualClock implements Clock {
     this.#advanceTo(this.#now + ms);
   }
 
-  /** Jumps to the earliest wake-up and releases every sleeper due then. False when none waits. */
-  advanceToNextWakeUp(): boolean {
+  /**
+   * True while the earliest pending wake-up holds time (ScheduleOptions.holdsTime): nothing can
+   * happen on this clock until it is cancelled, so `advanceToNextWakeUp` stays put.
+   */
+  get holding(): boolean {
     while (this.#sleepers[0]?.cancelled) this.#dropCancelled();
+    return this.#sleepers[0]?.holdsTime === true;
+  }
+
+  /**
+   * Jumps to the earliest wake-up and releases every sleeper due then. False when none waits, or
+   * when the earliest one holds time (then time stays where it is).
+   */
+  advanceToNextWakeUp(): boolean {
+    if (this.holding) return false;
     const next = this.#sleepers[0];
     if (next === undefined) return false;
     this.#advanceTo(Math.max(next.wakeAt, this.#now));
@@ -118,7 +190,10 @@ export class VirtualClock implements Clock {
     while ((this.#sleepers[0]?.wakeAt ?? Number.POSITIVE_INFINITY) <= this.#now) {
       const sleeper = this.#pop();
       if (sleeper.cancelled) this.#cancelled -= 1;
-      else due.push(sleeper);
+      else {
+        sleeper.released = true;
+        due.push(sleeper);
+      }
     }
     for (const sleeper of due) sleeper.resolve();
   }

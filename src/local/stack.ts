@@ -62,6 +62,10 @@ export interface LocalStackOptions {
   readonly definition?: string;
   /** Delays before the bus retries a failed handler invocation (Lambda: about 1 and 2 minutes). */
   readonly retryDelaysMs?: readonly number[];
+  /** Runs the state machine's Lambda tasks (lambda:invoke, .waitForTaskToken); see LocalStepFunctionsOptions. */
+  readonly invokeFunction?: LocalStepFunctionsOptions['invokeFunction'];
+  /** Pending callbacks hold the virtual clock before their timeouts; see LocalStepFunctionsOptions. */
+  readonly holdPendingCallbacks?: boolean;
 }
 
 export interface LocalStack {
@@ -211,6 +215,16 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     },
     faults: options.stepFunctionsFaults,
     putEventsFaults: options.putEventsFaults,
+    // In process, as the bus invokes the functions: their SDK backoff waits on the virtual clock.
+    invokeFunction:
+      options.invokeFunction &&
+      ((name, payload) => {
+        const invokeFunction = options.invokeFunction as NonNullable<LocalStackOptions['invokeFunction']>;
+        return virtual
+          ? runOnVirtualTimers(virtual, () => invokeFunction(name, payload))
+          : invokeFunction(name, payload);
+      }),
+    holdPendingCallbacks: options.holdPendingCallbacks,
   });
   stepFunctions = runner;
 

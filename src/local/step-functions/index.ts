@@ -1,5 +1,8 @@
 /** A local Step Functions endpoint that runs the repository's ASL with aws-local-stepfunctions. */
+export { TaskFailureError } from './callbacks';
+export { HISTORY_DATA_WINDOW, type HistoryEvent } from './execution-history';
 export { createIotResourceHandler, IotIntegrationError } from './iot-integration';
+export { type InvokeFunction, LambdaServiceError } from './lambda-integration';
 export {
   createLocalStepFunctions,
   type ExecutionRecord,
@@ -11,6 +14,7 @@ export {
   type JsonValue,
   prepareWorkflow,
   runWorkflow,
+  type TaskCall,
   type TaskResourceHandler,
   type WorkflowDelay,
   type WorkflowResult,

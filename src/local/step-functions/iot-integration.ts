@@ -7,7 +7,7 @@ import {
   type StartAuditMitigationActionsTaskCommandInput,
 } from '@aws-sdk/client-iot';
 import { type MapMembers, toSdkCasing, toStepFunctionsCasing } from './sdk-casing';
-import { isProgrammingError, type JsonValue, type TaskResourceHandler } from './workflow-runner';
+import { isProgrammingError, type JsonValue } from './workflow-runner';
 
 /** The Task resource prefix of Step Functions' AWS SDK integration with IoT. */
 export const IOT_SDK_RESOURCE_PREFIX = 'arn:aws:states:::aws-sdk:iot:';
@@ -59,7 +59,10 @@ export class IotIntegrationError extends Error {
  * parameters in, PascalCase result out, IoT exceptions rethrown as `Iot.<ExceptionName>`.
  * Give the client `maxAttempts: 1`: in the cloud the ASL's Retry is the only retry of these calls.
  */
-export function createIotResourceHandler(resource: string, iot: IoTClient): TaskResourceHandler {
+export function createIotResourceHandler(
+  resource: string,
+  iot: IoTClient,
+): (input: JsonValue) => Promise<JsonValue> {
   const actionName = resource.slice(IOT_SDK_RESOURCE_PREFIX.length);
   const action = resource.startsWith(IOT_SDK_RESOURCE_PREFIX) ? IOT_ACTIONS[actionName] : undefined;
   if (action === undefined) throw new Error(`The local Step Functions facade does not implement ${resource}`);

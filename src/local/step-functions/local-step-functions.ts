@@ -8,12 +8,16 @@ import * as z from 'zod';
 import { AwsJsonError, type AwsJsonFault, awsJsonHandler } from '../aws-json-server';
 import type { Clock } from '../clock';
 import { ModelValidationError } from '../model/validate';
+import { type CallbackRegistry, createCallbackRegistry } from './callbacks';
+import { historyEventOutput } from './execution-history';
 import { createIotResourceHandler, IOT_SDK_RESOURCE_PREFIX } from './iot-integration';
+import { createLambdaHandler, type InvokeFunction, LAMBDA_INVOKE_RESOURCE } from './lambda-integration';
 import {
   type JsonValue,
   prepareWorkflow,
   runWorkflow,
   type TaskResourceHandler,
+  WAIT_FOR_TASK_TOKEN,
   type WorkflowRun,
 } from './workflow-runner';
 
@@ -58,6 +62,20 @@ export interface LocalStepFunctionsOptions {
    * then fails the call, as a PutEvents whose answer timed out, so that the ASL retries it.
    */
   putEventsFaults?: (entries: readonly PutEventsRequestEntry[]) => 'lostAnswer' | undefined;
+  /**
+   * Runs a function for `arn:aws:states:::lambda:invoke` and `lambda:invoke.waitForTaskToken` tasks
+   * (the FunctionName and Payload of their Parameters). Without it, those tasks fail with
+   * Lambda.ResourceNotFoundException. Throw a LambdaServiceError for an error of Lambda itself.
+   */
+  invokeFunction?: InvokeFunction;
+  /**
+   * Callback tasks hold the virtual clock: time never reaches the timeout (TimeoutSeconds,
+   * HeartbeatSeconds) of a callback that waits for its answer, so an approval stays pending until
+   * someone decides or the stack stops, however long the rest of the simulation runs. Off by default:
+   * when nothing else can happen, time jumps to the earliest timeout and an unanswered approval
+   * expires at once. No effect on a wall clock.
+   */
+  holdPendingCallbacks?: boolean;
 }
 
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED';
@@ -138,8 +156,23 @@ export function createLocalStepFunctions(options: LocalStepFunctionsOptions): Lo
   const { clock } = options;
   const stateMachineArn = options.stateMachineArn ?? DEFAULT_STATE_MACHINE_ARN;
   const workflow = prepareWorkflow(options.definition, options.substitutions);
+  const callbacks = createCallbackRegistry();
   // The successor of an execution is started through the same StartExecution as the API's callers.
-  const handlers = createHandlers(workflow.definition.States, options, (request) => startExecution(request));
+  const handlers = createHandlers(workflow.definition.States, options, callbacks, (request) =>
+    startExecution(request),
+  );
+  const [, , , region = 'us-east-1', account = ''] = stateMachineArn.split(':');
+  const stateMachineName = stateMachineArn.split(':').at(-1) ?? '';
+  const historyOutput = {
+    region,
+    // The role the template gives the state machine; only ExecutionStarted shows it.
+    roleArn: `arn:aws:iam::${account}:role/${stateMachineName}Role`,
+    resources: Object.fromEntries(
+      Object.entries(workflow.definition.States).flatMap(([name, state]) =>
+        state.Type === 'Task' ? [[name, state.Resource]] : [],
+      ),
+    ),
+  };
   const executions = new Map<string, Execution>();
   let requestsInFlight = 0;
   // Executions between two waits (see WorkflowRunOptions.onWorkingChange), kept as a count.
@@ -150,8 +183,9 @@ export function createLocalStepFunctions(options: LocalStepFunctionsOptions): Lo
     `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
 
   const findExecution = (executionArn: string): Execution => {
-    const execution = [...executions.values()].find((e) => e.executionArn === executionArn);
-    if (!execution)
+    // Names are unique: the ARN's last segment finds the execution without a scan.
+    const execution = executions.get(executionArn.slice(executionArn.lastIndexOf(':') + 1));
+    if (execution?.executionArn !== executionArn)
       throw new AwsJsonError('ExecutionDoesNotExist', `Execution Does Not Exist: '${executionArn}'`);
     return execution;
   };
@@ -187,6 +221,8 @@ export function createLocalStepFunctions(options: LocalStepFunctionsOptions): Lo
       handlers,
       clock,
       random: options.randomFor?.(name),
+      history: true,
+      holdCallbackTimeouts: options.holdPendingCallbacks === true,
       onWorkingChange: (delta) => {
         workingExecutions += delta;
       },
@@ -261,9 +297,46 @@ export function createLocalStepFunctions(options: LocalStepFunctionsOptions): Lo
       execution.error = optionalText(request.error);
       execution.cause = optionalText(request.cause);
       execution.stopDate = clock.now();
-      execution.run.abort();
+      // Its callback tokens close with it: a late answer is told TaskTimedOut.
+      execution.run.abort({ error: execution.error, cause: execution.cause });
     }
     return { stopDate: toEpochSeconds(execution.stopDate ?? clock.now()) };
+  };
+
+  const getExecutionHistory = (request: Record<string, unknown>) => {
+    const execution = findExecution(arnOf(request, 'executionArn', EXECUTION_ARN));
+    const events = execution.run.history;
+    const reverse = request.reverseOrder === true;
+    // The token is the id of the next event to return, in the order asked for.
+    const first = request.nextToken === undefined ? (reverse ? events.length : 1) : Number(request.nextToken);
+    if (request.nextToken !== undefined && (!Number.isInteger(first) || first < 1 || first > events.length)) {
+      throw new AwsJsonError('InvalidToken', `Invalid Token: '${request.nextToken}'`);
+    }
+    const pageSize = Number(request.maxResults ?? 0) || 100;
+    const includeData = request.includeExecutionData !== false;
+    const page: Record<string, unknown>[] = [];
+    let id = first;
+    while (page.length < pageSize && id >= 1 && id <= events.length) {
+      page.push(
+        historyEventOutput(events[id - 1] as (typeof events)[number], id, { ...historyOutput, includeData }),
+      );
+      id += reverse ? -1 : 1;
+    }
+    const more = id >= 1 && id <= events.length;
+    return { events: page, ...(more ? { nextToken: String(id) } : {}) };
+  };
+
+  const sendTaskSuccess = (request: Record<string, unknown>) => {
+    callbacks.succeed(String(request.taskToken), String(request.output));
+    return {};
+  };
+  const sendTaskFailure = (request: Record<string, unknown>) => {
+    callbacks.fail(String(request.taskToken), optionalText(request.error), optionalText(request.cause));
+    return {};
+  };
+  const sendTaskHeartbeat = (request: Record<string, unknown>) => {
+    callbacks.heartbeat(String(request.taskToken));
+    return {};
   };
 
   const summary = (execution: Execution) => ({
@@ -280,6 +353,10 @@ export function createLocalStepFunctions(options: LocalStepFunctionsOptions): Lo
     DescribeExecution: describeExecution,
     ListExecutions: listExecutions,
     StopExecution: stopExecution,
+    GetExecutionHistory: getExecutionHistory,
+    SendTaskSuccess: sendTaskSuccess,
+    SendTaskFailure: sendTaskFailure,
+    SendTaskHeartbeat: sendTaskHeartbeat,
   };
 
   const serve = awsJsonHandler('AWSStepFunctions', 'application/x-amz-json-1.0', operations, {
@@ -344,10 +421,14 @@ export function createLocalStepFunctions(options: LocalStepFunctionsOptions): Lo
   };
 }
 
-/** The Task handlers of the definition's resources: IoT through the SDK, putEvents to the callback. */
+/**
+ * The Task handlers of the definition's resources: IoT through the SDK, putEvents to the callback,
+ * Lambda to `invokeFunction`.
+ */
 function createHandlers(
   states: Record<string, { Type: string; Resource?: string }>,
   options: LocalStepFunctionsOptions,
+  callbacks: CallbackRegistry,
   startExecution: (request: Record<string, unknown>) => {
     executionArn: string;
     startDate: number;
@@ -402,12 +483,16 @@ function createHandlers(
   const handlers: Record<string, TaskResourceHandler> = {};
   for (const state of Object.values(states)) {
     if (state.Type !== 'Task' || state.Resource === undefined || handlers[state.Resource]) continue;
-    handlers[state.Resource] =
-      state.Resource === PUT_EVENTS_RESOURCE
+    const resource = state.Resource;
+    handlers[resource] =
+      resource === PUT_EVENTS_RESOURCE
         ? putEvents
-        : state.Resource === START_EXECUTION_RESOURCE
+        : resource === START_EXECUTION_RESOURCE
           ? startChild
-          : createIotResourceHandler(state.Resource, options.iot);
+          : resource === LAMBDA_INVOKE_RESOURCE ||
+              resource === `${LAMBDA_INVOKE_RESOURCE}${WAIT_FOR_TASK_TOKEN}`
+            ? createLambdaHandler(resource, options.invokeFunction, callbacks)
+            : createIotResourceHandler(resource, options.iot);
   }
   return handlers;
 }

@@ -1,21 +1,57 @@
 import { ExecutionError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import type { Clock } from '../clock';
+import { createHistoryRecorder, type HistoryEvent } from './execution-history';
+import { taskTokenOf } from './task-token';
 
 /** A JSON value, as states pass them to each other. */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
-/** A local implementation of a Task resource. It receives the state's input after `Parameters`. */
-export type TaskResourceHandler = (input: JsonValue) => Promise<JsonValue> | JsonValue;
+/** What a Task handler knows of the call beyond its input: the state, its token, its limits. */
+export interface TaskCall {
+  readonly state: string;
+  readonly resource: string;
+  /** `$$.Task.Token` of this attempt; set for `.waitForTaskToken` resources only. */
+  readonly token?: string;
+  /** The ASL's TimeoutSeconds(Path) and HeartbeatSeconds(Path), as taken on the clock. */
+  readonly timeoutSeconds?: number;
+  readonly heartbeatSeconds?: number;
+  /**
+   * Aborted once the call is over, whatever ended it: the handler's answer, a timeout on the clock,
+   * the execution stopped. A callback's token is closed then.
+   */
+  readonly signal: AbortSignal;
+  /** Records TaskSubmitted: a callback task handed its work over (`output`: the service's answer). */
+  submitted(output: JsonValue): void;
+  /** A heartbeat (SendTaskHeartbeat) restarts the HeartbeatSeconds clock of a callback task. */
+  heartbeat(): void;
+  /**
+   * Waits for `promise` without counting as work (WorkflowRun.working), so that time can pass on a
+   * virtual clock meanwhile: a callback that waits for a person, a function that backs off.
+   */
+  idle<T>(promise: Promise<T>): Promise<T>;
+}
+
+/**
+ * A local implementation of a Task resource. It receives the state's input after `Parameters`; its
+ * answer is the task's result (for a callback task: the output SendTaskSuccess gave).
+ */
+export type TaskResourceHandler = (input: JsonValue, call: TaskCall) => Promise<JsonValue> | JsonValue;
 
 type EventLog = ReturnType<StateMachine['run']>['eventLogs'] extends AsyncGenerator<infer E> ? E : never;
 type Retrier = Extract<EventLog, { type: 'StateRetried' }>['retry']['retrier'];
+type StateDefinition = StateMachineDefinition['States'][string];
+type TaskState = Extract<StateDefinition, { Type: 'Task' }>;
 
 /**
- * aws-local-stepfunctions fails a Task after 60 real seconds when the ASL sets no TimeoutSeconds, where
- * Step Functions waits 99999999 s. Locally a handler also takes the waits that precede it (see
- * `runWorkflow`), so the local default is the longest timer Node accepts (2^31 - 1 ms).
+ * aws-local-stepfunctions fails a Task after 60 real seconds when the ASL sets no TimeoutSeconds, and
+ * after TimeoutSeconds real seconds otherwise, where the local stack's time is virtual. So the
+ * interpreter is given the longest timer Node accepts (2^31 - 1 ms) for every Task, and the runner
+ * applies the ASL's own TimeoutSeconds(Path) and HeartbeatSeconds(Path) on the clock (`runTask`).
  */
 const LOCAL_DEFAULT_TASK_TIMEOUT_SECONDS = 2_147_483;
+
+/** The callback pattern: the task waits for SendTaskSuccess / SendTaskFailure with its token. */
+export const WAIT_FOR_TASK_TOKEN = '.waitForTaskToken';
 
 /**
  * The Error of an execution that a programming error inside the local stack ended (a TypeError in a
@@ -43,8 +79,83 @@ export function isProgrammingError(error: unknown): boolean {
 
 /** A state machine definition ready to run locally. */
 export interface PreparedWorkflow {
+  /** The definition as written (placeholders filled), validated. */
   readonly definition: StateMachineDefinition;
   readonly stateMachine: StateMachine;
+}
+
+/**
+ * The interpreter's States.Timeout error class, which it does not export. It must be that class: a
+ * Retry or Catch on States.TaskFailed matches every error but a States.Timeout, and the interpreter
+ * tells them apart with `instanceof`. Obtained once, from a Task that times out after 1 ms of real
+ * time, the only real wait the local stack makes. Never rejects.
+ */
+let statesTimeoutError: (new () => Error) | undefined;
+let statesTimeoutErrorProbe: Promise<void> | undefined;
+function probeStatesTimeoutError(): Promise<void> {
+  statesTimeoutErrorProbe ??= (async () => {
+    const probe = new StateMachine(
+      {
+        StartAt: 'Probe',
+        States: { Probe: { Type: 'Task', Resource: 'local:probe', TimeoutSeconds: 0.001, End: true } },
+      },
+      { validationOptions: { noValidate: true } },
+    );
+    const run = probe.run(null, {
+      overrides: { taskResourceLocalHandlers: { Probe: () => new Promise<never>(() => undefined) } },
+    });
+    const error = await run.result.then(
+      () => undefined,
+      (failure: unknown) => (failure instanceof ExecutionError ? failure.cause : undefined),
+    );
+    // An interpreter that cannot run the probe (Node 20, see LOCAL_INTERNAL_ERROR) fails its tasks
+    // anyway; timeouts then fall back to an Error named States.Timeout.
+    if (error instanceof Error && error.name === 'States.Timeout')
+      statesTimeoutError = error.constructor as new () => Error;
+  })().catch(() => undefined);
+  return statesTimeoutErrorProbe;
+}
+
+/** Calls the interpreter makes to the sync event listener a run passes in its options (see below). */
+const ON_DISPATCH = Symbol('onDispatch');
+
+interface InterpreterInternals {
+  execute(
+    input: unknown,
+    options: { runOptions?: { [ON_DISPATCH]?: (event: EventLog) => void }; eventLogger: EventLogger },
+    cleanup: () => void,
+  ): Promise<unknown>;
+}
+interface EventLogger {
+  dispatch(event: EventLog): void;
+}
+
+/**
+ * Makes every event of a run reach the run's listener synchronously, as the interpreter dispatches
+ * it. `eventLogs` delivers them later, through an async generator: a state's `Parameters` are read
+ * right after its StateEntered is dispatched, before any consumer of `eventLogs` sees it, so
+ * `$$.State` and `$$.Task.Token` could not be right otherwise (verified: they lagged one state).
+ * StateMachine#execute is private: the wrapper checks that it is still there.
+ */
+function observeDispatches(stateMachine: StateMachine): void {
+  const internals = stateMachine as unknown as InterpreterInternals;
+  const execute = internals.execute;
+  if (typeof execute !== 'function')
+    throw new Error(
+      'aws-local-stepfunctions changed: StateMachine#execute, which the local runner wraps, is gone',
+    );
+  internals.execute = function (this: unknown, input, options, cleanup) {
+    const listener = options.runOptions?.[ON_DISPATCH];
+    const logger = options.eventLogger;
+    if (listener && typeof logger?.dispatch === 'function') {
+      const dispatch = logger.dispatch.bind(logger);
+      logger.dispatch = (event) => {
+        dispatch(event);
+        listener(event);
+      };
+    }
+    return execute.call(this, input, options, cleanup);
+  };
 }
 
 /**
@@ -62,33 +173,51 @@ export function prepareWorkflow(
   });
   // The repository's own ASL file: the interpreter validates it on construction.
   const definition = JSON.parse(text) as StateMachineDefinition;
-  for (const state of Object.values(definition.States)) {
-    if (
-      state.Type === 'Task' &&
-      state.TimeoutSeconds === undefined &&
-      state.TimeoutSecondsPath === undefined
-    ) {
-      state.TimeoutSeconds = LOCAL_DEFAULT_TASK_TIMEOUT_SECONDS;
-    }
+  new StateMachine(definition);
+  // What the interpreter runs: every Task limit is the runner's business (LOCAL_DEFAULT_TASK_...).
+  const runnable = JSON.parse(text) as StateMachineDefinition;
+  for (const state of Object.values(runnable.States)) {
+    if (state.Type !== 'Task') continue;
+    const limits = state as TaskState & Record<string, unknown>;
+    for (const field of ['TimeoutSecondsPath', 'HeartbeatSeconds', 'HeartbeatSecondsPath'])
+      delete limits[field];
+    state.TimeoutSeconds = LOCAL_DEFAULT_TASK_TIMEOUT_SECONDS;
   }
-  return { definition, stateMachine: new StateMachine(definition) };
+  const stateMachine = new StateMachine(runnable, { validationOptions: { noValidate: true } });
+  observeDispatches(stateMachine);
+  return { definition, stateMachine };
 }
+
+// At load, outside any work that runs on virtual timers (virtual-timers.ts), where its 1 ms would wait
+// for the virtual clock.
+void probeStatesTimeoutError();
 
 export interface WorkflowRunOptions {
   input: JsonValue;
   /** Local implementations of the Task resources, keyed by Resource ARN. */
   handlers: Readonly<Record<string, TaskResourceHandler>>;
-  /** Waits and retry intervals are taken on this clock. */
+  /** Waits, retry intervals and Task timeouts are taken on this clock. */
   clock: Clock;
   /** For FULL jitter; seed it for reproducible runs. */
   random?: () => number;
-  /** The context object's `$$.Execution` / `$$.StateMachine` members. */
+  /**
+   * The context object's `$$.Execution` / `$$.StateMachine` members (`$$.Execution.Id`, the execution
+   * ARN, seeds the task tokens). `$$.State` and `$$.Task` are the runner's.
+   */
   context?: Record<string, unknown>;
   /**
    * Told each time `working` changes (+1, -1; +1 once at the start), so that a caller running many
    * executions keeps a count instead of asking every execution on every turn of the time driver.
    */
   onWorkingChange?: (delta: 1 | -1) => void;
+  /** Records `history` (GetExecutionHistory); off by default. */
+  history?: boolean;
+  /**
+   * The timeouts of callback tasks hold a VirtualClock (ScheduleOptions.holdsTime): time never
+   * reaches them while the callback waits, so an approval waits for its decision however long the
+   * rest of the simulation runs.
+   */
+  holdCallbackTimeouts?: boolean;
 }
 
 /** A pause that the ASL asked for and that was taken on the clock. */
@@ -107,7 +236,7 @@ export interface WorkflowResult {
 
 /** One running execution of a prepared workflow. */
 export interface WorkflowRun {
-  /** False while the execution sleeps on the clock or once it has ended. */
+  /** False while the execution sleeps on the clock, waits idle (TaskCall.idle) or has ended. */
   readonly working: boolean;
   /** Billable state transitions so far: states entered plus retries. */
   readonly transitions: number;
@@ -123,24 +252,59 @@ export interface WorkflowRun {
   readonly delays: readonly WorkflowDelay[];
   /** Calls of each Task resource (retries included). */
   readonly calls: ReadonlyMap<string, number>;
+  /** The recorded history (WorkflowRunOptions.history), event ids from 1. */
+  readonly history: readonly HistoryEvent[];
   readonly result: Promise<WorkflowResult>;
-  abort(): void;
+  /** Stops the execution (StopExecution): its waits end, ExecutionAborted carries `error` and `cause`. */
+  abort(reason?: { readonly error?: string; readonly cause?: string }): void;
+}
+
+/** The state being run, as `$$.State` and the token describe it. */
+interface StateAttempt {
+  readonly name: string;
+  /** Which entry into this state (from 1). */
+  readonly entry: number;
+  /** Retries of this entry so far ($$.State.RetryCount). */
+  attempt: number;
+  readonly input: JsonValue;
+  readonly enteredAt: number;
+}
+
+/** A Task call in progress: ended once, by its handler, its timeout or the end of the execution. */
+interface CallInProgress {
+  /** No error: the handler answered `output`. */
+  end(error: Error | undefined, output?: JsonValue): void;
+}
+
+/** A States.Runtime error: neither Retry nor Catch applies to it, the execution fails. */
+function runtimeError(message: string): Error {
+  return Object.assign(new Error(message), {
+    name: 'States.Runtime',
+    isRetryable: false,
+    isCatchable: false,
+  });
 }
 
 /**
  * Runs the workflow with aws-local-stepfunctions without ever sleeping for real. The interpreter is
  * told to wait 0 ms in every Wait state and before every retry; the waits the ASL specifies are read
- * from its event log instead (Wait: Seconds / SecondsPath / Timestamp / TimestampPath; retry: the
+ * from its events instead (Wait: Seconds / SecondsPath / Timestamp / TimestampPath; retry: the
  * retrier's backoff with jitter) and taken on `clock` at the start of the next Task call, so their
- * total is right and every IoT call happens at the right clock time.
+ * total is right and every call happens at the right clock time. Task timeouts and heartbeats run on
+ * `clock` too; callback tasks (`.waitForTaskToken`) wait idle for their handler's answer.
  */
 export function runWorkflow(workflow: PreparedWorkflow, options: WorkflowRunOptions): WorkflowRun {
   const { clock, random = Math.random, onWorkingChange } = options;
   const states = workflow.definition.States;
+  const executionArn = String((options.context?.Execution as { Id?: unknown } | undefined)?.Id ?? '');
+  const history = createHistoryRecorder(options.history === true);
   const statesEntered: string[] = [];
   const delays: WorkflowDelay[] = [];
   const calls = new Map<string, number>();
+  // Waits and backoffs not yet taken: events stamped now happen after them (a Wait's exit, the next
+  // state's entry), so their timestamps and `$$.State.EnteredTime` include them.
   let pendingMs = 0;
+  const logicalNow = (): number => clock.now() + pendingMs;
   let working = false;
   const setWorking = (value: boolean): void => {
     if (value === working) return;
@@ -150,24 +314,35 @@ export function runWorkflow(workflow: PreparedWorkflow, options: WorkflowRunOpti
   setWorking(true);
   let retries = 0;
   let aborted = false;
+  let ended = false;
   let internalError: string | undefined;
-  // Settles every Task call in progress when the execution is aborted: the interpreter clears a
-  // Task's timeout timer only when its call settles, and a call sleeping on the clock never would.
-  // One rejecter per call in progress, dropped when the call settles: a race against one promise
-  // that lives as long as the execution would keep every call's result (and its HTTP response)
-  // reachable until the end, which is memory quadratic in a burst of deferred starts.
-  const callsInProgress = new Set<(error: Error) => void>();
+  // Every Task call in progress, dropped when it ends, so that an abort ends them all. One entry per
+  // call: a race against one promise that lives as long as the execution would keep every call's
+  // result (and its HTTP response) reachable until the end, memory quadratic in a burst.
+  const callsInProgress = new Set<CallInProgress>();
   const abortCalls = (): void => {
-    for (const reject of callsInProgress) reject(new Error('Execution aborted'));
-    callsInProgress.clear();
+    for (const call of [...callsInProgress]) call.end(new Error('Execution aborted'));
+  };
+
+  // $$.State and $$.Task. The interpreter copies the context object once per execution but keeps
+  // these nested objects: they are updated as each state is entered or retried, synchronously,
+  // before the state's Parameters are read (observeDispatches).
+  const stateContext: Record<string, JsonValue> = {};
+  const taskContext: Record<string, JsonValue> = {};
+  const entries = new Map<string, number>();
+  let current: StateAttempt | undefined;
+  const describe = (attempt: StateAttempt): void => {
+    current = attempt;
+    stateContext.Name = attempt.name;
+    stateContext.EnteredTime = new Date(attempt.enteredAt).toISOString();
+    stateContext.RetryCount = attempt.attempt;
+    const state = states[attempt.name];
+    if (state?.Type === 'Task' && state.Resource.endsWith(WAIT_FOR_TASK_TOKEN))
+      taskContext.Token = taskTokenOf(executionArn, attempt.name, attempt.entry, attempt.attempt);
+    else delete taskContext.Token;
   };
 
   const takePendingDelay = async (): Promise<void> => {
-    // The interpreter dispatches StateEntered / StateRetried synchronously right before it calls the
-    // handler, but the consumer of `eventLogs` below sees an event only after the async generator's
-    // promise chain has run. One macrotask turn lets every queued microtask run first, so `pendingMs`
-    // includes the wait or backoff that precedes this call. (Verified by a unit test.)
-    await new Promise(setImmediate);
     const ms = pendingMs;
     pendingMs = 0;
     if (ms <= 0) return;
@@ -175,56 +350,149 @@ export function runWorkflow(workflow: PreparedWorkflow, options: WorkflowRunOpti
     try {
       await clock.sleep(ms);
     } finally {
-      setWorking(true);
+      if (!ended) setWorking(true);
     }
   };
 
-  const taskResourceLocalHandlers: Record<string, TaskResourceHandler> = {};
+  // Runs one call of a Task's handler: history, timeouts on the clock, the callback's idle wait.
+  const runTask = (
+    state: TaskState,
+    stateName: string,
+    attempt: StateAttempt,
+    input: JsonValue,
+    handler: TaskResourceHandler,
+  ): Promise<JsonValue> =>
+    new Promise<JsonValue>((resolve, reject) => {
+      const resource = state.Resource;
+      const callback = resource.endsWith(WAIT_FOR_TASK_TOKEN);
+      const holdsTime = callback && options.holdCallbackTimeouts === true;
+      const controller = new AbortController();
+      let cancelTimeout: (() => void) | undefined;
+      let cancelHeartbeat: (() => void) | undefined;
+      let done = false;
+      let timedOut = false;
+      let idleWaits = 0;
+
+      const call: CallInProgress = {
+        end(error, output) {
+          if (done) return;
+          done = true;
+          callsInProgress.delete(call);
+          cancelTimeout?.();
+          cancelHeartbeat?.();
+          controller.abort();
+          if (ended) return reject(error ?? new Error('Execution aborted'));
+          // The execution goes on from here (after an idle wait's answer, or a timeout while idle).
+          setWorking(true);
+          if (error === undefined) {
+            history.record('TaskSucceeded', logicalNow(), { state: stateName, data: output ?? null });
+            return resolve(output ?? null);
+          }
+          if (isProgrammingError(error)) failInternally(`${error.name}: ${error.message}`);
+          history.record(timedOut ? 'TaskTimedOut' : 'TaskFailed', logicalNow(), {
+            state: stateName,
+            details: errorDetails(error.name || undefined, timedOut ? undefined : error.message || undefined),
+          });
+          reject(error);
+        },
+      };
+      callsInProgress.add(call);
+
+      const expire = (name: 'States.Timeout' | 'States.HeartbeatTimeout') => (): void => {
+        // Only States.Timeout has to be the interpreter's class (probeStatesTimeoutError).
+        const error =
+          name === 'States.Timeout' && statesTimeoutError ? new statesTimeoutError() : new Error();
+        error.name = name;
+        timedOut = true;
+        call.end(error);
+      };
+
+      void (async () => {
+        await takePendingDelay();
+        await probeStatesTimeoutError();
+        if (done) return;
+        if (aborted) return call.end(new Error('Execution aborted'));
+        calls.set(resource, (calls.get(resource) ?? 0) + 1);
+        let limits: TaskLimits;
+        try {
+          limits = taskLimitsOf(state, attempt.input);
+        } catch (error) {
+          return call.end(error as Error);
+        }
+        const heartbeatSeconds = callback ? limits.heartbeatSeconds : undefined;
+        history.record('TaskScheduled', logicalNow(), {
+          state: stateName,
+          details: {
+            parameters: JSON.stringify(input),
+            ...(limits.timeoutSeconds === undefined ? {} : { timeoutInSeconds: limits.timeoutSeconds }),
+            ...(heartbeatSeconds === undefined ? {} : { heartbeatInSeconds: heartbeatSeconds }),
+          },
+        });
+        history.record('TaskStarted', logicalNow(), { state: stateName });
+        if (limits.timeoutSeconds !== undefined)
+          cancelTimeout = clock.schedule(limits.timeoutSeconds * 1000, expire('States.Timeout'), {
+            holdsTime,
+          });
+        const armHeartbeat = (): void => {
+          cancelHeartbeat?.();
+          if (heartbeatSeconds !== undefined)
+            cancelHeartbeat = clock.schedule(heartbeatSeconds * 1000, expire('States.HeartbeatTimeout'), {
+              holdsTime,
+            });
+        };
+        armHeartbeat();
+        const taskCall: TaskCall = {
+          state: stateName,
+          resource,
+          ...(callback
+            ? { token: taskTokenOf(executionArn, stateName, attempt.entry, attempt.attempt) }
+            : {}),
+          ...(limits.timeoutSeconds === undefined ? {} : { timeoutSeconds: limits.timeoutSeconds }),
+          ...(heartbeatSeconds === undefined ? {} : { heartbeatSeconds }),
+          signal: controller.signal,
+          submitted(output) {
+            if (!done) history.record('TaskSubmitted', logicalNow(), { state: stateName, data: output });
+          },
+          heartbeat() {
+            if (!done) armHeartbeat();
+          },
+          idle(promise) {
+            if (done) return promise;
+            idleWaits += 1;
+            setWorking(false);
+            return promise.finally(() => {
+              idleWaits -= 1;
+              if (!done && idleWaits === 0) setWorking(true);
+            });
+          },
+        };
+        try {
+          call.end(undefined, await handler(input, taskCall));
+        } catch (error) {
+          call.end(error instanceof Error ? error : new Error(String(error)));
+        }
+      })();
+    });
+
+  const taskResourceLocalHandlers: Record<string, (input: JsonValue) => Promise<JsonValue>> = {};
   const waitTimeOverrides: Record<string, number> = {};
   const retryIntervalOverrides: Record<string, number> = {};
   for (const [name, state] of Object.entries(states)) {
     if (state.Type === 'Wait') waitTimeOverrides[name] = 0;
     if ('Retry' in state) retryIntervalOverrides[name] = 0;
     if (state.Type !== 'Task') continue;
-    const resource = state.Resource;
-    const handler = options.handlers[resource];
-    if (handler === undefined) throw new Error(`No local handler for ${resource} (state ${name})`);
-    const call = async (input: JsonValue): Promise<JsonValue> => {
-      await takePendingDelay();
-      if (aborted) throw new Error('Execution aborted');
-      calls.set(resource, (calls.get(resource) ?? 0) + 1);
-      try {
-        return await handler(input);
-      } catch (error) {
-        if (isProgrammingError(error))
-          failInternally(`${(error as Error).name}: ${(error as Error).message}`);
-        throw error;
-      }
-    };
+    const handler = options.handlers[state.Resource];
+    if (handler === undefined) throw new Error(`No local handler for ${state.Resource} (state ${name})`);
     taskResourceLocalHandlers[name] = (input) => {
-      let rejectCall: (error: Error) => void = () => undefined;
-      const abortedCall = new Promise<never>((_, reject) => {
-        rejectCall = reject;
-      });
-      callsInProgress.add(rejectCall);
-      const result = call(input);
-      const settled = (): void => {
-        callsInProgress.delete(rejectCall);
-      };
-      result.then(settled, settled);
-      const raced = Promise.race([result, abortedCall]);
+      // Called synchronously right after the state's entry or retry: `current` is this attempt.
+      const attempt = current as StateAttempt;
+      const result = runTask(state, name, attempt, input, handler);
       // An interpreter that fails before awaiting the call (Node 20, see LOCAL_INTERNAL_ERROR) would
       // leave its rejection unhandled and crash the process: the failure is reported by the runner.
-      raced.catch(() => undefined);
-      return raced;
+      result.catch(() => undefined);
+      return result;
     };
   }
-
-  const execution = workflow.stateMachine.run(options.input, {
-    overrides: { taskResourceLocalHandlers, waitTimeOverrides, retryIntervalOverrides },
-    noThrowOnAbort: true,
-    context: options.context,
-  });
 
   // Stops the execution before a Retry or Catch of the ASL can turn the bug into an outcome.
   function failInternally(message: string): void {
@@ -235,37 +503,74 @@ export function runWorkflow(workflow: PreparedWorkflow, options: WorkflowRunOpti
     execution.abort();
   }
 
-  const internalFailure = (): WorkflowResult | undefined =>
-    internalError === undefined
-      ? undefined
-      : { status: 'FAILED', error: LOCAL_INTERNAL_ERROR, cause: internalError };
-
-  const onEvent = (event: EventLog): void => {
-    if (event.type === 'StateFailed' && isProgrammingError(event.Error)) {
-      // Thrown by the interpreter itself, outside any handler.
-      failInternally(`${event.Error}: ${String(event.Cause)}`);
+  const onDispatch = (event: EventLog): void => {
+    if (ended) return;
+    // Events of Map iterations and Parallel branches (none in this project's ASL) are not recorded.
+    if ('index' in event || 'parentState' in event) return;
+    if (event.type === 'ExecutionStarted') {
+      history.record('ExecutionStarted', logicalNow(), { data: event.input as JsonValue });
     } else if (event.type === 'StateEntered') {
-      statesEntered.push(event.state.name);
-      const state = states[event.state.name];
+      const name = event.state.name;
+      statesEntered.push(name);
+      const entry = (entries.get(name) ?? 0) + 1;
+      entries.set(name, entry);
+      const input = event.state.input as JsonValue;
+      history.record(`${event.state.type}StateEntered`, logicalNow(), { state: name, data: input });
+      describe({ name, entry, attempt: 0, input, enteredAt: logicalNow() });
+      const state = states[name];
       if (state?.Type === 'Wait') {
-        const ms = waitMs(state, event.state.input, clock.now());
+        const ms = waitMs(state, input, logicalNow());
         pendingMs += ms;
-        delays.push({ state: event.state.name, kind: 'wait', ms });
+        delays.push({ state: name, kind: 'wait', ms });
       }
     } else if (event.type === 'StateRetried') {
       retries += 1;
       const ms = retryDelayMs(event.retry.retrier, event.retry.attempt, random);
       pendingMs += ms;
       delays.push({ state: event.state.name, kind: 'retry', ms });
+      // A retry is no new entry: same EnteredTime, one more RetryCount, a new token.
+      if (current?.name === event.state.name) describe({ ...current, attempt: current.attempt + 1 });
+    } else if (event.type === 'StateExited') {
+      history.record(`${event.state.type}StateExited`, logicalNow(), {
+        state: event.state.name,
+        data: (event.state.output ?? null) as JsonValue,
+      });
     }
   };
+  const listener = (event: EventLog): void => {
+    try {
+      onDispatch(event);
+    } catch (error) {
+      // Inside the interpreter's own code: report it once the interpreter's step is over.
+      queueMicrotask(() =>
+        failInternally(error instanceof Error ? `${error.name}: ${error.message}` : String(error)),
+      );
+    }
+  };
+
+  const execution = workflow.stateMachine.run(options.input, {
+    overrides: { taskResourceLocalHandlers, waitTimeOverrides, retryIntervalOverrides },
+    noThrowOnAbort: true,
+    context: { ...options.context, State: stateContext, Task: taskContext },
+    [ON_DISPATCH]: listener,
+  } as Parameters<StateMachine['run']>[1]);
+
+  const internalFailure = (): WorkflowResult | undefined =>
+    internalError === undefined
+      ? undefined
+      : { status: 'FAILED', error: LOCAL_INTERNAL_ERROR, cause: internalError };
+
   const drained = (async () => {
-    for await (const event of execution.eventLogs) onEvent(event);
+    for await (const event of execution.eventLogs) {
+      // Thrown by the interpreter itself, outside any handler.
+      if (event.type === 'StateFailed' && isProgrammingError(event.Error))
+        failInternally(`${event.Error}: ${String(event.Cause)}`);
+    }
   })();
 
-  const result = (async (): Promise<WorkflowResult> => {
+  const settle = async (): Promise<WorkflowResult> => {
     try {
-      const output = await execution.result;
+      const output = (await execution.result) as JsonValue;
       await drained;
       return internalFailure() ?? (aborted ? { status: 'ABORTED' } : { status: 'SUCCEEDED', output });
     } catch (error) {
@@ -276,10 +581,22 @@ export function runWorkflow(workflow: PreparedWorkflow, options: WorkflowRunOpti
       return failure instanceof Error
         ? { status: 'FAILED', error: failure.name, cause: failure.message }
         : { status: 'FAILED', error: 'States.Runtime', cause: String(failure) };
-    } finally {
-      setWorking(false);
     }
-  })();
+  };
+  const result = settle().then((outcome) => {
+    if (!ended) {
+      if (outcome.status === 'SUCCEEDED')
+        history.record('ExecutionSucceeded', logicalNow(), { data: outcome.output ?? null });
+      else if (outcome.status === 'FAILED')
+        history.record('ExecutionFailed', logicalNow(), {
+          details: errorDetails(outcome.error, outcome.cause),
+        });
+      else history.record('ExecutionAborted', logicalNow());
+    }
+    ended = true;
+    setWorking(false);
+    return outcome;
+  });
 
   return {
     get working() {
@@ -298,16 +615,72 @@ export function runWorkflow(workflow: PreparedWorkflow, options: WorkflowRunOpti
     statesEntered,
     delays,
     calls,
+    history: history.events,
     result,
-    abort() {
+    abort(reason = {}) {
+      if (ended || aborted) return;
       aborted = true;
+      history.record('ExecutionAborted', logicalNow(), { details: errorDetails(reason.error, reason.cause) });
+      ended = true;
       abortCalls();
       execution.abort();
     },
   };
 }
 
-type WaitState = Extract<StateMachineDefinition['States'][string], { Type: 'Wait' }>;
+function errorDetails(error: string | undefined, cause: string | undefined): Record<string, string> {
+  return { ...(error === undefined ? {} : { error }), ...(cause === undefined ? {} : { cause }) };
+}
+
+interface TaskLimits {
+  readonly timeoutSeconds?: number;
+  readonly heartbeatSeconds?: number;
+}
+
+/**
+ * TimeoutSeconds / HeartbeatSeconds, or their paths read from the state's effective input (after
+ * InputPath). aws-local-stepfunctions would read TimeoutSecondsPath from the input after Parameters,
+ * where `$.approval.timeoutSeconds` of the state's input no longer is.
+ */
+function taskLimitsOf(state: TaskState, input: JsonValue): TaskLimits {
+  const fields = state as TaskState & {
+    HeartbeatSeconds?: number;
+    HeartbeatSecondsPath?: string;
+    InputPath?: string | null;
+  };
+  const effective =
+    fields.InputPath === undefined
+      ? input
+      : fields.InputPath === null
+        ? {}
+        : readPath(input, fields.InputPath);
+  const limit = (
+    seconds: number | undefined,
+    path: string | undefined,
+    field: string,
+  ): number | undefined => {
+    if (seconds !== undefined) return seconds;
+    if (path === undefined) return undefined;
+    const value = readPath(effective, path);
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 1)
+      throw runtimeError(
+        `The value of ${field} ${path} must be a positive integer: ${JSON.stringify(value)}`,
+      );
+    return value;
+  };
+  const timeoutSeconds = limit(state.TimeoutSeconds, state.TimeoutSecondsPath, 'TimeoutSecondsPath');
+  const heartbeatSeconds = limit(
+    fields.HeartbeatSeconds,
+    fields.HeartbeatSecondsPath,
+    'HeartbeatSecondsPath',
+  );
+  return {
+    ...(timeoutSeconds === undefined ? {} : { timeoutSeconds }),
+    ...(heartbeatSeconds === undefined ? {} : { heartbeatSeconds }),
+  };
+}
+
+type WaitState = Extract<StateDefinition, { Type: 'Wait' }>;
 
 function waitMs(state: WaitState, rawInput: unknown, nowMs: number): number {
   const input = state.InputPath ? readPath(rawInput, state.InputPath) : rawInput;
@@ -325,11 +698,11 @@ function retryDelayMs(retrier: Retrier, attempt: number, random: () => number): 
   return retrier.JitterStrategy === 'FULL' ? Math.round(random() * ms) : ms;
 }
 
-/** Reads a `$.a.b` reference path: all that Wait states here need. */
-function readPath(value: unknown, path: string): unknown {
-  if (path === '$') return value;
+/** Reads a `$.a.b` reference path: all that Wait states and Task limits here need. */
+function readPath(value: unknown, path: string): JsonValue {
+  if (path === '$') return value as JsonValue;
   if (!/^\$(\.[A-Za-z_][A-Za-z0-9_]*)+$/.test(path)) {
-    throw new Error(`The local runner supports only $.a.b paths in Wait states, not ${path}`);
+    throw new Error(`The local runner supports only $.a.b paths in Wait states and Task limits, not ${path}`);
   }
   return path
     .slice(2)
@@ -337,5 +710,5 @@ function readPath(value: unknown, path: string): unknown {
     .reduce<unknown>(
       (node, key) => (typeof node === 'object' && node !== null ? Reflect.get(node, key) : undefined),
       value,
-    );
+    ) as JsonValue;
 }

@@ -20,6 +20,7 @@ import {
   type LocalStack,
   startLocalStack,
 } from '../../../src/local/stack';
+import { taskTokenOf } from '../../../src/local/step-functions/task-token';
 import { readJson } from '../../fixtures';
 import { type Probe, probesFor } from './probes';
 
@@ -48,7 +49,33 @@ const TO = new Date('2026-01-01T00:00:00Z');
 
 interface Context {
   findingId?: string;
+  /** The token of the conformance execution's first callback, from its history. */
+  taskToken?: string;
 }
+
+/**
+ * The state machine of this suite: two callback tasks in a row, so that SendTaskSuccess answers the
+ * first and SendTaskFailure the second (the API is under test here; the real ASL runs elsewhere).
+ */
+const CALLBACK_DEFINITION = JSON.stringify({
+  StartAt: 'Approve',
+  States: {
+    Approve: {
+      Type: 'Task',
+      Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+      Parameters: { FunctionName: 'Conformance', Payload: { 'taskToken.$': '$$.Task.Token' } },
+      TimeoutSeconds: 3600,
+      HeartbeatSeconds: 600,
+      Next: 'Again',
+    },
+    Again: {
+      Type: 'Task',
+      Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+      Parameters: { FunctionName: 'Conformance', Payload: { 'taskToken.$': '$$.Task.Token' } },
+      End: true,
+    },
+  },
+});
 
 interface Baseline {
   readonly service: ServiceName;
@@ -194,6 +221,44 @@ const BASELINES: readonly Baseline[] = [
       name: 'conformance-execution',
       input: '{}',
       traceHeader: 'Root=1-5759e988-bd862e3fe1be46a994272793',
+    }),
+  },
+  {
+    service: 'stepfunctions',
+    operation: 'GetExecutionHistory',
+    input: () => ({
+      executionArn: EXECUTION_ARN,
+      maxResults: 100,
+      reverseOrder: true,
+      includeExecutionData: true,
+    }),
+    after: (body, ctx) => {
+      // The pending callback: the newest TaskScheduled names its token in its parameters.
+      const events = body.events as { type: string; taskScheduledEventDetails?: { parameters: string } }[];
+      const scheduled = events.find((e) => e.type === 'TaskScheduled')?.taskScheduledEventDetails;
+      ctx.taskToken = (
+        JSON.parse(scheduled?.parameters ?? '{}') as { Payload?: { taskToken?: string } }
+      ).Payload?.taskToken;
+    },
+  },
+  {
+    service: 'stepfunctions',
+    operation: 'SendTaskHeartbeat',
+    input: (ctx) => ({ taskToken: ctx.taskToken }),
+  },
+  {
+    service: 'stepfunctions',
+    operation: 'SendTaskSuccess',
+    input: (ctx) => ({ taskToken: ctx.taskToken, output: '{"decision":"APPROVED"}' }),
+  },
+  {
+    service: 'stepfunctions',
+    operation: 'SendTaskFailure',
+    // The second callback's token: tokens are deterministic (entry 1, no retry).
+    input: () => ({
+      taskToken: taskTokenOf(EXECUTION_ARN, 'Again', 1, 0),
+      error: 'ApprovalRejected',
+      cause: '{"decision":"REJECTED"}',
     }),
   },
   {
@@ -348,6 +413,28 @@ const DECLARED_ERRORS: ReadonlyArray<[Baseline['service'], string, Record<string
     { stateMachineArn: `${LOCAL_STATE_MACHINE_ARN}X` },
     'StateMachineDoesNotExist',
   ],
+  ['stepfunctions', 'SendTaskSuccess', { taskToken: 'not-a-token', output: '{}' }, 'InvalidToken'],
+  ['stepfunctions', 'SendTaskHeartbeat', { taskToken: 'A'.repeat(342) }, 'TaskDoesNotExist'],
+  // Answered already (by the SendTaskSuccess baseline): closed.
+  [
+    'stepfunctions',
+    'SendTaskFailure',
+    { taskToken: taskTokenOf(EXECUTION_ARN, 'Approve', 1, 0) },
+    'TaskTimedOut',
+  ],
+  [
+    'stepfunctions',
+    'GetExecutionHistory',
+    { executionArn: `${EXECUTION_ARN}-missing` },
+    'ExecutionDoesNotExist',
+  ],
+  ['stepfunctions', 'GetExecutionHistory', { executionArn: 'not-an-arn' }, 'InvalidArn'],
+  [
+    'stepfunctions',
+    'GetExecutionHistory',
+    { executionArn: EXECUTION_ARN, nextToken: 'bogus' },
+    'InvalidToken',
+  ],
   ['events', 'DescribeReplay', { ReplayName: 'no-such-replay' }, 'ResourceNotFoundException'],
   ['events', 'DescribeArchive', { ArchiveName: 'no-such-archive' }, 'ResourceNotFoundException'],
   ['ssm', 'GetParameter', { Name: '/no/such/parameter' }, 'ParameterNotFound'],
@@ -402,7 +489,12 @@ beforeAll(async () => {
     thingGroups: [{ name: 'fleet' }, { name: 'fleet-north', parentGroupName: 'fleet' }],
     things: [{ name: 'sensor-1', thingGroups: ['fleet-north'], certificateIds: [CERTIFICATE] }],
   };
-  stack = await startLocalStack({ scenario, quotas: { rates: false } });
+  stack = await startLocalStack({
+    scenario,
+    quotas: { rates: false },
+    definition: CALLBACK_DEFINITION,
+    invokeFunction: async () => ({ requested: true }),
+  });
   // Time stands still for the whole suite: tasks stay IN_PROGRESS, audits within their retention.
   void stack.holdClock(
     () =>

@@ -57,4 +57,40 @@ describe('startTimeDriver', () => {
     expect(clock.now()).toBe(0);
     expect(clock.pendingSleepers).toBe(1);
   });
+
+  it('stops before a wake-up that holds time, and goes on once it is cancelled', async () => {
+    // Prepare
+    const clock = new VirtualClock(0);
+    driver = startTimeDriver({ clock, isBusy: () => false });
+    const cancelHold = clock.schedule(10_000, () => undefined, { holdsTime: true });
+    let late = false;
+    void clock.sleep(20_000).then(() => {
+      late = true;
+    });
+
+    // Act
+    await clock.sleep(5_000);
+    for (let i = 0; i < 20; i++) await new Promise(setImmediate);
+    const held = { now: clock.now(), holding: clock.holding, late };
+    cancelHold();
+    await clock.sleep(15_001);
+
+    // Assess
+    expect(held).toEqual({ now: 5_000, holding: true, late: false });
+    expect(late).toBe(true);
+  });
+
+  it('keeps counting pending sleepers right when a callback that already ran is cancelled', () => {
+    // Prepare
+    const clock = new VirtualClock(0);
+    const cancel = clock.schedule(1_000, () => undefined);
+    clock.advanceBy(1_000);
+    void clock.sleep(1_000);
+
+    // Act: a clearTimeout after the timer fired
+    cancel();
+
+    // Assess
+    expect(clock.pendingSleepers).toBe(1);
+  });
 });
