@@ -83,7 +83,8 @@ function approvalsOn(target: Target, stateMachineArn: string): Approvals {
 /**
  * With --local: puts the events on the embedded stack's bus and follows the workflows (the replay's
  * code) until every one has ended or waits for approval, and no other execution runs but those
- * waiting. Returns with the clock held: the caller decides at the instant the workflows wait.
+ * waiting. The caller holds the clock (Target.hold) in the same turn it returns: the virtual clock
+ * would otherwise jump to the next wake-up, an approval's timeout.
  */
 async function seedLocal(
   target: Target,
@@ -111,7 +112,7 @@ async function seedLocal(
   });
 }
 
-/** Opens the target, resolves the state machine, seeds a local stack; runs `work` with time held. */
+/** Opens the target, resolves the state machine, seeds a local stack, then runs `work` and closes. */
 export async function withApprovals<T>(
   args: CommandArgs,
   work: (context: { target: Target; approvals: Approvals; stateMachineArn: string }) => Promise<T>,
