@@ -1,6 +1,23 @@
-import { DescribeExecutionCommand, type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import type { WorkflowApi } from '../app/ports';
-import { type ExecutionState, executionArnFor, type WorkflowInput } from '../core';
+import {
+  DescribeExecutionCommand,
+  GetExecutionHistoryCommand,
+  type HistoryEvent,
+  ListExecutionsCommand,
+  SendTaskFailureCommand,
+  SendTaskSuccessCommand,
+  type SFNClient,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
+import * as z from 'zod';
+import {
+  type ApprovalDecision,
+  type ApprovalGate,
+  type ApprovalGateRecord,
+  type ApprovalGateState,
+  ApprovalNotPendingError,
+  type WorkflowApi,
+} from '../app/ports';
+import { type ExecutionState, executionArnFor, executionNameFor, type WorkflowInput } from '../core';
 
 /** Starting and describing the poll workflow's executions on Step Functions. */
 export function createStepFunctionsWorkflowApi(client: SFNClient, stateMachineArn: string): WorkflowApi {
@@ -21,6 +38,240 @@ export function createStepFunctionsWorkflowApi(client: SFNClient, stateMachineAr
         new DescribeExecutionCommand({ executionArn: executionArnFor(stateMachineArn, name) }),
       );
       return { status: out.status ?? 'UNKNOWN', error: out.error, output: out.output };
+    },
+  };
+}
+
+/** The error SendTaskFailure records for a rejection (the ASL catches it: outcome REJECTED). */
+export const APPROVAL_REJECTED_ERROR = 'ApprovalRejected';
+
+const ResourceSchema = z.object({
+  findingId: z.string(),
+  check: z.string(),
+  reasonCode: z.string().optional(),
+  resourceType: z.string(),
+  resourceIdentifier: z.record(z.string(), z.unknown()),
+  things: z.array(z.string()).optional(),
+});
+
+/** The Payload of the approval gate's TaskScheduled parameters (contract of the RequestApproval state). */
+const GatePayloadSchema = z.object({
+  taskToken: z.string().min(1),
+  requestedAt: z.string().optional(),
+  taskId: z.string(),
+  auditTaskId: z.string(),
+  approval: z.object({
+    timeoutSeconds: z.number(),
+    checks: z.array(
+      z.object({
+        check: z.string(),
+        actions: z.array(z.string()),
+        reasonCodes: z.array(z.string()).optional(),
+        resourceCount: z.number(),
+        resources: z.array(ResourceSchema).default([]),
+        partial: z.boolean().optional(),
+      }),
+    ),
+    protectedCount: z.number().default(0),
+  }),
+});
+
+const DecisionSchema = z.object({
+  decision: z.enum(['APPROVED', 'REJECTED']),
+  decidedBy: z.string(),
+  reason: z.string().optional(),
+  decidedAt: z.string(),
+  via: z.string(),
+});
+
+/** The gate's Payload from a TaskScheduled's parameters (JSON text), or undefined when not a gate. */
+function gatePayload(parameters: string | undefined) {
+  try {
+    const parsed = z.object({ Payload: GatePayloadSchema }).safeParse(JSON.parse(parameters ?? 'null'));
+    return parsed.success ? parsed.data.Payload : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The decision a person sent, from the task output or failure cause, if it is one. */
+function decisionIn(text: string | undefined): ApprovalDecision | undefined {
+  try {
+    const parsed = DecisionSchema.safeParse(JSON.parse(text ?? 'null'));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A callback task (`arn:aws:states:::<service>:<action>.waitForTaskToken`): the history names it so. */
+const isCallback = (resource: string | undefined) => resource?.endsWith('.waitForTaskToken') ?? false;
+
+const ANSWER_TYPES = new Set(['TaskSucceeded', 'TaskFailed', 'TaskTimedOut']);
+
+/** How a gate's answer (its TaskSucceeded / TaskFailed / TaskTimedOut event) reads. */
+function stateOfAnswer(answer: HistoryEvent): ApprovalGateState {
+  const at = answer.timestamp?.toISOString() ?? '';
+  if (answer.type === 'TaskSucceeded') {
+    const output = answer.taskSucceededEventDetails?.output;
+    const decision = decisionIn(output);
+    if (decision) return { kind: 'decided', decision };
+    // A history can drop the data of old events (outputDetails.truncated).
+    const detail =
+      output === undefined ? 'a decision no longer in the history' : 'an output that is no decision';
+    return { kind: 'answered', at, detail };
+  }
+  const details = answer.taskFailedEventDetails ?? answer.taskTimedOutEventDetails;
+  const error = details?.error ?? 'States.TaskFailed';
+  if (answer.type === 'TaskTimedOut' || error === 'States.Timeout' || error === 'States.HeartbeatTimeout')
+    return { kind: 'expired', at };
+  const decision = error === APPROVAL_REJECTED_ERROR ? decisionIn(details?.cause) : undefined;
+  if (decision) return { kind: 'decided', decision };
+  return { kind: 'answered', at, detail: `${error}${details?.cause ? ` (${details.cause})` : ''}` };
+}
+
+/** Where the token of each gate record read here is kept: never on the record, which may be printed. */
+const tokens = new WeakMap<ApprovalGateRecord, string>();
+
+/** Events read per GetExecutionHistory page (the API's maximum is 1,000). */
+const HISTORY_PAGE = 200;
+
+/**
+ * The last approval gate of an execution, from its history read newest first: the last TaskScheduled
+ * of a callback task carrying a gate Payload, and the answer to it if any came (a later TaskSucceeded /
+ * TaskFailed / TaskTimedOut of a callback task). Undefined when the execution never had a gate.
+ */
+async function lastGate(
+  client: SFNClient,
+  executionArn: string,
+  executionName: string,
+  executionStatus: string,
+): Promise<ApprovalGateRecord | undefined> {
+  let answer: HistoryEvent | undefined;
+  let nextToken: string | undefined;
+  do {
+    const page = await client.send(
+      new GetExecutionHistoryCommand({
+        executionArn,
+        reverseOrder: true,
+        maxResults: HISTORY_PAGE,
+        nextToken,
+      }),
+    );
+    for (const event of page.events ?? []) {
+      if (event.type !== undefined && ANSWER_TYPES.has(event.type)) {
+        const details =
+          event.taskSucceededEventDetails ?? event.taskFailedEventDetails ?? event.taskTimedOutEventDetails;
+        if (isCallback(details?.resource)) answer ??= event;
+        continue;
+      }
+      if (event.type !== 'TaskScheduled' || !isCallback(event.taskScheduledEventDetails?.resource)) continue;
+      const scheduled = event.taskScheduledEventDetails;
+      const payload = gatePayload(scheduled?.parameters);
+      if (!payload) {
+        // Another callback task: its answer was not the gate's.
+        answer = undefined;
+        continue;
+      }
+      const scheduledAt = event.timestamp?.getTime() ?? 0;
+      const timeoutSeconds = scheduled?.timeoutInSeconds ?? payload.approval.timeoutSeconds;
+      const state: ApprovalGateState = answer
+        ? stateOfAnswer(answer)
+        : executionStatus === 'RUNNING'
+          ? { kind: 'pending' }
+          : { kind: 'closed', executionStatus };
+      const record: ApprovalGateRecord = {
+        executionName,
+        executionStatus,
+        taskId: payload.taskId,
+        auditTaskId: payload.auditTaskId,
+        requestedAt: payload.requestedAt ?? new Date(scheduledAt).toISOString(),
+        expiresAt: new Date(scheduledAt + timeoutSeconds * 1000).toISOString(),
+        timeoutSeconds,
+        checks: payload.approval.checks,
+        protectedCount: payload.approval.protectedCount,
+        state,
+      };
+      if (state.kind === 'pending') tokens.set(record, payload.taskToken);
+      return record;
+    }
+    nextToken = page.nextToken;
+  } while (nextToken);
+  return undefined;
+}
+
+/** The answers Step Functions gives for a token that no longer waits. */
+const NOT_PENDING = new Set(['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken']);
+
+/**
+ * The workflow's approval gate on Step Functions, found as the contract says: ListExecutions
+ * (RUNNING), then each execution's history newest first, down to its last callback TaskScheduled.
+ */
+export function createStepFunctionsApprovalGate(client: SFNClient, stateMachineArn: string): ApprovalGate {
+  return {
+    async pendingApprovals() {
+      const pending: ApprovalGateRecord[] = [];
+      let nextToken: string | undefined;
+      do {
+        const page = await client.send(
+          new ListExecutionsCommand({ stateMachineArn, statusFilter: 'RUNNING', maxResults: 100, nextToken }),
+        );
+        for (const execution of page.executions ?? []) {
+          if (!execution.executionArn || !execution.name) continue;
+          const gate = await lastGate(client, execution.executionArn, execution.name, 'RUNNING');
+          if (gate?.state.kind === 'pending') pending.push(gate);
+        }
+        nextToken = page.nextToken;
+      } while (nextToken);
+      return pending;
+    },
+
+    async gatesOf(taskId: string) {
+      const gates: ApprovalGateRecord[] = [];
+      let executions = 0;
+      // The chain's names are deterministic (src/core/follow.ts): walk them until one does not exist.
+      for (let follow = 1; ; follow++) {
+        const name = executionNameFor(taskId, follow);
+        const executionArn = executionArnFor(stateMachineArn, name);
+        let status: string;
+        try {
+          const described = await client.send(new DescribeExecutionCommand({ executionArn }));
+          status = described.status ?? 'UNKNOWN';
+        } catch (error) {
+          if ((error as Error).name === 'ExecutionDoesNotExist') break;
+          throw error;
+        }
+        executions++;
+        const gate = await lastGate(client, executionArn, name, status);
+        if (gate) gates.push(gate);
+      }
+      return { executions, gates };
+    },
+
+    async answer(gate: ApprovalGateRecord, decision: ApprovalDecision) {
+      const taskToken = tokens.get(gate);
+      if (taskToken === undefined)
+        throw new ApprovalNotPendingError(`the approval of ${gate.executionName} is not pending`);
+      const json = JSON.stringify(decision);
+      try {
+        if (decision.decision === 'APPROVED')
+          await client.send(new SendTaskSuccessCommand({ taskToken, output: json }));
+        else
+          await client.send(
+            new SendTaskFailureCommand({ taskToken, error: APPROVAL_REJECTED_ERROR, cause: json }),
+          );
+      } catch (error) {
+        const name = (error as Error).name;
+        if (!NOT_PENDING.has(name)) throw error;
+        // The SDK's message may quote the token: only the error's name is repeated.
+        const why =
+          name === 'TaskTimedOut' ? 'its approval timed out' : 'Step Functions no longer waits for it';
+        throw new ApprovalNotPendingError(
+          `mitigation task ${gate.taskId} does not wait for approval: ${why} (${name}); nothing changed`,
+          { cause: error },
+        );
+      }
+      tokens.delete(gate);
     },
   };
 }

@@ -127,3 +127,97 @@ export class StartRefusedError extends Error {
     this.name = 'StartRefusedError';
   }
 }
+
+/** The approval gate of the workflow (a `.waitForTaskToken` task): implemented over Step Functions. */
+export interface ApprovalGate {
+  /** The gates waiting for a decision: running executions whose last gate has no answer. */
+  pendingApprovals(): Promise<ApprovalGateRecord[]>;
+  /**
+   * The last gate of each execution of the task's chain (`<taskId>`, `<taskId>__2`, ...), oldest
+   * first; `executions` counts the chain's executions, with or without a gate.
+   */
+  gatesOf(taskId: string): Promise<{ executions: number; gates: ApprovalGateRecord[] }>;
+  /**
+   * Answers a pending gate (SendTaskSuccess or SendTaskFailure with its task token, which never
+   * leaves the adapter). Throws ApprovalNotPendingError when Step Functions no longer waits for it.
+   */
+  answer(gate: ApprovalGateRecord, decision: ApprovalDecision): Promise<void>;
+}
+
+/** Who calls: implemented over STS GetCallerIdentity by src/adapters/sts.ts. */
+export interface CallerIdentity {
+  /** The caller's ARN (an IAM user, or an assumed role's session). */
+  whoAmI(): Promise<string>;
+}
+
+/** A resource a finding targets, as the approval request previews it. */
+export interface ApprovalResource {
+  readonly findingId: string;
+  readonly check: string;
+  readonly reasonCode?: string;
+  readonly resourceType: string;
+  readonly resourceIdentifier: Readonly<Record<string, unknown>>;
+  readonly things?: readonly string[];
+}
+
+/** One check of an approval request: what would run, on how many resources (the first ones listed). */
+export interface ApprovalCheck {
+  readonly check: string;
+  readonly actions: readonly string[];
+  readonly reasonCodes?: readonly string[];
+  readonly resourceCount: number;
+  readonly resources: readonly ApprovalResource[];
+  /** True when resourceCount is a lower bound (the preview's read budget ran out). */
+  readonly partial?: boolean;
+}
+
+/** A decision as the gate records it (the task output, or the failure's cause). */
+export interface ApprovalDecision {
+  readonly decision: 'APPROVED' | 'REJECTED';
+  /** The caller's ARN from STS. */
+  readonly decidedBy: string;
+  readonly reason?: string;
+  readonly decidedAt: string;
+  /** Who sent it: the CLI, or the local stack's scripted decisions. */
+  readonly via: string;
+}
+
+/** How an approval gate stands, from the execution's history. */
+export type ApprovalGateState =
+  | { readonly kind: 'pending' }
+  | { readonly kind: 'decided'; readonly decision: ApprovalDecision }
+  /** States.Timeout or States.HeartbeatTimeout: nobody decided in time. */
+  | { readonly kind: 'expired'; readonly at: string }
+  /**
+   * Answered otherwise: the request function failed, an answer that is no decision (another tool),
+   * or a decision no longer readable (the history dropped its data).
+   */
+  | { readonly kind: 'answered'; readonly at: string; readonly detail: string }
+  /** No answer, but the execution ended (aborted, timed out): nothing waits any more. */
+  | { readonly kind: 'closed'; readonly executionStatus: string };
+
+/** The last approval gate of one execution: the request it made and how it stands. */
+export interface ApprovalGateRecord {
+  readonly executionName: string;
+  readonly executionStatus: string;
+  readonly taskId: string;
+  readonly auditTaskId: string;
+  readonly requestedAt: string;
+  /** The gate's TaskScheduled timestamp + timeoutInSeconds. */
+  readonly expiresAt: string;
+  readonly timeoutSeconds: number;
+  readonly checks: readonly ApprovalCheck[];
+  readonly protectedCount: number;
+  readonly state: ApprovalGateState;
+}
+
+/**
+ * Step Functions no longer waits for that decision (TaskTimedOut, TaskDoesNotExist, InvalidToken):
+ * nothing was changed.
+ */
+export class ApprovalNotPendingError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ApprovalNotPendingError';
+  }
+}

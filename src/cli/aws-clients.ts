@@ -2,6 +2,7 @@ import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { IoTClient } from '@aws-sdk/client-iot';
 import { SFNClient } from '@aws-sdk/client-sfn';
+import { STSClient } from '@aws-sdk/client-sts';
 
 /** The clients the CLI uses, all pointed at the same place: AWS, or the embedded local stack. */
 export interface AwsClients {
@@ -9,6 +10,8 @@ export interface AwsClients {
   readonly sfn: SFNClient;
   readonly events: EventBridgeClient;
   readonly cloudFormation: CloudFormationClient;
+  /** The caller's identity, recorded with an approval decision. */
+  readonly sts: STSClient;
 }
 
 export interface AwsTarget {
@@ -34,5 +37,6 @@ export function createAwsClients(target: AwsTarget): AwsClients {
     sfn: new SFNClient(config),
     events: new EventBridgeClient(config),
     cloudFormation: new CloudFormationClient(config),
+    sts: new STSClient(config),
   };
 }

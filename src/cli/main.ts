@@ -1,8 +1,11 @@
 import { parseArgs } from 'node:util';
 import type { Command } from './command';
+import { approvalsCommand } from './commands/approvals';
+import { approveCommand } from './commands/approve';
 import { localCommand } from './commands/local';
 import { planCommand } from './commands/plan';
 import { refollowCommand } from './commands/refollow';
+import { rejectCommand } from './commands/reject';
 import { replayCommand } from './commands/replay';
 import { statusCommand } from './commands/status';
 import { validateConfigCommand } from './commands/validate-config';
@@ -17,6 +20,9 @@ const COMMANDS: readonly Command[] = [
   validateConfigCommand,
   statusCommand,
   refollowCommand,
+  approvalsCommand,
+  approveCommand,
+  rejectCommand,
   localCommand,
 ];
 

@@ -37,6 +37,11 @@ export interface Target {
   readonly clock: Clock;
   /** Wraps each batch of API calls (the local stack holds its virtual clock still meanwhile). */
   round<T>(work: () => Promise<T>): Promise<T>;
+  /**
+   * Runs work while the target's time stands still (the local stack's virtual clock would otherwise
+   * jump to the next wake-up whenever the caller is between two requests: an approval's timeout).
+   */
+  hold<T>(work: () => Promise<T>): Promise<T>;
   readonly description: string;
   /** How each audit's workflow is expected to end (local scenarios say), by audit task id. */
   readonly expectations: ReadonlyMap<string, string>;
@@ -73,6 +78,7 @@ export async function openTarget(args: CommandArgs, options: TargetOptions = {})
     clients,
     clock: systemClock,
     round: (work) => work(),
+    hold: (work) => work(),
     description: endpoint ?? 'AWS',
     expectations: new Map(),
     stackOutputs() {
@@ -122,6 +128,7 @@ async function openLocalTarget(scenarioPath: string, config: unknown): Promise<T
     // Not holdClock: a round of Describe calls past IoT's 25 per second would be throttled for as
     // long as the round held the clock, its SDK retries sleeping in real time.
     round: (work) => stack.runAsClient(work),
+    hold: (work) => stack.holdClock(work),
     description: `embedded local stack ${stack.url} (virtual clock, scenario ${scenarioPath})`,
     expectations: new Map(
       stack.scenario.audits.flatMap((a) =>

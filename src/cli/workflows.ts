@@ -73,6 +73,11 @@ export interface FollowOptions {
    * `done`; what it returns is followed as well.
    */
   readonly discover?: () => Promise<{ workflows: TrackedWorkflow[]; done: boolean }>;
+  /**
+   * Ends the follow early when it answers true, asked at the end of every round (workflows that
+   * wait for a person need not be followed to their end).
+   */
+  readonly until?: (workflows: readonly TrackedWorkflow[]) => Promise<boolean>;
 }
 
 /**
@@ -177,6 +182,7 @@ export async function followWorkflows(workflows: TrackedWorkflow[], options: Fol
   while (discovering || workflows.some((w) => w.end === undefined)) {
     if (options.clock.now() - started > options.timeoutMs) return;
     await options.clock.sleep(options.pollIntervalMs);
+    let enough = false;
     await (options.round ?? ((work) => work()))(async () => {
       if (discovering && options.discover) {
         const found = await options.discover();
@@ -184,8 +190,10 @@ export async function followWorkflows(workflows: TrackedWorkflow[], options: Fol
         discovering = !found.done;
       }
       await lookAt(workflows, options, started);
+      if (options.until) enough = await options.until(workflows);
     });
     options.onRound?.(workflows);
+    if (enough) return;
   }
 }
 

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { MAX_REASON_LENGTH } from '../app/approvals';
 import { MITIGATION_ACTION_TYPES } from '../core/check-catalog';
 import { modelPattern, shapeOf } from './model/validate';
 
@@ -120,6 +121,24 @@ export const ScenarioActionOutcomeSchema = z.object({
   message: z.string().optional(),
 });
 
+/**
+ * A decision the scenario scripts: when an approval is requested for the task (or for a task that
+ * includes the check), decide it `afterSeconds` (virtual time) after the request. An `afterSeconds`
+ * past the approval's timeout shows a late decision: refused, it changes nothing.
+ */
+export const ScenarioApprovalSchema = z
+  .strictObject({
+    taskId: z.string().min(1).optional(),
+    check: z.string().min(1).optional(),
+    decision: z.enum(['approve', 'reject']),
+    afterSeconds: z.number().nonnegative(),
+    reason: z.string().trim().min(1).max(MAX_REASON_LENGTH),
+  })
+  .refine((a) => a.taskId !== undefined || a.check !== undefined, {
+    message: 'give taskId or check: the approval request it decides',
+  });
+export type ScenarioApproval = z.infer<typeof ScenarioApprovalSchema>;
+
 export const ScenarioSchema = z
   .object({
     accountId: z
@@ -137,6 +156,8 @@ export const ScenarioSchema = z
     /** The registry: things and static thing groups (certificates are implied by things and findings). */
     things: z.array(ScenarioThingSchema).default([]),
     thingGroups: z.array(ScenarioThingGroupSchema).default([]),
+    /** Decisions the local stack sends on the approvals it is asked for (src/local/scripted-decisions.ts). */
+    approvals: z.array(ScenarioApprovalSchema).default([]),
   })
   .superRefine((scenario, ctx) => {
     const problem = (path: (string | number)[], message: string) =>

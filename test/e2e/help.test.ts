@@ -1,7 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { runCli } from './helpers';
 
-const COMMANDS = ['plan', 'replay', 'validate-config', 'status', 'refollow', 'local'];
+const COMMANDS = [
+  'plan',
+  'replay',
+  'validate-config',
+  'status',
+  'refollow',
+  'approvals',
+  'approve',
+  'reject',
+  'local',
+];
 
 describe('iot-remediate --help and usage errors', () => {
   it('lists every command and the exit codes', async () => {

@@ -119,7 +119,7 @@ interface ReplayInfo {
 }
 
 /** Plans every file (to know its workflow) and puts them all on the bus, batched, none dropped. */
-async function putEvents(
+export async function putEvents(
   target: Target,
   events: readonly EventFile[],
   config: RemediationConfig,
