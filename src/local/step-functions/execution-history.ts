@@ -4,7 +4,7 @@
  * end, ids from 1 in order, timestamps from the stack's clock.
  */
 
-import type { JsonValue } from './workflow-runner';
+import type { JsonValue } from './json-value';
 
 /**
  * Events that keep their input or output, per execution. Older events keep everything else and

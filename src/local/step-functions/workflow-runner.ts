@@ -3,8 +3,9 @@ import type { Clock } from '../clock';
 import { createHistoryRecorder, type HistoryEvent } from './execution-history';
 import { taskTokenOf } from './task-token';
 
-/** A JSON value, as states pass them to each other. */
-export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+import type { JsonValue } from './json-value';
+
+export type { JsonValue };
 
 /** What a Task handler knows of the call beyond its input: the state, its token, its limits. */
 export interface TaskCall {
