@@ -271,8 +271,10 @@ export function createStartMitigation(deps: StartMitigationDependencies) {
         // The event's own counts may only skip work early: an event that leaves nothing to mitigate
         // or report can only suppress an action, never cause one (the genuine notification still
         // arrives and is planned from IoT), so it is skipped without a DescribeAuditTask call.
+        // Planned without protection: protection only takes findings away, and without the
+        // findings (read below) it would skip every check of a config that protects something.
         const claimedAudit = summariseNotification(completion.notification);
-        const claimed = planMitigation(claimedAudit, config);
+        const claimed = planMitigation(claimedAudit, { ...config, protect: undefined });
         if (claimed.action === 'skip' && claimed.notify.length === 0) {
           logger.appendKeys({ auditTaskId: claimed.auditTaskId });
           countUnknownChecks(claimedAudit);

@@ -43,8 +43,11 @@ export interface Target {
    */
   hold<T>(work: () => Promise<T>): Promise<T>;
   readonly description: string;
-  /** How each audit's workflow is expected to end (local scenarios say), by audit task id. */
-  readonly expectations: ReadonlyMap<string, string>;
+  /**
+   * How a workflow is expected to end (local scenarios say), by audit task id and the mitigation
+   * task id when known; undefined when nothing is expected.
+   */
+  expectedEnd(auditTaskId: string, taskId?: string): string | undefined;
   /** The stack's outputs (DescribeStacks, read once when first needed). */
   stackOutputs(): Promise<StackOutputs>;
   close(): Promise<void>;
@@ -80,7 +83,7 @@ export async function openTarget(args: CommandArgs, options: TargetOptions = {})
     round: (work) => work(),
     hold: (work) => work(),
     description: endpoint ?? 'AWS',
-    expectations: new Map(),
+    expectedEnd: () => undefined,
     stackOutputs() {
       const stackName = stringOption(args, 'stack') ?? samconfigStackName();
       if (!stackName) {
@@ -115,6 +118,7 @@ export function localStackOutputs(local: LocalModule, stack: LocalStack): StackO
 async function openLocalTarget(scenarioPath: string, config: unknown): Promise<Target> {
   const scenario = readJsonFile(scenarioPath);
   const local = await import('../local/stack');
+  const { expectedEndOf } = await import('../local/scenario');
   const stack = await local.startLocalStack({ scenario, ...(config !== undefined ? { config } : {}) });
   const outputs = localStackOutputs(local, stack);
   const clients = createAwsClients({
@@ -130,11 +134,10 @@ async function openLocalTarget(scenarioPath: string, config: unknown): Promise<T
     round: (work) => stack.runAsClient(work),
     hold: (work) => stack.holdClock(work),
     description: `embedded local stack ${stack.url} (virtual clock, scenario ${scenarioPath})`,
-    expectations: new Map(
-      stack.scenario.audits.flatMap((a) =>
-        a.expectedOutcome ? [[a.taskId, a.expectedOutcome] as const] : [],
-      ),
-    ),
+    expectedEnd(auditTaskId, taskId) {
+      const audit = stack.scenario.audits.find((a) => a.taskId === auditTaskId);
+      return audit ? expectedEndOf(audit, taskId) : undefined;
+    },
     stackOutputs: async () => outputs,
     async close() {
       for (const client of Object.values(clients)) client.destroy();

@@ -5,6 +5,7 @@ import {
   ListExecutionsCommand,
   type SFNClient,
 } from '@aws-sdk/client-sfn';
+import type { ApprovalGateState } from '../app/ports';
 import {
   type CheckStatisticsRow,
   executionArnFor,
@@ -32,8 +33,14 @@ export interface TrackedWorkflow {
   auditTaskId: string;
   /** The local plan of a replayed file; unknown for workflows found through an archive replay. */
   readonly plan?: MitigationPlan;
+  /** The planned mitigation task this workflow runs (a plan may have several), when planned. */
+  readonly taskId?: string;
+  /** Its policy: `approve` workflows wait for a decision first. */
+  readonly policy?: 'auto' | 'approve';
   /** The end the scenario expects (local runs), if it says. */
   readonly expected?: string;
+  /** How its approval ended (approve tasks), read from the execution history once it ended. */
+  approval?: ApprovalGateState;
   executionName?: string;
   executionArn?: string;
   executionStatus?: string;
@@ -103,7 +110,7 @@ async function describeExecution(
     return options.sfn.send(new DescribeExecutionCommand({ executionArn: workflow.executionArn }));
   }
   if (workflow.plan?.action !== 'start') return undefined;
-  const planned = workflow.plan.request.taskId;
+  const planned = workflow.taskId ?? workflow.plan.request.taskId;
   const arn = executionArnFor(options.stateMachineArn, planned);
   try {
     const described = await options.sfn.send(new DescribeExecutionCommand({ executionArn: arn }));
@@ -113,7 +120,9 @@ async function describeExecution(
   } catch (error) {
     if (errorName(error) !== 'ExecutionDoesNotExist') throw error;
   }
-  // The deployed config may differ from the local one: any workflow of this audit will do.
+  // The deployed config may differ from the local one: any workflow of this audit will do, when
+  // the plan has one task (with several, each follows its own).
+  if (workflow.plan.tasks.length > 1) return undefined;
   const prefix = `${TASK_ID_PREFIX}${workflow.auditTaskId}-`;
   const listed = await options.sfn.send(
     new ListExecutionsCommand({ stateMachineArn: options.stateMachineArn, maxResults: 100 }),

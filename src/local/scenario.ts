@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { MAX_REASON_LENGTH } from '../app/approvals';
 import { MITIGATION_ACTION_TYPES } from '../core/check-catalog';
+import { TASK_ID_PREFIX } from '../core/start-request';
 import { modelPattern, shapeOf } from './model/validate';
 
 /**
@@ -89,6 +90,17 @@ export const ScenarioCheckSchema = z.object({
   message: z.string().optional(),
 });
 
+/** The ends a scenario may expect of a workflow. */
+export const ScenarioOutcomeSchema = z.enum([
+  'COMPLETED',
+  'FAILED',
+  'CANCELED',
+  'REJECTED',
+  'APPROVAL_EXPIRED',
+  'SKIPPED',
+  'DRY_RUN',
+]);
+
 export const ScenarioAuditSchema = z.object({
   taskId: z.string().regex(/^[a-zA-Z0-9-]{1,40}$/),
   taskType: z.enum(['ON_DEMAND_AUDIT_TASK', 'SCHEDULED_AUDIT_TASK']),
@@ -98,11 +110,33 @@ export const ScenarioAuditSchema = z.object({
   taskStartTime: z.number(),
   checks: z.record(z.string(), ScenarioCheckSchema),
   /**
-   * How the workflow for this audit is expected to end when it runs with the default config:
-   * COMPLETED / FAILED / CANCELED (the mitigation task's end), SKIPPED (nothing to start) or DRY_RUN.
+   * How the workflows for this audit are expected to end when they run with the default config:
+   * COMPLETED / FAILED / CANCELED (the mitigation task's end), REJECTED / APPROVAL_EXPIRED (an
+   * approval's end), SKIPPED (nothing to start) or DRY_RUN. Every workflow of the audit that
+   * `expectedOutcomes` does not name.
    */
-  expectedOutcome: z.enum(['COMPLETED', 'FAILED', 'CANCELED', 'SKIPPED', 'DRY_RUN']).optional(),
+  expectedOutcome: ScenarioOutcomeSchema.optional(),
+  /**
+   * One audit may give several workflows (one per planned task): the expected end of each, by the
+   * task's group (`auto`, `approve`, `auto-1`...) or its full task id (`remediate-<audit>-<group>`).
+   */
+  expectedOutcomes: z.record(z.string().min(1), ScenarioOutcomeSchema).optional(),
 });
+
+/**
+ * The end the scenario expects for a workflow of the audit: the one named for its task (by full
+ * task id, then by group), else the audit's `expectedOutcome`.
+ */
+export function expectedEndOf(audit: ScenarioAudit, taskId?: string): string | undefined {
+  const byTask = audit.expectedOutcomes ?? {};
+  if (taskId !== undefined) {
+    if (Object.hasOwn(byTask, taskId)) return byTask[taskId];
+    const prefix = `${TASK_ID_PREFIX}${audit.taskId}-`;
+    const group = taskId.startsWith(prefix) ? taskId.slice(prefix.length) : undefined;
+    if (group !== undefined && Object.hasOwn(byTask, group)) return byTask[group];
+  }
+  return audit.expectedOutcome;
+}
 
 export const ScenarioActionSchema = z.object({
   name: z.string().regex(/^[a-zA-Z0-9_-]{1,128}$/),

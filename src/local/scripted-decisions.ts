@@ -5,7 +5,9 @@ import { createStepFunctionsApprovalGate } from '../adapters/step-functions';
 import { createStsCallerIdentity } from '../adapters/sts';
 import { createApprovals, UnknownApprovalError } from '../app/approvals';
 import { ApprovalNotPendingError } from '../app/ports';
+import { APPROVAL_REQUESTED_DETAIL_TYPE, DEFAULT_EVENT_SOURCE } from '../core';
 import type { Clock } from './clock';
+import type { LocalEventBus } from './event-bus';
 import type { ScenarioApproval } from './scenario';
 
 /** What one scripted decision did. */
@@ -90,4 +92,20 @@ export function createScriptedDecisions(options: ScriptedDecisionsOptions) {
       }
     },
   };
+}
+
+/**
+ * Wires the scenario's scripted decisions into a stack's bus: a rule on the approval requests whose
+ * target decides as `createScriptedDecisions` does. No rule when the scenario scripts nothing.
+ */
+export function addScriptedDecisions(bus: LocalEventBus, options: ScriptedDecisionsOptions) {
+  const scripted = createScriptedDecisions(options);
+  if (options.approvals.length > 0)
+    bus.addRule({
+      name: 'iot-audit-remediation-scripted-decisions',
+      busName: 'default',
+      pattern: { source: [DEFAULT_EVENT_SOURCE], 'detail-type': [APPROVAL_REQUESTED_DETAIL_TYPE] },
+      target: (event) => scripted.onApprovalRequested(event as { detail?: unknown }),
+    });
+  return scripted;
 }

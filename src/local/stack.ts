@@ -11,6 +11,7 @@ import { createGateway } from './gateway';
 import { createIotEmulator, type IotEmulator } from './iot-emulator';
 import { derivedRandom } from './prng';
 import { type Scenario, ScenarioSchema } from './scenario';
+import { addScriptedDecisions, type ScriptedDecisionResult } from './scripted-decisions';
 import { createLocalParameterStore } from './ssm-parameters';
 import {
   createLocalStepFunctions,
@@ -84,6 +85,8 @@ export interface LocalStack {
   readonly dynamoDb: LocalDynamoDb;
   /** The environment the handler runs with: only the endpoint differs from the cloud's. */
   readonly handlerEnvironment: Readonly<Record<string, string>>;
+  /** What the scenario's scripted decisions did (`approvals`), in the order they were sent. */
+  readonly scriptedDecisions: readonly ScriptedDecisionResult[];
   /** Audit notifications the bridge failed on (its dead-letter queue in the cloud). */
   readonly bridgeDeadLetters: ReadonlyArray<{ notification: unknown; error: string }>;
   /** Invokes start-mitigation once, as the EventBridge rule does. */
@@ -320,6 +323,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     pattern: { source: [DEFAULT_EVENT_SOURCE], 'detail-type': [TASK_FINISHED_DETAIL_TYPE] },
     target: (event) => invoke(recordOutcome, 'record-outcome', event),
   });
+  // The scenario's scripted decisions: a target of the approval requests that decides as the CLI does.
+  const scripted = addScriptedDecisions(bus, {
+    approvals: scenario.approvals,
+    url,
+    region: scenario.region,
+    stateMachineArn: LOCAL_STATE_MACHINE_ARN,
+    clock,
+    run: (work) => (virtual ? runOnVirtualTimers(virtual, work) : work()),
+  });
 
   // The functions' requests to this stack, counted from the client side (handlers run in this process).
   const clientRequests = countClientRequests(url);
@@ -343,6 +355,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     bus,
     dynamoDb,
     handlerEnvironment,
+    scriptedDecisions: scripted.results,
     bridgeDeadLetters,
     invokeStartMitigation,
     async settled() {

@@ -6,13 +6,6 @@ import { type RunningLocalStack, runCli, startLocal } from './helpers';
 
 /** The approvals commands as an operator runs them: the built CLI as a subprocess. */
 
-/** The workflow's approval gate (RequestApproval, a .waitForTaskToken task) is what these tests drive. */
-const HAS_GATE = readFileSync('statemachine/mitigation-workflow.asl.json', 'utf8').includes(
-  '.waitForTaskToken',
-);
-if (!HAS_GATE)
-  console.log('approvals e2e tests of decisions skipped: the state machine has no approval gate yet');
-
 /** The shipped config with every check's policy `approve`: each audit's task waits for a decision. */
 const CONFIG = join(mkdtempSync(join(tmpdir(), 'approvals-e2e-')), 'remediation.json');
 writeFileSync(
@@ -38,7 +31,7 @@ interface ApprovalsJson {
   }[];
 }
 
-describe.skipIf(!HAS_GATE)('iot-remediate approvals / approve / reject --local', () => {
+describe('iot-remediate approvals / approve / reject --local', () => {
   it('approvals --json lists what waits once the events are replayed, oldest first', async () => {
     const { code, stdout, stderr } = await runCli(['approvals', '--local', '--config', CONFIG, '--json']);
     expect(stderr).toBe('');
@@ -115,7 +108,7 @@ describe('iot-remediate approve / reject: bad input', () => {
   });
 });
 
-describe.skipIf(!HAS_GATE)('iot-remediate approve against iot-remediate local (--endpoint-url)', () => {
+describe('iot-remediate approve against iot-remediate local (--endpoint-url)', () => {
   let local: RunningLocalStack;
   let aws: string[];
   beforeAll(async () => {

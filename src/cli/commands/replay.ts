@@ -8,14 +8,15 @@ import {
   StartReplayCommand,
 } from '@aws-sdk/client-eventbridge';
 import { createEventPublisher } from '../../adapters/eventbridge';
-import { createIotMitigationApi } from '../../adapters/iot';
+import { createIotFindingsApi, createIotMitigationApi, createIotResourceDirectory } from '../../adapters/iot';
+import { createStepFunctionsApprovalGate } from '../../adapters/step-functions';
+import { planAudit } from '../../app/plan-audit';
 import { readAudit } from '../../app/read-audit';
 import {
   AUDIT_COMPLETED_DETAIL_TYPE,
   type AuditSummary,
   DEFAULT_EVENT_SOURCE,
   parseExecutionName,
-  planMitigation,
   type RemediationConfig,
   toAuditCompletedEventDetail,
 } from '../../core';
@@ -69,6 +70,37 @@ function progressLine(w: TrackedWorkflow, now: number) {
   };
 }
 
+/** How an approve task's approval ended, in words (undefined when there is nothing to say). */
+function approvalLine(w: TrackedWorkflow): string | undefined {
+  const state = w.approval;
+  if (!state) return undefined;
+  if (state.kind === 'decided') {
+    const d = state.decision;
+    const reason = d.reason ? `: ${d.reason}` : '';
+    return `approval ${d.decision} by ${d.decidedBy} at ${d.decidedAt} (via ${d.via})${reason}`;
+  }
+  if (state.kind === 'expired') return `approval expired at ${state.at}: nobody decided in time`;
+  if (state.kind === 'answered') return `approval answered at ${state.at}: ${state.detail}`;
+  if (state.kind === 'closed') return `approval never decided (execution ${state.executionStatus})`;
+  return 'approval pending';
+}
+
+/** Reads how the approval of every approve workflow that ended went (its execution history). */
+async function readApprovals(
+  target: Target,
+  stateMachineArn: string,
+  workflows: readonly TrackedWorkflow[],
+): Promise<void> {
+  const gate = createStepFunctionsApprovalGate(target.clients.sfn, stateMachineArn);
+  for (const w of workflows) {
+    const taskId = taskIdOf(w);
+    if (w.policy !== 'approve' || w.end === undefined || taskId === undefined) continue;
+    const { gates } = await target.round(() => gate.gatesOf(taskId));
+    const last = gates.at(-1);
+    if (last) w.approval = last.state;
+  }
+}
+
 function printSummary(output: Output, workflows: readonly TrackedWorkflow[]): void {
   for (const w of workflows) {
     const mark = endedAsExpected(w) ? paint(output, 'green', 'ok') : paint(output, 'red', 'UNEXPECTED');
@@ -80,6 +112,8 @@ function printSummary(output: Output, workflows: readonly TrackedWorkflow[]): vo
         `  mitigation task ${taskIdOf(w)}, execution ${w.executionName}, task status ${w.taskStatus ?? '-'}`,
       );
     if (w.error) writeLine(output, `  ${w.error}: ${w.cause ?? ''}`);
+    const approval = approvalLine(w);
+    if (approval) writeLine(output, `  ${approval}`);
     if (w.plan?.action === 'skip') writeLine(output, `  ${w.plan.reason}`);
     if (w.statistics && w.statistics.length > 0) {
       const rows: (string | number)[][] = [['check', 'total', 'succeeded', 'failed', 'skipped', 'canceled']];
@@ -98,8 +132,10 @@ function workflowJson(w: TrackedWorkflow) {
     taskId: taskIdOf(w) ?? null,
     execution: w.executionName ?? null,
     end: w.end ?? null,
+    policy: w.policy ?? null,
     expected: w.expected ?? null,
     asExpected: endedAsExpected(w),
+    approval: w.approval ?? null,
     taskStatus: w.taskStatus ?? null,
     polls: w.observations,
     error: w.error ?? null,
@@ -130,15 +166,29 @@ export async function putEvents(
   for (const event of events) {
     const iot = createIotMitigationApi(target.clients.iot);
     const audit = await target.round(() => readAudit(event.completion, iot.describeAudit));
-    const plan = planMitigation(audit, config);
+    // As the function plans: IoT's findings and the protect selectors give the tasks (their ids).
+    const { plan } = await target.round(() =>
+      planAudit({
+        audit,
+        config,
+        findings: createIotFindingsApi(target.clients.iot),
+        directory: createIotResourceDirectory(target.clients.iot),
+      }),
+    );
     print(audit, event, plan);
-    workflows.push({
-      source: event.path,
-      auditTaskId: audit.auditTaskId,
-      plan,
-      expected: target.expectations.get(audit.auditTaskId),
-      observations: 0,
-    });
+    // One workflow per planned task: an audit may start an auto task and wait for an approve one.
+    const tasks = plan.action === 'start' ? plan.tasks : [undefined];
+    for (const task of tasks) {
+      const taskId = task?.request.taskId;
+      workflows.push({
+        source: task ? `${event.path} [${task.group}]` : event.path,
+        auditTaskId: audit.auditTaskId,
+        plan,
+        ...(task ? { taskId, policy: task.policy } : {}),
+        expected: target.expectedEnd(audit.auditTaskId, taskId),
+        observations: 0,
+      });
+    }
   }
   await target.round(() =>
     createEventPublisher({ client: target.clients.events })(
@@ -349,7 +399,7 @@ Examples:
                 `replay ${replay?.name}`,
               );
               quietRounds = found.length > 0 ? 0 : quietRounds + 1;
-              const expected = (w: TrackedWorkflow) => target.expectations.get(w.auditTaskId);
+              const expected = (w: TrackedWorkflow) => target.expectedEnd(w.auditTaskId, taskIdOf(w));
               return {
                 workflows: found.map((w) => ({ ...w, expected: expected(w) })),
                 done: quietRounds >= 2,
@@ -358,6 +408,7 @@ Examples:
           : undefined,
       });
 
+      await readApprovals(target, stateMachineArn, workflows);
       const failures = workflows.filter((w) => !endedAsExpected(w));
       const wallSeconds = ((performance.now() - wallStart) / 1000).toFixed(1);
       if (json) {

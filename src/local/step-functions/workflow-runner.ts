@@ -1,9 +1,8 @@
 import { ExecutionError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import type { Clock } from '../clock';
 import { createHistoryRecorder, type HistoryEvent } from './execution-history';
-import { taskTokenOf } from './task-token';
-
 import type { JsonValue } from './json-value';
+import { taskTokenOf } from './task-token';
 
 export type { JsonValue };
 
