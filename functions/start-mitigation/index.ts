@@ -88,10 +88,11 @@ function accountOf(context: Context): string {
 }
 
 async function startMitigation(event: unknown, context: Context): Promise<StartMitigationOutcome> {
+  const accountId = accountOf(context);
   const run = createStartMitigation({
     iot: createIotMitigationApi(iot, iotReads),
     // Findings and registry reads share DescribeAuditTask's patient client: a burst shares their quotas too.
-    findings: createIotFindingsApi(iotReads),
+    findings: createIotFindingsApi(iotReads, { accountId }),
     directory: createIotResourceDirectory(iotReads),
     workflows: createStepFunctionsWorkflowApi(sfn, requiredEnv('STATE_MACHINE_ARN')),
     events,
@@ -99,7 +100,7 @@ async function startMitigation(event: unknown, context: Context): Promise<StartM
     logger,
     counters: { count: (name) => metrics.addMetric(name, MetricUnit.Count, 1) },
     pollDeadlineSeconds,
-    accountId: accountOf(context),
+    accountId,
   });
   return run(event);
 }

@@ -23,6 +23,7 @@ import {
   certificateIdOfArn,
   type DescribedAuditTask,
   type FindingResource,
+  normaliseCertificateId,
   type StartMitigationRequest,
 } from '../core';
 
@@ -107,8 +108,31 @@ function isNotFound(error: unknown): boolean {
   return (error as Error).name === 'ResourceNotFoundException';
 }
 
+/** The partition of a region (ARNs): aws, aws-cn, aws-us-gov. */
+export function partitionOf(region: string): string {
+  if (region.startsWith('cn-')) return 'aws-cn';
+  if (region.startsWith('us-gov-')) return 'aws-us-gov';
+  return 'aws';
+}
+
+export interface FindingsApiOptions {
+  /**
+   * The account of the audit: the certificate ARN ListPrincipalThings takes is then built
+   * (arn:<partition>:iot:<region>:<account>:cert/<id>) instead of read with DescribeCertificate.
+   */
+  readonly accountId?: string;
+}
+
 /** ListAuditFindings and ListPrincipalThings: the findings of a check and the things of a certificate. */
-export function createIotFindingsApi(client: IoTClient): FindingsApi {
+export function createIotFindingsApi(client: IoTClient, options: FindingsApiOptions = {}): FindingsApi {
+  async function certificateArn(certificateId: string): Promise<string | undefined> {
+    if (options.accountId !== undefined) {
+      const region = await client.config.region();
+      return `arn:${partitionOf(region)}:iot:${region}:${options.accountId}:cert/${normaliseCertificateId(certificateId)}`;
+    }
+    const described = await client.send(new DescribeCertificateCommand({ certificateId }));
+    return described.certificateDescription?.certificateArn;
+  }
   return {
     async listFindings(auditTaskId, checkName, maxPages): Promise<CheckFindings> {
       const { items, complete } = await pages(maxPages, async (nextToken) => {
@@ -116,8 +140,9 @@ export function createIotFindingsApi(client: IoTClient): FindingsApi {
           new ListAuditFindingsCommand({
             taskId: auditTaskId,
             checkName,
-            // Suppressed findings are not mitigated by IoT either: the preview shows what a task touches.
-            listSuppressedFindings: false,
+            // Both kinds: IoT may act on a suppressed finding of an auditTaskId target, so protection
+            // must see them; the planner leaves them out of findingIds batches and previews.
+            listSuppressedFindings: true,
             maxResults: 250,
             nextToken,
           }),
@@ -129,9 +154,8 @@ export function createIotFindingsApi(client: IoTClient): FindingsApi {
 
     async thingsOfCertificate(certificateId) {
       try {
-        // ListPrincipalThings takes the certificate's ARN, which only IoT knows (account, partition).
-        const described = await client.send(new DescribeCertificateCommand({ certificateId }));
-        const principal = described.certificateDescription?.certificateArn;
+        // ListPrincipalThings takes the certificate's ARN: built from the account when known.
+        const principal = await certificateArn(certificateId);
         if (!principal) return [];
         const { items } = await pages(ALL_PAGES, async (nextToken) => {
           const out = await client.send(
@@ -155,6 +179,7 @@ function toAuditFinding(finding: SdkAuditFinding): AuditFinding {
   return {
     findingId: finding.findingId,
     checkName: finding.checkName,
+    ...(finding.isSuppressed ? { suppressed: true } : {}),
     ...(finding.reasonForNonComplianceCode !== undefined
       ? { reasonForNonComplianceCode: finding.reasonForNonComplianceCode }
       : {}),

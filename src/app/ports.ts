@@ -22,7 +22,8 @@ export interface MitigationApi {
 /** Reading an audit's findings: implemented over IoT by src/adapters/iot.ts. */
 export interface FindingsApi {
   /**
-   * The non-suppressed findings of one check of an audit (ListAuditFindings, 250 a page), at most
+   * The findings of one check of an audit, suppressed ones included and marked (ListAuditFindings,
+   * listSuppressedFindings true, 250 a page), at most
    * `maxPages` pages; `complete` is false when more remained.
    */
   listFindings(auditTaskId: string, checkName: string, maxPages: number): Promise<CheckFindings>;

@@ -1,3 +1,4 @@
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { type Clock, systemClock } from '../local/clock';
 import type { LocalStack } from '../local/stack';
 import { type AwsClients, createAwsClients } from './aws-clients';
@@ -158,3 +159,17 @@ export async function stackName(
   if (!value) throw new UsageError(`the stack has no output ${key}${option ? `: give ${option}` : ''}`);
   return value;
 }
+
+/**
+ * The caller's account (STS GetCallerIdentity), once per target: the account of the audits it
+ * plans, from which certificate ARNs are built. Undefined when STS does not say.
+ */
+export async function callerAccount(target: Target): Promise<string | undefined> {
+  let known = accounts.get(target);
+  if (!known) {
+    known = target.clients.sts.send(new GetCallerIdentityCommand({})).then((out) => out.Account);
+    accounts.set(target, known);
+  }
+  return known;
+}
+const accounts = new WeakMap<Target, Promise<string | undefined>>();

@@ -6,10 +6,12 @@ export interface FindingResource {
   readonly additionalInfo?: Readonly<Record<string, string>>;
 }
 
-/** One non-suppressed finding of an audit (ListAuditFindings), the members the planner reads. */
+/** One finding of an audit (ListAuditFindings), the members the planner reads. */
 export interface AuditFinding {
   readonly findingId: string;
   readonly checkName: string;
+  /** isSuppressed: never targeted by findingIds nor previewed, but seen by protection. */
+  readonly suppressed?: boolean;
   readonly reasonForNonComplianceCode?: string;
   readonly nonCompliantResource?: FindingResource;
   readonly relatedResources?: readonly FindingResource[];

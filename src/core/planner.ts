@@ -172,7 +172,10 @@ export function splitFindings(
     const code = first.reasonForNonComplianceCode;
     // The filter applies first: a finding it leaves out is never touched, protected or not.
     if (reasonCodes && (code === undefined || !reasonCodes.includes(code))) filteredOut.push(first);
+    // Protected even when suppressed: an auditTaskId target may still reach it in IoT.
     else if (isProtected) protectedFindings.push(first);
+    // Suppressed: never targeted by findingIds (IoT would not act on it) nor previewed.
+    else if (first.suppressed) filteredOut.push(first);
     else targetable.push(first);
   }
   return { targetable, protected: protectedFindings, filteredOut, complete: read.complete };

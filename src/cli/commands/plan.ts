@@ -16,7 +16,7 @@ import { type Command, type CommandArgs, stringOption } from '../command';
 import { EXIT, UsageError } from '../errors';
 import { loadConfig, loadEvent, prefixed } from '../inputs';
 import { type Output, paint, table, writeLine } from '../output';
-import { AWS_HELP, AWS_OPTIONS, openTarget } from '../target';
+import { AWS_HELP, AWS_OPTIONS, callerAccount, openTarget } from '../target';
 
 function taskToJson(task: PlannedTask): Record<string, unknown> {
   return {
@@ -80,11 +80,12 @@ async function planFromIot(
         });
       }
     }).catch((error: unknown) => prefixed(event.path, error));
+    const accountId = await target.round(() => callerAccount(target));
     const { plan, reads } = await target.round(() =>
       planAudit({
         audit,
         config,
-        findings: createIotFindingsApi(iot),
+        findings: createIotFindingsApi(iot, { accountId }),
         directory: createIotResourceDirectory(iot),
       }),
     );

@@ -28,6 +28,7 @@ import { type Output, paint, table, writeLine } from '../output';
 import {
   AWS_HELP,
   AWS_OPTIONS,
+  callerAccount,
   openTarget,
   STACK_HELP,
   STACK_OPTIONS,
@@ -167,11 +168,12 @@ export async function putEvents(
     const iot = createIotMitigationApi(target.clients.iot);
     const audit = await target.round(() => readAudit(event.completion, iot.describeAudit));
     // As the function plans: IoT's findings and the protect selectors give the tasks (their ids).
+    const accountId = await target.round(() => callerAccount(target));
     const { plan } = await target.round(() =>
       planAudit({
         audit,
         config,
-        findings: createIotFindingsApi(target.clients.iot),
+        findings: createIotFindingsApi(target.clients.iot, { accountId }),
         directory: createIotResourceDirectory(target.clients.iot),
       }),
     );

@@ -69,14 +69,14 @@ describe('createIotFindingsApi.listFindings', () => {
       {
         taskId: 'audit-1',
         checkName: 'REVOKED_DEVICE_CERTIFICATE_STILL_ACTIVE_CHECK',
-        listSuppressedFindings: false,
+        listSuppressedFindings: true,
         maxResults: 250,
         nextToken: undefined,
       },
       {
         taskId: 'audit-1',
         checkName: 'REVOKED_DEVICE_CERTIFICATE_STILL_ACTIVE_CHECK',
-        listSuppressedFindings: false,
+        listSuppressedFindings: true,
         maxResults: 250,
         nextToken: 'p2',
       },
@@ -116,6 +116,30 @@ describe('createIotFindingsApi.thingsOfCertificate', () => {
       maxResults: 250,
       nextToken: 'n',
     });
+  });
+
+  it('builds the certificate ARN from the account and region when the account is known (no DescribeCertificate)', async () => {
+    iot.on(ListPrincipalThingsCommand).resolves({ things: ['t1'] });
+    const api = createIotFindingsApi(new IoTClient({ region: 'cn-north-1' }), { accountId: '123456789012' });
+    expect(await api.thingsOfCertificate(`0x${CERT.toUpperCase()}`)).toEqual(['t1']);
+    expect(iot.commandCalls(DescribeCertificateCommand)).toHaveLength(0);
+    expect(iot.commandCalls(ListPrincipalThingsCommand)[0]?.args[0].input.principal).toBe(
+      `arn:aws-cn:iot:cn-north-1:123456789012:cert/${CERT}`,
+    );
+  });
+
+  it('marks suppressed findings (read with listSuppressedFindings true)', async () => {
+    iot.on(ListAuditFindingsCommand).resolves({
+      findings: [
+        { findingId: 'f1', checkName: 'X_CHECK', isSuppressed: true },
+        { findingId: 'f2', checkName: 'X_CHECK', isSuppressed: false },
+      ],
+    });
+    const out = await createIotFindingsApi(new IoTClient({})).listFindings('a', 'X_CHECK', 1);
+    expect(out.findings.map((f) => [f.findingId, f.suppressed ?? false])).toEqual([
+      ['f1', true],
+      ['f2', false],
+    ]);
   });
 
   it('answers no things for a certificate that is gone', async () => {

@@ -305,6 +305,32 @@ describe('planMitigation with protected resources (examples)', () => {
     expect(result.request.taskId).toBe('remediate-audit-1-approve-1');
   });
 
+  it('sees a suppressed finding on a protected certificate: the check is targeted by findingIds that exclude it and every other suppressed one', () => {
+    const findings = [
+      { ...certFinding(1, cert(7)), suppressed: true },
+      certFinding(2, cert(2)),
+      { ...certFinding(3, cert(3)), suppressed: true },
+      certFinding(4, cert(4)),
+    ];
+    const result = planMitigation(audit(4), config, {
+      findings: new Map([['REVOKED_DEVICE_CERTIFICATE_STILL_ACTIVE_CHECK', { findings, complete: true }]]),
+      protected: protectedSet(config.protect),
+    });
+    if (result.action !== 'start') throw new Error(`expected a start plan, got ${JSON.stringify(result)}`);
+    expect(result.tasks.map((t) => t.request.target)).toEqual([{ findingIds: ['f0002', 'f0004'] }]);
+    expect(result.protected.map((r) => r.findingId)).toEqual(['f0001']);
+    // The preview shows what a task touches: the non-suppressed, unprotected findings.
+    expect(result.previews).toEqual([
+      expect.objectContaining({
+        resourceCount: 2,
+        resources: [
+          expect.objectContaining({ findingId: 'f0002' }),
+          expect.objectContaining({ findingId: 'f0004' }),
+        ],
+      }),
+    ]);
+  });
+
   it('keeps the auditTaskId target when no finding is protected', () => {
     const result = planMitigation(audit(2), config, {
       findings: new Map([
