@@ -29,6 +29,8 @@ const nonCompliant = (count: number) => ({
 
 function harness(options: {
   describe: (auditTaskId: string) => Promise<DescribedAuditTask>;
+  config?: typeof config;
+  findings?: Parameters<typeof fakeFindings>[0];
   startExecution?: 'started' | 'already-exists';
   execution?: ExecutionState;
 }) {
@@ -50,10 +52,10 @@ function harness(options: {
   const run = createStartMitigation({
     iot,
     workflows,
-    findings: fakeFindings(),
+    findings: fakeFindings(options.findings),
     directory: emptyDirectory,
     events: recordingEvents(),
-    config,
+    config: options.config ?? config,
     logger: {
       info: (m: string, a?: unknown) => logs.push(['info', m, a]),
       warn: (m: string, a?: unknown) => logs.push(['warn', m, a]),
@@ -159,6 +161,55 @@ describe('start-mitigation past the first plan', () => {
       'Mitigation task started',
       expect.objectContaining({ executionStatus: 'reported', reportedOutcome: 'COMPLETED' }),
     ]);
+  });
+
+  it('does not skip a non-compliant notification early because the config protects something (the findings are read after)', async () => {
+    const protecting = parseRemediationConfig({
+      protect: { things: ['kept-thing'] },
+      checks: { LOGGING_DISABLED_CHECK: { actions: ['EnableIoTLogging'] } },
+    });
+    const { run, started } = harness({
+      config: protecting,
+      findings: {
+        LOGGING_DISABLED_CHECK: {
+          findings: [
+            {
+              findingId: 'f1',
+              checkName: 'LOGGING_DISABLED_CHECK',
+              nonCompliantResource: {
+                resourceType: 'ACCOUNT_SETTINGS',
+                resourceIdentifier: { account: '123456789012' },
+              },
+            },
+          ],
+          complete: true,
+        },
+      },
+      describe: async () => ({
+        taskStatus: 'COMPLETED',
+        taskType: 'ON_DEMAND_AUDIT_TASK',
+        auditDetails: { LOGGING_DISABLED_CHECK: nonCompliant(1) },
+      }),
+    });
+    const outcome = await run({
+      'detail-type': 'Audit Task Completed',
+      source: 'custom.iot.devicedefender',
+      detail: {
+        accountId: '123456789012',
+        taskId: 'audit-9',
+        taskStatus: 'COMPLETED',
+        taskType: 'ON_DEMAND_AUDIT_TASK',
+        failedChecksCount: 0,
+        canceledChecksCount: 0,
+        nonCompliantChecksCount: 1,
+        compliantChecksCount: 0,
+        totalChecksCount: 1,
+        taskStartTime: 1_700_000_000_000,
+        auditDetails: [{ checkName: 'LOGGING_DISABLED_CHECK', ...nonCompliant(1) }],
+      },
+    });
+    expect(outcome.status).toBe('started');
+    expect(started).toEqual(['remediate-audit-9-auto']);
   });
 
   it('skips a notification that leaves nothing to mitigate without reading IoT, keyed by its audit', async () => {
