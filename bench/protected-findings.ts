@@ -19,7 +19,13 @@ const scenario = {
       taskType: 'ON_DEMAND_AUDIT_TASK',
       taskStatus: 'COMPLETED',
       taskStartTime: 1764028800,
-      checks: { [CHECK]: { checkRunStatus: 'COMPLETED_NON_COMPLIANT', generateFindings: 1000, totalResourcesCount: 5000 } },
+      checks: {
+        [CHECK]: {
+          checkRunStatus: 'COMPLETED_NON_COMPLIANT',
+          generateFindings: 1000,
+          totalResourcesCount: 5000,
+        },
+      },
     },
   ],
 };
@@ -43,7 +49,9 @@ async function certificateToProtect(): Promise<string> {
     let nextToken: string | undefined;
     do {
       const page = await stack.runAsClient(() =>
-        iot.send(new ListAuditFindingsCommand({ taskId: AUDIT, checkName: CHECK, maxResults: 250, nextToken })),
+        iot.send(
+          new ListAuditFindingsCommand({ taskId: AUDIT, checkName: CHECK, maxResults: 250, nextToken }),
+        ),
       );
       for (const f of page.findings ?? []) {
         const id = f.nonCompliantResource?.resourceIdentifier?.deviceCertificateId;
