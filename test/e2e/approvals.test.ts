@@ -75,6 +75,8 @@ describe('iot-remediate approvals / approve / reject --local', () => {
       'reject',
       APPROVE_TASK,
       '--local',
+      '--config',
+      CONFIG,
       '--reason',
       'not now',
       '--json',
