@@ -17,7 +17,15 @@ import {
   ApprovalNotPendingError,
   type WorkflowApi,
 } from '../app/ports';
-import { type ExecutionState, executionArnFor, executionNameFor, type WorkflowInput } from '../core';
+import {
+  APPROVAL_REJECTED_ERROR,
+  ApprovalCheckSchema,
+  ApprovalDecisionSchema,
+  type ExecutionState,
+  executionArnFor,
+  executionNameFor,
+  type WorkflowInput,
+} from '../core';
 
 /** Starting and describing the poll workflow's executions on Step Functions. */
 export function createStepFunctionsWorkflowApi(client: SFNClient, stateMachineArn: string): WorkflowApi {
@@ -42,18 +50,6 @@ export function createStepFunctionsWorkflowApi(client: SFNClient, stateMachineAr
   };
 }
 
-/** The error SendTaskFailure records for a rejection (the ASL catches it: outcome REJECTED). */
-export const APPROVAL_REJECTED_ERROR = 'ApprovalRejected';
-
-const ResourceSchema = z.object({
-  findingId: z.string(),
-  check: z.string(),
-  reasonCode: z.string().optional(),
-  resourceType: z.string(),
-  resourceIdentifier: z.record(z.string(), z.unknown()),
-  things: z.array(z.string()).optional(),
-});
-
 /** The Payload of the approval gate's TaskScheduled parameters (contract of the RequestApproval state). */
 const GatePayloadSchema = z.object({
   taskToken: z.string().min(1),
@@ -63,25 +59,10 @@ const GatePayloadSchema = z.object({
   approval: z.object({
     timeoutSeconds: z.number(),
     checks: z.array(
-      z.object({
-        check: z.string(),
-        actions: z.array(z.string()),
-        reasonCodes: z.array(z.string()).optional(),
-        resourceCount: z.number(),
-        resources: z.array(ResourceSchema).default([]),
-        partial: z.boolean().optional(),
-      }),
+      ApprovalCheckSchema.extend({ resources: ApprovalCheckSchema.shape.resources.default([]) }),
     ),
     protectedCount: z.number().default(0),
   }),
-});
-
-const DecisionSchema = z.object({
-  decision: z.enum(['APPROVED', 'REJECTED']),
-  decidedBy: z.string(),
-  reason: z.string().optional(),
-  decidedAt: z.string(),
-  via: z.string(),
 });
 
 /** The gate's Payload from a TaskScheduled's parameters (JSON text), or undefined when not a gate. */
@@ -97,7 +78,7 @@ function gatePayload(parameters: string | undefined) {
 /** The decision a person sent, from the task output or failure cause, if it is one. */
 function decisionIn(text: string | undefined): ApprovalDecision | undefined {
   try {
-    const parsed = DecisionSchema.safeParse(JSON.parse(text ?? 'null'));
+    const parsed = ApprovalDecisionSchema.safeParse(JSON.parse(text ?? 'null'));
     return parsed.success ? parsed.data : undefined;
   } catch {
     return undefined;

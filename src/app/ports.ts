@@ -1,10 +1,14 @@
 import type {
+  ApprovalCheck,
+  ApprovalDecision,
   CheckFindings,
   DescribedAuditTask,
   ExecutionState,
   StartMitigationRequest,
   WorkflowInput,
 } from '../core';
+
+export type { ApprovalCheck, ApprovalDecision };
 
 /** Starting mitigation tasks and reading audits: implemented over IoT by src/adapters/iot.ts. */
 export interface MitigationApi {
@@ -149,38 +153,6 @@ export interface ApprovalGate {
 export interface CallerIdentity {
   /** The caller's ARN (an IAM user, or an assumed role's session). */
   whoAmI(): Promise<string>;
-}
-
-/** A resource a finding targets, as the approval request previews it. */
-export interface ApprovalResource {
-  readonly findingId: string;
-  readonly check: string;
-  readonly reasonCode?: string;
-  readonly resourceType: string;
-  readonly resourceIdentifier: Readonly<Record<string, unknown>>;
-  readonly things?: readonly string[];
-}
-
-/** One check of an approval request: what would run, on how many resources (the first ones listed). */
-export interface ApprovalCheck {
-  readonly check: string;
-  readonly actions: readonly string[];
-  readonly reasonCodes?: readonly string[];
-  readonly resourceCount: number;
-  readonly resources: readonly ApprovalResource[];
-  /** True when resourceCount is a lower bound (the preview's read budget ran out). */
-  readonly partial?: boolean;
-}
-
-/** A decision as the gate records it (the task output, or the failure's cause). */
-export interface ApprovalDecision {
-  readonly decision: 'APPROVED' | 'REJECTED';
-  /** The caller's ARN from STS. */
-  readonly decidedBy: string;
-  readonly reason?: string;
-  readonly decidedAt: string;
-  /** Who sent it: the CLI, or the local stack's scripted decisions. */
-  readonly via: string;
 }
 
 /** How an approval gate stands, from the execution's history. */

@@ -35,6 +35,7 @@ export const ApprovalCheckSchema = z.object({
   /** true when resourceCount is a lower bound (the findings could not all be read). */
   partial: z.boolean().optional(),
 });
+export type ApprovalCheck = z.infer<typeof ApprovalCheckSchema>;
 
 /**
  * Set in the input of the execution of an `approve` task: the state machine asks for approval
