@@ -1,4 +1,5 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /** Reads a JSON file relative to the repository root. */
@@ -33,4 +34,14 @@ export function allAutoConfig(): Record<string, unknown> {
       ]),
     ),
   };
+}
+
+/**
+ * `allAutoConfig()` written to a new temporary file, for the CLI's `--config`: the commands plan with
+ * the shipped config by default, whose destructive checks wait for an approval.
+ */
+export function allAutoConfigFile(): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'iot-remediate-config-')), 'all-auto.json');
+  writeFileSync(path, JSON.stringify(allAutoConfig()));
+  return path;
 }

@@ -36,6 +36,8 @@ export interface Target {
   readonly clients: AwsClients;
   /** The target's time: the local stack's virtual clock, or the system clock. */
   readonly clock: Clock;
+  /** True when the clock is virtual (the local stack): a wait costs nothing but a round. */
+  readonly virtualTime: boolean;
   /** Wraps each batch of API calls (the local stack holds its virtual clock still meanwhile). */
   round<T>(work: () => Promise<T>): Promise<T>;
   /**
@@ -81,6 +83,7 @@ export async function openTarget(args: CommandArgs, options: TargetOptions = {})
   return {
     clients,
     clock: systemClock,
+    virtualTime: false,
     round: (work) => work(),
     hold: (work) => work(),
     description: endpoint ?? 'AWS',
@@ -130,6 +133,7 @@ async function openLocalTarget(scenarioPath: string, config: unknown): Promise<T
   return {
     clients,
     clock: stack.clock,
+    virtualTime: true,
     // Not holdClock: a round of Describe calls past IoT's 25 per second would be throttled for as
     // long as the round held the clock, its SDK retries sleeping in real time.
     round: (work) => stack.runAsClient(work),

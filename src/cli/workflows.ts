@@ -69,6 +69,12 @@ export interface FollowOptions {
   readonly clock: Clock;
   /** Between two looks at every running workflow. */
   readonly pollIntervalMs: number;
+  /**
+   * While rounds find nothing new, the wait doubles up to this (default: pollIntervalMs, no growth).
+   * On the local stack's virtual clock a wait costs one round, however long: workflows that wait
+   * days for an approval are then followed in a few hundred rounds instead of tens of thousands.
+   */
+  readonly maxQuietIntervalMs?: number;
   /** Give up on workflows still running after this long (they stay without an end). */
   readonly timeoutMs: number;
   /** Wraps each round of API calls (the local stack holds its virtual clock still meanwhile). */
@@ -159,11 +165,19 @@ async function readTask(options: FollowOptions, workflow: TrackedWorkflow): Prom
 /** How long a command follows its workflows before it gives up on those still running. */
 const FOLLOW_TIMEOUT_MS = 24 * 3600_000;
 
-/** The follow options every command shares: the target's clients, clock and rounds. */
+/** The longest wait between two looks at quiet workflows on a virtual clock. */
+const VIRTUAL_QUIET_INTERVAL_MS = 15 * 60_000;
+
+/**
+ * The follow options every command shares: the target's clients, clock and rounds. On a virtual
+ * clock (the local stack) the follow also outlasts the longest approval the workflows may wait for
+ * (`longestApprovalMs`), so that an unanswered approval is seen to expire, and quiet rounds space out.
+ */
 export function followOptionsFor(
   target: Target,
   stateMachineArn: string,
   pollIntervalMs: number,
+  longestApprovalMs = 0,
 ): FollowOptions {
   return {
     iot: target.clients.iot,
@@ -171,9 +185,29 @@ export function followOptionsFor(
     stateMachineArn,
     clock: target.clock,
     pollIntervalMs,
-    timeoutMs: FOLLOW_TIMEOUT_MS,
+    timeoutMs: target.virtualTime ? longestApprovalMs + FOLLOW_TIMEOUT_MS : FOLLOW_TIMEOUT_MS,
+    ...(target.virtualTime
+      ? { maxQuietIntervalMs: Math.max(pollIntervalMs, VIRTUAL_QUIET_INTERVAL_MS) }
+      : {}),
     round: (work) => target.round(work),
   };
+}
+
+/** The longest approval timeout of the planned tasks of these workflows, in ms (0 when none). */
+export function longestApprovalMs(workflows: readonly TrackedWorkflow[]): number {
+  let longest = 0;
+  for (const w of workflows) {
+    if (w.plan?.action !== 'start') continue;
+    for (const task of w.plan.tasks) longest = Math.max(longest, (task.approvalTimeoutSeconds ?? 0) * 1000);
+  }
+  return longest;
+}
+
+/** What a round can change about the workflows: when it is the same, the round found nothing new. */
+function progressOf(workflows: readonly TrackedWorkflow[]): string {
+  return JSON.stringify(
+    workflows.map((w) => [w.end, w.executionName, w.executionStatus, w.taskStatus, w.findingsDone]),
+  );
 }
 
 /**
@@ -188,9 +222,12 @@ export async function followWorkflows(workflows: TrackedWorkflow[], options: Fol
   }
   options.onRound?.(workflows);
   let discovering = options.discover !== undefined;
+  let interval = options.pollIntervalMs;
+  const maxInterval = Math.max(options.pollIntervalMs, options.maxQuietIntervalMs ?? 0);
   while (discovering || workflows.some((w) => w.end === undefined)) {
     if (options.clock.now() - started > options.timeoutMs) return;
-    await options.clock.sleep(options.pollIntervalMs);
+    await options.clock.sleep(interval);
+    const before = progressOf(workflows);
     let enough = false;
     await (options.round ?? ((work) => work()))(async () => {
       if (discovering && options.discover) {
@@ -203,6 +240,8 @@ export async function followWorkflows(workflows: TrackedWorkflow[], options: Fol
     });
     options.onRound?.(workflows);
     if (enough) return;
+    interval =
+      progressOf(workflows) === before ? Math.min(interval * 2, maxInterval) : options.pollIntervalMs;
   }
 }
 

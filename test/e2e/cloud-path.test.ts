@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { allAutoConfigFile } from '../fixtures';
 import { fakeCloudFormation, type RunningLocalStack, runCli, startFakeAws, startLocal } from './helpers';
 
 /**
@@ -11,9 +12,12 @@ describe('the cloud path against iot-remediate local', () => {
   let local: RunningLocalStack;
   let cloudFormation: Awaited<ReturnType<typeof fakeCloudFormation>>;
   let env: Record<string, string>;
+  let config: string;
 
   beforeAll(async () => {
-    local = await startLocal(['--clock', 'virtual']);
+    // The tasks start at once (the shipped config would wait for approvals).
+    config = allAutoConfigFile();
+    local = await startLocal(['--clock', 'virtual', '--config', config]);
     cloudFormation = await fakeCloudFormation('iot-audit-remediation', local.outputs);
     env = { AWS_ENDPOINT_URL: local.endpoint, AWS_ENDPOINT_URL_CLOUDFORMATION: cloudFormation.url };
   });
@@ -24,7 +28,10 @@ describe('the cloud path against iot-remediate local', () => {
   });
 
   it('replay discovers the bus and state machine from the stack (samconfig.toml) and follows every workflow', async () => {
-    const { code, stdout } = await runCli(['replay', 'events', '--poll-interval', '100ms', '--json'], env);
+    const { code, stdout } = await runCli(
+      ['replay', 'events', '--poll-interval', '100ms', '--json', '--config', config],
+      env,
+    );
     const result = JSON.parse(stdout) as { workflows: { end: string; asExpected: boolean }[] };
     // No scenario expectations in the cloud: the audit whose task fails makes the run exit 1.
     expect(result.workflows.map((w) => w.end).sort()).toEqual([

@@ -112,9 +112,10 @@ describe('iot-remediate plan', () => {
     expect(
       plan.tasks.map((t: { taskId: string; request: { target: unknown } }) => [t.taskId, t.request.target]),
     ).toEqual([
-      [`remediate-${audit}-auto`, { auditTaskId: audit }],
-      [`remediate-${audit}-auto-1`, { findingIds: [`${audit}-DEVICE_CERTIFICATE_SHARED_CHECK-2`] }],
+      [`remediate-${audit}-approve`, { auditTaskId: audit }],
+      [`remediate-${audit}-approve-1`, { findingIds: [`${audit}-DEVICE_CERTIFICATE_SHARED_CHECK-2`] }],
     ]);
-    for (const task of plan.tasks) expect(task.policy).toBe('auto');
+    // The shipped config sends these destructive checks through the approval gate.
+    for (const task of plan.tasks) expect(task.policy).toBe('approve');
   });
 });

@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { allAutoConfigFile } from '../fixtures';
 import { runCli } from './helpers';
 
 interface ReplayJson {
@@ -17,8 +18,35 @@ interface ReplayJson {
 }
 
 describe('iot-remediate replay --local', () => {
-  it("npm start's command follows every workflow to its expected end and exits 0", async () => {
+  // The shipped config waits for approvals; these replays follow tasks started at once.
+  const allAuto = ['--config', allAutoConfigFile()];
+
+  it("npm start's command: auto, approved, rejected, expired, notified and protected, each as expected, exit 0", async () => {
+    const npmStart = JSON.parse(readFileSync('package.json', 'utf8')).scripts.start as string;
+    const args = npmStart.split('&&').at(-1)?.trim().split(/\s+/).slice(2) ?? [];
+    expect(args).toEqual(['replay', 'events', '--local', '--config', 'scenarios/default.config.json']);
+    const { code, stdout } = await runCli(args);
+    expect(code).toBe(0);
+    expect(stdout).toContain('6 workflow(s): every workflow ended as expected');
+    expect(stdout).toMatch(/\[auto\]: COMPLETED \(expected COMPLETED\) ok/);
+    expect(stdout).toMatch(/\[approve\]: COMPLETED \(expected COMPLETED\) ok/);
+    expect(stdout).toMatch(/approval APPROVED by arn:aws:iam::\d{12}:user\/local at .* \(via scenario\)/);
+    expect(stdout).toMatch(/REJECTED \(expected REJECTED\) ok/);
+    expect(stdout).toMatch(/APPROVAL_EXPIRED \(expected APPROVAL_EXPIRED\) ok/);
+  });
+
+  it('the shipped config: destructive checks wait for a person; the unanswered one is followed until it expires (72 h)', async () => {
     const { code, stdout } = await runCli(['replay', 'events', '--local']);
+    expect(code).toBe(0);
+    expect(stdout).toContain('[approve]: APPROVAL_EXPIRED (expected APPROVAL_EXPIRED) ok');
+    expect(stdout).toMatch(/approval expired at 2026-01-04T00:00:\d\d\.\d{3}Z: nobody decided in time/);
+    expect(stdout).toContain('[auto]: FAILED (expected FAILED) ok');
+    // Followed past the 72-hour approval timeout on the virtual clock.
+    expect(stdout).toMatch(/every workflow ended as expected \((7\d):\d\d:\d\d followed/);
+  });
+
+  it('every sample event under an all-auto config follows its workflow to its expected end, exit 0', async () => {
+    const { code, stdout } = await runCli(['replay', 'events', '--local', ...allAuto]);
     expect(code).toBe(0);
     expect(stdout).toContain('6 workflow(s): every workflow ended as expected');
     // Not a TTY: plain progress lines, no cursor movement, no colour.
@@ -29,7 +57,7 @@ describe('iot-remediate replay --local', () => {
   });
 
   it('--json prints one object with every workflow', async () => {
-    const { code, stdout } = await runCli(['replay', 'events', '--local', '--json']);
+    const { code, stdout } = await runCli(['replay', 'events', '--local', '--json', ...allAuto]);
     expect(code).toBe(0);
     const result = JSON.parse(stdout) as ReplayJson;
     expect(result.asExpected).toBe(true);
@@ -53,6 +81,7 @@ describe('iot-remediate replay --local', () => {
       '1h',
       'events',
       '--json',
+      ...allAuto,
     ]);
     expect(code).toBe(0);
     const result = JSON.parse(stdout) as ReplayJson;
@@ -96,7 +125,7 @@ describe('iot-remediate replay --local', () => {
     const path = join(mkdtempSync(join(tmpdir(), 'iot-remediate-')), 'scenario.json');
     writeFileSync(path, JSON.stringify(scenario));
     // Act
-    const { code, stdout } = await runCli(['replay', 'events', '--local', '--scenario', path]);
+    const { code, stdout } = await runCli(['replay', 'events', '--local', '--scenario', path, ...allAuto]);
     // Assess
     expect(code).toBe(1);
     expect(stdout).toContain('FAILED (expected COMPLETED) UNEXPECTED');

@@ -22,7 +22,7 @@ import type {
   StepFunctionsFault,
   StepFunctionsFaultHook,
 } from '../../src/local/step-functions/local-step-functions';
-import { readJson, sampleEvents } from '../fixtures';
+import { allAutoConfig, readJson, sampleEvents } from '../fixtures';
 
 /**
  * The reliability harness: a local stack running the BUILT start-mitigation bundle and the real ASL,
@@ -185,6 +185,8 @@ export async function startRun(options: RunOptions = {}): Promise<Run> {
   const stack = await startLocalStack({
     scenario: DEFAULT_SCENARIO,
     seed: 1,
+    // These scenarios exercise the start and follow path: every task starts at once.
+    config: allAutoConfig(),
     ...stackOptions,
     handler: handler.handler,
     stepFunctionsFaults: stepFunctions.hook,

@@ -2,7 +2,7 @@ import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { StartMitigationOutcome } from '../../src/app/start-mitigation';
 import { LOCAL_CONFIG_PARAMETER } from '../../src/local/stack';
-import { readJson } from '../fixtures';
+import { allAutoConfig, readJson } from '../fixtures';
 import { probeBundledHandler, type Run, startRun } from './harness';
 
 // The SSM config is cached per container, so after a config change two warm containers can plan
@@ -11,7 +11,7 @@ import { probeBundledHandler, type Run, startRun } from './harness';
 // Functions (same execution name) let only one through.
 
 const AUDIT = 'a3aea009955e501a31b764abe1bebd3d';
-const configA = readJson('config/remediation.json') as { checks: Record<string, unknown> };
+const configA = allAutoConfig() as { checks: Record<string, unknown> };
 // Other actions for one check, and another set of checks (the policy check left out).
 const { IOT_POLICY_OVERLY_PERMISSIVE_CHECK: _left, ...otherChecks } = configA.checks;
 const configB = {

@@ -40,6 +40,7 @@ import {
   findExecutionsSince,
   followOptionsFor,
   followWorkflows,
+  longestApprovalMs,
   type TrackedWorkflow,
 } from '../workflows';
 import { planToJson, printPlan } from './plan';
@@ -384,7 +385,7 @@ Examples:
       const since = replay?.startTime;
       let quietRounds = 0;
       await followWorkflows(workflows, {
-        ...followOptionsFor(target, stateMachineArn, pollIntervalMs),
+        ...followOptionsFor(target, stateMachineArn, pollIntervalMs, longestApprovalMs(workflows)),
         onRound: (all) => {
           if (!json) display.render(all.map((w) => progressLine(w, target.clock.now())));
         },

@@ -50,10 +50,11 @@ describe('planMitigation on the sample events', () => {
         reason: '12 non-compliant resources exceed the guardrail maxNonCompliantResources=5',
       },
     ]);
-    expect(plan.request.taskId).toBe('remediate-a3aea009955e501a31b764abe1bebd3d-auto');
+    // The shipped config sends these three destructive checks through the approval gate (PT72H).
+    expect(plan.request.taskId).toBe('remediate-a3aea009955e501a31b764abe1bebd3d-approve');
     expect(plan.request.clientRequestToken).toMatch(/^[0-9a-f]{64}$/);
     expect(plan.tasks.map((t) => [t.policy, t.group, t.approvalTimeoutSeconds])).toEqual([
-      ['auto', 'auto', undefined],
+      ['approve', 'approve', 72 * 3600],
     ]);
     expect(plan.tasks[0]?.request).toBe(plan.request);
   });

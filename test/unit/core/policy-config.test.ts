@@ -150,21 +150,40 @@ describe('destructive actions', () => {
     expect(warnings[1]?.message).toMatch(/may be destructive/);
   });
 
-  it('warns about each destructive action of the shipped config while its checks stay auto', () => {
-    // The shipped config keeps policy auto until the approval workflow starts approve tasks only
-    // once approved; `policy: "approve"` on these checks then silences every warning.
+  it('the shipped config sends every check with a destructive action type through approval', () => {
+    const config = parseRemediationConfig(readJson('config/remediation.json'));
+    const types = config.actionTypes ?? {};
+    const destructive = new Set([
+      'UPDATE_DEVICE_CERTIFICATE',
+      'UPDATE_CA_CERTIFICATE',
+      'REPLACE_DEFAULT_POLICY_VERSION',
+    ]);
+    const checks = Object.entries(config.checks);
+    const withDestructiveAction = checks.filter(([, c]) =>
+      c.actions.some((a) => destructive.has(types[a] ?? '')),
+    );
+    expect(withDestructiveAction.length).toBeGreaterThan(0);
+    for (const [check, remediation] of checks)
+      expect({ check, policy: remediation.policy ?? config.defaultPolicy }).toEqual({
+        check,
+        policy: withDestructiveAction.some(([c]) => c === check) ? 'approve' : 'auto',
+      });
+  });
+
+  it('warns about the shipped config only where offline it cannot tell (ADD_THINGS_TO_THING_GROUP)', () => {
+    // The template's QuarantineThings sets OverrideDynamicGroups false, which only --account can read.
     const config = parseRemediationConfig(readJson('config/remediation.json'));
     const types = config.actionTypes ?? {};
     const warnings = destructiveAutoWarnings(config, (a) => (types[a] ? { type: types[a] } : undefined));
-    expect(new Set(warnings.map((w) => w.path.split('.')[1]))).toEqual(
-      new Set([
-        'DEVICE_CERTIFICATE_SHARED_CHECK',
-        'REVOKED_DEVICE_CERTIFICATE_STILL_ACTIVE_CHECK',
-        'DEVICE_CERTIFICATE_KEY_QUALITY_CHECK',
-        'INTERMEDIATE_CA_REVOKED_FOR_ACTIVE_DEVICE_CERTIFICATES_CHECK',
-        'REVOKED_CA_CERTIFICATE_STILL_ACTIVE_CHECK',
-        'IOT_POLICY_OVERLY_PERMISSIVE_CHECK',
-      ]),
+    expect(warnings.map((w) => w.path)).toEqual(['checks.DEVICE_CERTIFICATE_KEY_QUALITY_CHECK.actions[0]']);
+    expect(warnings[0]?.message).toMatch(/may be destructive/);
+    const read = destructiveAutoWarnings(config, (a) =>
+      types[a] === 'ADD_THINGS_TO_THING_GROUP'
+        ? { type: types[a], overrideDynamicGroups: false }
+        : types[a]
+          ? { type: types[a] }
+          : undefined,
     );
+    expect(read).toEqual([]);
   });
 });
