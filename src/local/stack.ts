@@ -10,6 +10,7 @@ import { createLocalEventBus, type LocalEventBus } from './event-bus';
 import { createGateway } from './gateway';
 import { createIotEmulator, type IotEmulator } from './iot-emulator';
 import { derivedRandom } from './prng';
+import { createLocalS3, type LocalS3 } from './s3';
 import { type Scenario, ScenarioSchema } from './scenario';
 import { addScriptedDecisions, type ScriptedDecisionResult } from './scripted-decisions';
 import { createLocalParameterStore } from './ssm-parameters';
@@ -37,6 +38,9 @@ export const LOCAL_ARCHIVE_NAME = 'iot-audit-remediation-audit-events';
 export const LOCAL_RULE_NAME = 'iot-audit-remediation-start-mitigation';
 /** template.yaml's OutcomeLedgerTable (partition key `pk`). */
 export const LOCAL_OUTCOME_LEDGER_TABLE = 'iot-audit-remediation-outcome-ledger';
+/** template.yaml's ReportBucket and the prefix of the reports in it. */
+export const LOCAL_REPORT_BUCKET = 'iot-audit-remediation-reports';
+export const REPORT_PREFIX = 'reports';
 
 export interface LocalStackOptions {
   /** Seeds the IoT emulator (parsed with ScenarioSchema). */
@@ -83,6 +87,8 @@ export interface LocalStack {
   readonly bus: LocalEventBus;
   /** DynamoDB: the outcome ledger table (LOCAL_OUTCOME_LEDGER_TABLE). */
   readonly dynamoDb: LocalDynamoDb;
+  /** S3: the report bucket (LOCAL_REPORT_BUCKET). */
+  readonly s3: LocalS3;
   /** The environment the handler runs with: only the endpoint differs from the cloud's. */
   readonly handlerEnvironment: Readonly<Record<string, string>>;
   /** What the scenario's scripted decisions did (`approvals`), in the order they were sent. */
@@ -181,6 +187,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const parameters = createLocalParameterStore();
   const dynamoDb = createLocalDynamoDb();
   dynamoDb.createTable(LOCAL_OUTCOME_LEDGER_TABLE, 'pk');
+  const s3 = createLocalS3({ now: () => clock.now() });
+  s3.createBucket(LOCAL_REPORT_BUCKET);
   const bus = createLocalEventBus({
     clock,
     accountId: scenario.accountId,
@@ -199,6 +207,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     { name: 'ssm', targetPrefix: 'AmazonSSM', handle: parameters.handle },
     { name: 'dynamodb', targetPrefix: 'DynamoDB_20120810', handle: dynamoDb.handle },
     { name: 'sts', signingName: 'sts', handle: createLocalSts({ accountId: scenario.accountId }).handle },
+    // After STS: an unsigned form body is STS's (routeRequest takes the first signed service).
+    { name: 's3', signingName: 's3', handle: s3.handle },
     { name: 'iot', handle: emulator.handle },
   ]);
   const url = await gateway.listen(options.port ?? 0);
@@ -256,6 +266,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     POWERTOOLS_LOG_LEVEL: options.handlerLogLevel ?? 'SILENT',
     POWERTOOLS_METRICS_DISABLED: options.handlerMetrics ? 'false' : 'true',
     OUTCOME_LEDGER_TABLE: LOCAL_OUTCOME_LEDGER_TABLE,
+    REPORT_BUCKET: LOCAL_REPORT_BUCKET,
+    REPORT_PREFIX,
+    // Path-style requests (/<bucket>/<key>): the local endpoint has no per-bucket host names.
+    S3_FORCE_PATH_STYLE: 'true',
   };
   Object.assign(process.env, handlerEnvironment);
   const handler = options.handler ?? (await loadBundledHandler('start-mitigation'));
@@ -354,6 +368,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     stepFunctions: runner,
     bus,
     dynamoDb,
+    s3,
     handlerEnvironment,
     scriptedDecisions: scripted.results,
     bridgeDeadLetters,
