@@ -1,3 +1,4 @@
+import * as z from 'zod';
 import type { AuditFinding } from './finding';
 import type { CheckStatisticsRow } from './task-statistics';
 
@@ -292,3 +293,10 @@ export interface ReportPointer {
   readonly partial: boolean;
   readonly errorCodes: Readonly<Record<string, number>>;
 }
+
+/** The WriteReport state's payload: the task whose report to write and its audit. */
+export const WriteReportInputSchema = z.object({
+  taskId: z.string().min(1).max(128),
+  auditTaskId: z.string().min(1).max(40),
+});
+export type WriteReportInput = z.infer<typeof WriteReportInputSchema>;

@@ -214,6 +214,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const url = await gateway.listen(options.port ?? 0);
   // The functions the state machine invokes (template.yaml's DefinitionSubstitutions): loaded below.
   const requestApprovalArn = `arn:aws:lambda:${scenario.region}:${scenario.accountId}:function:request-approval`;
+  const writeReportArn = `arn:aws:lambda:${scenario.region}:${scenario.accountId}:function:write-report`;
   let invokeStackFunction: NonNullable<LocalStackOptions['invokeFunction']> = async (name) => {
     throw new LambdaServiceError('ResourceNotFoundException', `Function not found: ${name}`);
   };
@@ -223,6 +224,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       EventBusName: 'default',
       EventSource: DEFAULT_EVENT_SOURCE,
       RequestApprovalFunctionArn: requestApprovalArn,
+      WriteReportFunctionArn: writeReportArn,
     },
     stateMachineArn: LOCAL_STATE_MACHINE_ARN,
     // The state machine's IoT calls go through the real SDK too; Step Functions retries per the ASL.
@@ -276,6 +278,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const bridge = await loadBundledHandler('audit-notification-bridge');
   const recordOutcome = await loadBundledHandler('record-outcome');
   const requestApproval = await loadBundledHandler('request-approval');
+  const writeReport = await loadBundledHandler('write-report');
 
   let holders = 0;
   let invocations = 0;
@@ -291,15 +294,22 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     return virtual ? runOnVirtualTimers(virtual, run) : run();
   }
   const invokeStartMitigation = (event: unknown) => invoke(handler, 'start-mitigation', event);
-  // The approval gate's function; its PutEvents reach this stack's bus through the gateway.
+  // The functions the state machine invokes (the approval gate's, whose PutEvents reach this stack's
+  // bus through the gateway, and the report writer's), with template.yaml's timeouts.
+  const stackFunctions = new Map<string, { fn: LambdaHandler; name: string; timeoutMs: number }>([
+    [requestApprovalArn, { fn: requestApproval, name: 'request-approval', timeoutMs: 30_000 }],
+    [writeReportArn, { fn: writeReport, name: 'write-report', timeoutMs: 900_000 }],
+  ]);
   invokeStackFunction = async (name, payload) => {
-    if (name !== requestApprovalArn && name !== 'request-approval')
+    const target = stackFunctions.get(name) ?? [...stackFunctions.values()].find((f) => f.name === name);
+    if (target === undefined)
       throw new LambdaServiceError('ResourceNotFoundException', `Function not found: ${name}`);
-    return requestApproval(payload, {
-      functionName: 'request-approval',
+    const deadline = Date.now() + target.timeoutMs;
+    return target.fn(payload, {
+      functionName: target.name,
       awsRequestId: `local-${++invocations}`,
-      invokedFunctionArn: requestApprovalArn,
-      getRemainingTimeInMillis: () => 30_000,
+      invokedFunctionArn: `arn:aws:lambda:${scenario.region}:${scenario.accountId}:function:${target.name}`,
+      getRemainingTimeInMillis: () => deadline - Date.now(),
     });
   };
 
