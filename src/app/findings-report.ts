@@ -10,6 +10,7 @@ import {
   type ReportPointer,
   type ReportRow,
   type ReportSummary,
+  ReportSummarySchema,
   reportKeys,
   reportRow,
   sortRows,

@@ -195,12 +195,48 @@ export function toJsonLines(rows: readonly ReportRow[]): string {
   return rows.map((row) => `${JSON.stringify(row)}\n`).join('');
 }
 
-/** Parses JSON Lines written by toJsonLines (blank lines ignored). */
+const ActionExecutionSchema = z.object({
+  actionName: z.string(),
+  status: z.string(),
+  errorCode: z.string().optional(),
+  message: z.string().optional(),
+});
+
+/** A stored row, as toJsonLines writes it. */
+export const ReportRowSchema = z.object({
+  check: z.string(),
+  findingId: z.string(),
+  resourceType: z.string(),
+  resource: z.string(),
+  reasonCode: z.string(),
+  outcome: z.enum(FINDING_OUTCOMES),
+  actions: z.array(ActionExecutionSchema).optional(),
+});
+
+/** A stored summary (summary.json). */
+export const ReportSummarySchema = z.object({
+  taskId: z.string(),
+  auditTaskId: z.string(),
+  taskStatus: z.string(),
+  generatedAt: z.string(),
+  rows: z.number().int().nonnegative(),
+  failed: z.number().int().nonnegative(),
+  byCheck: z.record(z.string(), z.partialRecord(z.enum(FINDING_OUTCOMES), z.number())),
+  errorCodes: z.record(z.string(), z.number()),
+  executionReads: z.number().int().nonnegative(),
+  partial: z.object({ reason: z.string(), unreadFindings: z.number().int().nonnegative() }).optional(),
+});
+
+/** Parses JSON Lines written by toJsonLines (blank lines ignored); a bad line names its number. */
 export function parseJsonLines(text: string): ReportRow[] {
-  return text
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => JSON.parse(line) as ReportRow);
+  const rows: ReportRow[] = [];
+  text.split('\n').forEach((line, i) => {
+    if (line.trim() === '') return;
+    const parsed = ReportRowSchema.safeParse(JSON.parse(line));
+    if (!parsed.success) throw new Error(`report line ${i + 1} is not a report row: ${parsed.error.message}`);
+    rows.push(parsed.data);
+  });
+  return rows;
 }
 
 export const CSV_COLUMNS = [
@@ -276,6 +312,9 @@ export function renderReportTable(summary: ReportSummary, rows: readonly ReportR
 function oneLine(text: string): string {
   return text.replace(/\s+/g, ' ').trim();
 }
+
+/** The prefix of the reports in the report bucket (template.yaml's REPORT_PREFIX and lifecycle rule). */
+export const DEFAULT_REPORT_PREFIX = 'reports';
 
 /** The report's S3 keys, derived from the task id (a re-follow rewrites the same objects). */
 export function reportKeys(prefix: string, taskId: string): { rows: string; summary: string } {

@@ -2,7 +2,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { IoTClient } from '@aws-sdk/client-iot';
-import { AUDIT_COMPLETED_DETAIL_TYPE, DEFAULT_EVENT_SOURCE, TASK_FINISHED_DETAIL_TYPE } from '../core';
+import {
+  AUDIT_COMPLETED_DETAIL_TYPE,
+  DEFAULT_EVENT_SOURCE,
+  DEFAULT_REPORT_PREFIX,
+  TASK_FINISHED_DETAIL_TYPE,
+} from '../core';
 import { countClientRequests } from './client-requests';
 import { type Clock, StoppableSystemClock, VirtualClock } from './clock';
 import { createLocalDynamoDb, type LocalDynamoDb } from './dynamodb';
@@ -40,7 +45,7 @@ export const LOCAL_RULE_NAME = 'iot-audit-remediation-start-mitigation';
 export const LOCAL_OUTCOME_LEDGER_TABLE = 'iot-audit-remediation-outcome-ledger';
 /** template.yaml's ReportBucket and the prefix of the reports in it. */
 export const LOCAL_REPORT_BUCKET = 'iot-audit-remediation-reports';
-export const REPORT_PREFIX = 'reports';
+export const REPORT_PREFIX = DEFAULT_REPORT_PREFIX;
 
 export interface LocalStackOptions {
   /** Seeds the IoT emulator (parsed with ScenarioSchema). */
