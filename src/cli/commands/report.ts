@@ -6,7 +6,7 @@ import { DEFAULT_REPORT_PREFIX, renderReportTable, toCsv } from '../../core';
 import { taskIdArgument } from '../approvals';
 import { type Command, stringOption } from '../command';
 import { EXIT, UsageError } from '../errors';
-import { loadConfig, loadEvents, parseDuration } from '../inputs';
+import { loadConfig, loadEvents, parseDuration, readJsonFile } from '../inputs';
 import { type Output, writeLine } from '../output';
 import {
   AWS_HELP,
@@ -100,7 +100,8 @@ Exit 1 when the task has no report yet or its report has failed findings; 2 when
       loadEvents([eventsPath]);
       loadConfig(configPath);
     }
-    const target = await openTarget(args);
+    // The local stack's function runs the same config the seeding plans with.
+    const target = await openTarget(args, { config: configPath ? readJsonFile(configPath) : undefined });
     try {
       if (args.values.local) await seedLocal(target, eventsPath, configPath);
       const bucket = await stackName(target, stringOption(args, 'bucket'), 'reportBucket');
