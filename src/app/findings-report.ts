@@ -95,15 +95,16 @@ export function createFindingsReport(deps: FindingsReportDeps) {
         }
         if (stopReason === undefined && reads >= budget)
           stopReason = `execution read budget of ${budget} calls spent`;
-        if (stopReason === undefined && deps.readDeadline && deps.now() >= deps.readDeadline())
-          stopReason = 'time limit reached';
+        if (stopReason === undefined) {
+          const wait = nextReadAt - deps.now();
+          if (wait > 0) await deps.sleep(wait);
+          if (deps.readDeadline && deps.now() >= deps.readDeadline()) stopReason = 'time limit reached';
+        }
         if (stopReason !== undefined) {
           unread++;
           rows.push(reportRow(finding, 'UNKNOWN'));
           continue;
         }
-        const wait = nextReadAt - deps.now();
-        if (wait > 0) await deps.sleep(wait);
         nextReadAt = Math.max(nextReadAt, deps.now()) + intervalMs;
         const { executions, calls } = await deps.results.listExecutions(taskId, finding.findingId);
         reads += calls;
