@@ -165,7 +165,7 @@ export async function readStoredReport(
   const [summaryText, rowsText] = await Promise.all([store.get(keys.summary), store.get(keys.rows)]);
   if (summaryText === undefined || rowsText === undefined) return undefined;
   return {
-    summary: JSON.parse(summaryText) as ReportSummary,
+    summary: ReportSummarySchema.parse(JSON.parse(summaryText)),
     rows: parseJsonLines(rowsText),
     key: keys.rows,
   };

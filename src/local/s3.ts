@@ -23,6 +23,9 @@ export class S3Error extends Error {
   }
 }
 
+/** The longest object key, in bytes of UTF-8 (S3 User Guide, "Naming Amazon S3 objects"). */
+const MAX_KEY_BYTES = 1024;
+
 /** ListObjectsV2's default and largest page (MaxKeys: "up to 1,000"). */
 const MAX_KEYS = 1000;
 
@@ -155,6 +158,9 @@ export function createLocalS3(options: { now: () => number }) {
       }
       throw new S3Error('NotImplemented', `${method} on a bucket is not served locally`, 501);
     }
+    // "up to 1,024 bytes long" (S3 User Guide, object keys); the model declares no maximum.
+    if (Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES)
+      throw new S3Error('KeyTooLongError', 'Your key is too long', 400, key);
     if (method === 'PUT') {
       const body = decodeBody(raw, req.headers);
       const contentType = String(req.headers['content-type'] ?? 'binary/octet-stream');

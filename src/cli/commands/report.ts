@@ -7,7 +7,7 @@ import { taskIdArgument } from '../approvals';
 import { type Command, stringOption } from '../command';
 import { EXIT, UsageError } from '../errors';
 import { loadConfig, loadEvents, parseDuration, readJsonFile } from '../inputs';
-import { type Output, writeLine } from '../output';
+import { writeLine } from '../output';
 import {
   AWS_HELP,
   AWS_OPTIONS,

@@ -1,5 +1,5 @@
 import type { DomainEvent, EventSink, FindingsApi, ResourceDirectory } from '../../../src/app/ports';
-import type { CheckFindings, RemediationConfig } from '../../../src/core';
+import type { RemediationConfig } from '../../../src/core';
 
 /** Findings read from a fake IoT: none (every read complete), unless given per check. */
 export function fakeFindings(
