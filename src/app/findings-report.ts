@@ -83,7 +83,7 @@ export function createFindingsReport(deps: FindingsReportDeps) {
     let reads = 0;
     let unread = 0;
     let stopReason: string | undefined;
-    let nextReadAt = deps.now();
+    let lastReadAt: number | undefined;
     for (const check of task.checks) {
       const findings = await targetedFindings(auditTaskId, check, findingIds);
       const uniform: FindingOutcome | undefined =
@@ -96,7 +96,9 @@ export function createFindingsReport(deps: FindingsReportDeps) {
         if (stopReason === undefined && reads >= budget)
           stopReason = `execution read budget of ${budget} calls spent`;
         if (stopReason === undefined) {
-          const wait = nextReadAt - deps.now();
+          // Paced from the last read's start, never from a schedule: the clock the function reads
+          // (Date.now) and the one it sleeps on may differ (the local stack's is virtual).
+          const wait = lastReadAt === undefined ? 0 : lastReadAt + intervalMs - deps.now();
           if (wait > 0) await deps.sleep(wait);
           if (deps.readDeadline && deps.now() >= deps.readDeadline()) stopReason = 'time limit reached';
         }
@@ -105,7 +107,7 @@ export function createFindingsReport(deps: FindingsReportDeps) {
           rows.push(reportRow(finding, 'UNKNOWN'));
           continue;
         }
-        nextReadAt = Math.max(nextReadAt, deps.now()) + intervalMs;
+        lastReadAt = deps.now();
         const { executions, calls } = await deps.results.listExecutions(taskId, finding.findingId);
         reads += calls;
         rows.push(reportRow(finding, outcomeOfExecutions(executions), executions));

@@ -132,6 +132,9 @@ export function repositoryRoot(): string {
 
 let handlerInstances = 0;
 
+/** The longest step of the virtual clock while a function the state machine invoked runs. */
+const FUNCTION_STEP_MS = 10;
+
 /**
  * Loads a function's built bundle (what `sam deploy` ships) as a fresh module, so that each stack's
  * endpoint is the one its clients read.
@@ -310,13 +313,35 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     if (target === undefined)
       throw new LambdaServiceError('ResourceNotFoundException', `Function not found: ${name}`);
     const deadline = Date.now() + target.timeoutMs;
-    return target.fn(payload, {
-      functionName: target.name,
-      awsRequestId: `local-${++invocations}`,
-      invokedFunctionArn: `arn:aws:lambda:${scenario.region}:${scenario.accountId}:function:${target.name}`,
-      getRemainingTimeInMillis: () => deadline - Date.now(),
-    });
+    return inSmallSteps(
+      target.fn(payload, {
+        functionName: target.name,
+        awsRequestId: `local-${++invocations}`,
+        invokedFunctionArn: `arn:aws:lambda:${scenario.region}:${scenario.accountId}:function:${target.name}`,
+        getRemainingTimeInMillis: () => deadline - Date.now(),
+      }),
+    );
   };
+  /**
+   * While a function the state machine waits for runs, the virtual clock moves 10 ms at a time at
+   * most, about what a request's round trip takes in the cloud. Time passes whenever the function is
+   * between two requests (as its SDK backoff and its own pacing need), and would otherwise jump to
+   * the next wake-up of the whole stack, which may be the very Task timeout the state waits under
+   * (WriteReport's 900 s) while the function is still reading.
+   */
+  function inSmallSteps<T>(work: Promise<T>): Promise<T> {
+    if (!virtual) return work;
+    let running = true;
+    let cancel = (): void => undefined;
+    const step = (): void => {
+      if (running) cancel = virtual.schedule(FUNCTION_STEP_MS, step);
+    };
+    step();
+    return work.finally(() => {
+      running = false;
+      cancel();
+    });
+  }
 
   // An on-demand audit that ends publishes its notification, which SNS hands to the bridge.
   const notifications = new Set<Promise<unknown>>();
