@@ -10,6 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { burstDrain } from './burst-drain';
 import { coldStart } from './cold-start';
+import { findingsReport } from './findings-report';
 import { type BenchContext, type BenchResult, figuresTable, fmt, machine, markdownTable } from './lib';
 import { localScaling } from './local-scaling';
 import { plannerThroughput } from './planner';
@@ -28,6 +29,7 @@ const benchmarks: ReadonlyArray<{ name: string; run: (ctx: BenchContext) => Prom
   { name: 'polling', run: polling },
   { name: 'planner', run: plannerThroughput },
   { name: 'local-scaling', run: localScaling },
+  { name: 'findings-report', run: findingsReport },
 ];
 const ORDER = benchmarks.map((b) => b.name);
 

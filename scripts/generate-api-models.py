@@ -59,6 +59,7 @@ SERVED = {
     'ssm': ['GetParameter', 'PutParameter'],
     'dynamodb': ['PutItem'],
     'sts': ['GetCallerIdentity'],
+    's3': ['PutObject', 'GetObject', 'HeadObject', 'ListObjectsV2'],
 }
 
 SHAPE_KEYS = (

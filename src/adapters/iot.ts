@@ -1,8 +1,10 @@
 import {
+  DescribeAuditMitigationActionsTaskCommand,
   DescribeAuditTaskCommand,
   DescribeCertificateCommand,
   type IoTClient,
   ListAuditFindingsCommand,
+  ListAuditMitigationActionsExecutionsCommand,
   ListPrincipalThingsCommand,
   ListThingPrincipalsCommand,
   ListThingsInThingGroupCommand,
@@ -13,9 +15,11 @@ import {
   AuditNotFoundError,
   type FindingsApi,
   type MitigationApi,
+  type MitigationResults,
   type ResourceDirectory,
   StartBlockedError,
   StartRefusedError,
+  TaskNotFoundError,
 } from '../app/ports';
 import {
   type AuditFinding,
@@ -25,6 +29,7 @@ import {
   type FindingResource,
   normaliseCertificateId,
   type StartMitigationRequest,
+  toStatisticsRows,
 } from '../core';
 
 // Both are retried by the SDK (LimitExceededException is on its throttling list); when they still
@@ -245,6 +250,47 @@ export function createIotResourceDirectory(client: IoTClient): ResourceDirectory
         if (isNotFound(error)) return [];
         throw error;
       }
+    },
+  };
+}
+
+/** DescribeAuditMitigationActionsTask and ListAuditMitigationActionsExecutions: a task's results. */
+export function createIotMitigationResults(client: IoTClient): MitigationResults {
+  return {
+    async describeTask(taskId) {
+      try {
+        const task = await client.send(new DescribeAuditMitigationActionsTaskCommand({ taskId }));
+        return {
+          status: task.taskStatus ?? 'UNKNOWN',
+          statistics: toStatisticsRows(task.taskStatistics),
+          checks: Object.keys(task.auditCheckToActionsMapping ?? {}).sort(),
+          target: {
+            ...(task.target?.auditTaskId ? { auditTaskId: task.target.auditTaskId } : {}),
+            ...(task.target?.findingIds ? { findingIds: task.target.findingIds } : {}),
+          },
+        };
+      } catch (error) {
+        if (isNotFound(error)) throw new TaskNotFoundError(`No mitigation task ${taskId}`, { cause: error });
+        throw error;
+      }
+    },
+
+    async listExecutions(taskId, findingId) {
+      let calls = 0;
+      const { items } = await pages(ALL_PAGES, async (nextToken) => {
+        calls++;
+        const out = await client.send(
+          new ListAuditMitigationActionsExecutionsCommand({ taskId, findingId, nextToken }),
+        );
+        return { items: out.actionsExecutions ?? [], nextToken: out.nextToken };
+      });
+      const executions = items.map((e) => ({
+        actionName: e.actionName ?? '',
+        status: e.status ?? 'UNKNOWN',
+        ...(e.errorCode ? { errorCode: e.errorCode } : {}),
+        ...(e.message ? { message: e.message } : {}),
+      }));
+      return { executions, calls };
     },
   };
 }

@@ -1,7 +1,9 @@
 import type {
+  ActionExecution,
   ApprovalCheck,
   ApprovalDecision,
   CheckFindings,
+  CheckStatisticsRow,
   DescribedAuditTask,
   ExecutionState,
   StartMitigationRequest,
@@ -192,5 +194,44 @@ export class ApprovalNotPendingError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'ApprovalNotPendingError';
+  }
+}
+
+/** A mitigation task as the report reads it (DescribeAuditMitigationActionsTask). */
+export interface MitigationTaskDescription {
+  readonly status: string;
+  readonly statistics: readonly CheckStatisticsRow[];
+  /** The checks of the task's auditCheckToActionsMapping, sorted. */
+  readonly checks: readonly string[];
+  readonly target: { readonly auditTaskId?: string; readonly findingIds?: readonly string[] };
+}
+
+/** The results of a mitigation task: implemented over IoT by src/adapters/iot.ts. */
+export interface MitigationResults {
+  /** DescribeAuditMitigationActionsTask. Throws TaskNotFoundError when IoT has no such task. */
+  describeTask(taskId: string): Promise<MitigationTaskDescription>;
+  /**
+   * Every action execution of one finding (ListAuditMitigationActionsExecutions: taskId and
+   * findingId, all pages); `calls` counts the requests it took.
+   */
+  listExecutions(
+    taskId: string,
+    findingId: string,
+  ): Promise<{ executions: ActionExecution[]; calls: number }>;
+}
+
+/** The report bucket: implemented over S3 by src/adapters/s3.ts. */
+export interface ReportStore {
+  readonly bucket: string;
+  put(key: string, body: string, contentType: string): Promise<void>;
+  /** The object's text, or undefined when there is no such key. */
+  get(key: string): Promise<string | undefined>;
+}
+
+/** IoT has no mitigation task of that id. */
+export class TaskNotFoundError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'TaskNotFoundError';
   }
 }

@@ -55,7 +55,8 @@ ${AWS_HELP}`;
 /** A task id as the CLI takes it: `<taskId>`, or the name of an execution of its chain. */
 const TASK_ID = /^[a-zA-Z0-9_-]{1,80}$/;
 
-function taskIdArgument(args: CommandArgs, command: string): string {
+/** The one positional of a command that takes a mitigation task id (or an execution name of its chain). */
+export function taskIdArgument(args: CommandArgs, command: string): string {
   const [name, ...extra] = args.positionals;
   if (name === undefined) throw new UsageError('no mitigation task id given');
   if (extra.length > 0) throw new UsageError(`${command} takes one mitigation task id`);

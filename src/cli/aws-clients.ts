@@ -1,6 +1,7 @@
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { IoTClient } from '@aws-sdk/client-iot';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { STSClient } from '@aws-sdk/client-sts';
 
@@ -12,6 +13,8 @@ export interface AwsClients {
   readonly cloudFormation: CloudFormationClient;
   /** The caller's identity, recorded with an approval decision. */
   readonly sts: STSClient;
+  /** The report bucket (path-style when an endpoint is given: a local endpoint has no bucket hosts). */
+  readonly s3: S3Client;
 }
 
 export interface AwsTarget {
@@ -38,5 +41,6 @@ export function createAwsClients(target: AwsTarget): AwsClients {
     events: new EventBridgeClient(config),
     cloudFormation: new CloudFormationClient(config),
     sts: new STSClient(config),
+    s3: new S3Client({ ...config, ...(target.endpoint ? { forcePathStyle: true } : {}) }),
   };
 }

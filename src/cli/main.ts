@@ -7,6 +7,7 @@ import { planCommand } from './commands/plan';
 import { refollowCommand } from './commands/refollow';
 import { rejectCommand } from './commands/reject';
 import { replayCommand } from './commands/replay';
+import { reportCommand } from './commands/report';
 import { statusCommand } from './commands/status';
 import { validateConfigCommand } from './commands/validate-config';
 import { asUsageError, EXIT, InputError, UsageError } from './errors';
@@ -19,6 +20,7 @@ const COMMANDS: readonly Command[] = [
   replayCommand,
   validateConfigCommand,
   statusCommand,
+  reportCommand,
   refollowCommand,
   approvalsCommand,
   approveCommand,

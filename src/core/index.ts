@@ -10,6 +10,7 @@ export * from './follow';
 export * from './planner';
 export * from './policy';
 export * from './protection';
+export * from './report';
 export * from './start-request';
 export * from './strict-json';
 export * from './task-statistics';

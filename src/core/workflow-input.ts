@@ -191,6 +191,20 @@ export const TaskFinishedDetailSchema = z.object({
   decision: ReportedDecisionSchema.optional(),
   policy: z.enum(['auto', 'approve']).optional(),
   protectedCount: z.number().int().nonnegative().optional(),
+  /** Where the findings-level report is (WriteReport): a task that ended or reached its deadline. */
+  report: z
+    .object({
+      bucket: z.string(),
+      key: z.string(),
+      summaryKey: z.string(),
+      rows: z.number().int().nonnegative(),
+      failed: z.number().int().nonnegative(),
+      partial: z.boolean(),
+      errorCodes: z.record(z.string(), z.number()),
+    })
+    .optional(),
+  /** Why the report is missing (WriteReport's caught error), instead of `report`. */
+  reportError: z.object({ Error: z.string(), Cause: z.string().optional() }).optional(),
 });
 
 export type TaskFinishedDetail = z.infer<typeof TaskFinishedDetailSchema>;

@@ -150,6 +150,11 @@ export const ScenarioActionOutcomeSchema = z.object({
   action: z.string(),
   /** The findings this outcome applies to; every finding of the action when left out. */
   findingIds: z.array(z.string()).optional(),
+  /**
+   * The share (0..1) of those findings it applies to, chosen by a hash of the action and finding id:
+   * the same findings run after run, about `fraction` of them (injected failures at scale).
+   */
+  fraction: z.number().min(0).max(1).optional(),
   status: z.enum(['COMPLETED', 'FAILED']),
   errorCode: z.string().optional(),
   message: z.string().optional(),

@@ -2,7 +2,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { IoTClient } from '@aws-sdk/client-iot';
-import { AUDIT_COMPLETED_DETAIL_TYPE, DEFAULT_EVENT_SOURCE, TASK_FINISHED_DETAIL_TYPE } from '../core';
+import {
+  AUDIT_COMPLETED_DETAIL_TYPE,
+  DEFAULT_EVENT_SOURCE,
+  DEFAULT_REPORT_PREFIX,
+  TASK_FINISHED_DETAIL_TYPE,
+} from '../core';
 import { countClientRequests } from './client-requests';
 import { type Clock, StoppableSystemClock, VirtualClock } from './clock';
 import { createLocalDynamoDb, type LocalDynamoDb } from './dynamodb';
@@ -10,6 +15,7 @@ import { createLocalEventBus, type LocalEventBus } from './event-bus';
 import { createGateway } from './gateway';
 import { createIotEmulator, type IotEmulator } from './iot-emulator';
 import { derivedRandom } from './prng';
+import { createLocalS3, type LocalS3 } from './s3';
 import { type Scenario, ScenarioSchema } from './scenario';
 import { addScriptedDecisions, type ScriptedDecisionResult } from './scripted-decisions';
 import { createLocalParameterStore } from './ssm-parameters';
@@ -37,6 +43,9 @@ export const LOCAL_ARCHIVE_NAME = 'iot-audit-remediation-audit-events';
 export const LOCAL_RULE_NAME = 'iot-audit-remediation-start-mitigation';
 /** template.yaml's OutcomeLedgerTable (partition key `pk`). */
 export const LOCAL_OUTCOME_LEDGER_TABLE = 'iot-audit-remediation-outcome-ledger';
+/** template.yaml's ReportBucket and the prefix of the reports in it. */
+export const LOCAL_REPORT_BUCKET = 'iot-audit-remediation-reports';
+export const REPORT_PREFIX = DEFAULT_REPORT_PREFIX;
 
 export interface LocalStackOptions {
   /** Seeds the IoT emulator (parsed with ScenarioSchema). */
@@ -83,6 +92,8 @@ export interface LocalStack {
   readonly bus: LocalEventBus;
   /** DynamoDB: the outcome ledger table (LOCAL_OUTCOME_LEDGER_TABLE). */
   readonly dynamoDb: LocalDynamoDb;
+  /** S3: the report bucket (LOCAL_REPORT_BUCKET). */
+  readonly s3: LocalS3;
   /** The environment the handler runs with: only the endpoint differs from the cloud's. */
   readonly handlerEnvironment: Readonly<Record<string, string>>;
   /** What the scenario's scripted decisions did (`approvals`), in the order they were sent. */
@@ -120,6 +131,9 @@ export function repositoryRoot(): string {
 }
 
 let handlerInstances = 0;
+
+/** The longest step of the virtual clock while a function the state machine invoked runs. */
+const FUNCTION_STEP_MS = 10;
 
 /**
  * Loads a function's built bundle (what `sam deploy` ships) as a fresh module, so that each stack's
@@ -181,6 +195,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const parameters = createLocalParameterStore();
   const dynamoDb = createLocalDynamoDb();
   dynamoDb.createTable(LOCAL_OUTCOME_LEDGER_TABLE, 'pk');
+  const s3 = createLocalS3({ now: () => clock.now() });
+  s3.createBucket(LOCAL_REPORT_BUCKET);
   const bus = createLocalEventBus({
     clock,
     accountId: scenario.accountId,
@@ -199,11 +215,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     { name: 'ssm', targetPrefix: 'AmazonSSM', handle: parameters.handle },
     { name: 'dynamodb', targetPrefix: 'DynamoDB_20120810', handle: dynamoDb.handle },
     { name: 'sts', signingName: 'sts', handle: createLocalSts({ accountId: scenario.accountId }).handle },
+    // After STS: an unsigned form body is STS's (routeRequest takes the first signed service).
+    { name: 's3', signingName: 's3', handle: s3.handle },
     { name: 'iot', handle: emulator.handle },
   ]);
   const url = await gateway.listen(options.port ?? 0);
   // The functions the state machine invokes (template.yaml's DefinitionSubstitutions): loaded below.
   const requestApprovalArn = `arn:aws:lambda:${scenario.region}:${scenario.accountId}:function:request-approval`;
+  const writeReportArn = `arn:aws:lambda:${scenario.region}:${scenario.accountId}:function:write-report`;
   let invokeStackFunction: NonNullable<LocalStackOptions['invokeFunction']> = async (name) => {
     throw new LambdaServiceError('ResourceNotFoundException', `Function not found: ${name}`);
   };
@@ -213,6 +232,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       EventBusName: 'default',
       EventSource: DEFAULT_EVENT_SOURCE,
       RequestApprovalFunctionArn: requestApprovalArn,
+      WriteReportFunctionArn: writeReportArn,
     },
     stateMachineArn: LOCAL_STATE_MACHINE_ARN,
     // The state machine's IoT calls go through the real SDK too; Step Functions retries per the ASL.
@@ -256,12 +276,17 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     POWERTOOLS_LOG_LEVEL: options.handlerLogLevel ?? 'SILENT',
     POWERTOOLS_METRICS_DISABLED: options.handlerMetrics ? 'false' : 'true',
     OUTCOME_LEDGER_TABLE: LOCAL_OUTCOME_LEDGER_TABLE,
+    REPORT_BUCKET: LOCAL_REPORT_BUCKET,
+    REPORT_PREFIX,
+    // Path-style requests (/<bucket>/<key>): the local endpoint has no per-bucket host names.
+    S3_FORCE_PATH_STYLE: 'true',
   };
   Object.assign(process.env, handlerEnvironment);
   const handler = options.handler ?? (await loadBundledHandler('start-mitigation'));
   const bridge = await loadBundledHandler('audit-notification-bridge');
   const recordOutcome = await loadBundledHandler('record-outcome');
   const requestApproval = await loadBundledHandler('request-approval');
+  const writeReport = await loadBundledHandler('write-report');
 
   let holders = 0;
   let invocations = 0;
@@ -277,17 +302,46 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     return virtual ? runOnVirtualTimers(virtual, run) : run();
   }
   const invokeStartMitigation = (event: unknown) => invoke(handler, 'start-mitigation', event);
-  // The approval gate's function; its PutEvents reach this stack's bus through the gateway.
+  // The functions the state machine invokes (the approval gate's, whose PutEvents reach this stack's
+  // bus through the gateway, and the report writer's), with template.yaml's timeouts.
+  const stackFunctions = new Map<string, { fn: LambdaHandler; name: string; timeoutMs: number }>([
+    [requestApprovalArn, { fn: requestApproval, name: 'request-approval', timeoutMs: 30_000 }],
+    [writeReportArn, { fn: writeReport, name: 'write-report', timeoutMs: 900_000 }],
+  ]);
   invokeStackFunction = async (name, payload) => {
-    if (name !== requestApprovalArn && name !== 'request-approval')
+    const target = stackFunctions.get(name) ?? [...stackFunctions.values()].find((f) => f.name === name);
+    if (target === undefined)
       throw new LambdaServiceError('ResourceNotFoundException', `Function not found: ${name}`);
-    return requestApproval(payload, {
-      functionName: 'request-approval',
-      awsRequestId: `local-${++invocations}`,
-      invokedFunctionArn: requestApprovalArn,
-      getRemainingTimeInMillis: () => 30_000,
-    });
+    const deadline = Date.now() + target.timeoutMs;
+    return inSmallSteps(
+      target.fn(payload, {
+        functionName: target.name,
+        awsRequestId: `local-${++invocations}`,
+        invokedFunctionArn: `arn:aws:lambda:${scenario.region}:${scenario.accountId}:function:${target.name}`,
+        getRemainingTimeInMillis: () => deadline - Date.now(),
+      }),
+    );
   };
+  /**
+   * While a function the state machine waits for runs, the virtual clock moves 10 ms at a time at
+   * most, about what a request's round trip takes in the cloud. Time passes whenever the function is
+   * between two requests (as its SDK backoff and its own pacing need), and would otherwise jump to
+   * the next wake-up of the whole stack, which may be the very Task timeout the state waits under
+   * (WriteReport's 900 s) while the function is still reading.
+   */
+  function inSmallSteps<T>(work: Promise<T>): Promise<T> {
+    if (!virtual) return work;
+    let running = true;
+    let cancel = (): void => undefined;
+    const step = (): void => {
+      if (running) cancel = virtual.schedule(FUNCTION_STEP_MS, step);
+    };
+    step();
+    return work.finally(() => {
+      running = false;
+      cancel();
+    });
+  }
 
   // An on-demand audit that ends publishes its notification, which SNS hands to the bridge.
   const notifications = new Set<Promise<unknown>>();
@@ -354,6 +408,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     stepFunctions: runner,
     bus,
     dynamoDb,
+    s3,
     handlerEnvironment,
     scriptedDecisions: scripted.results,
     bridgeDeadLetters,

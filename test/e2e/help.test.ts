@@ -6,6 +6,7 @@ const COMMANDS = [
   'replay',
   'validate-config',
   'status',
+  'report',
   'refollow',
   'approvals',
   'approve',

@@ -162,6 +162,11 @@ describe('template.yaml', () => {
         RequestApprovalFunction: 'AWS::Lambda::Function',
         RequestApprovalLogGroup: 'AWS::Logs::LogGroup',
         ApproverPolicy: 'AWS::IAM::ManagedPolicy',
+        WriteReportFunction: 'AWS::Lambda::Function',
+        WriteReportLogGroup: 'AWS::Logs::LogGroup',
+        ReportBucket: 'AWS::S3::Bucket',
+        ReportBucketPolicy: 'AWS::S3::BucketPolicy',
+        ReportReaderPolicy: 'AWS::IAM::ManagedPolicy',
       };
       for (const [id, type] of Object.entries(expected)) expect(resource(id).Type, id).toBe(type);
       expect(resource('AuditEventBus').Condition).toBe('UseDedicatedBus');
@@ -177,6 +182,7 @@ describe('template.yaml', () => {
         ['AuditNotificationBridgeFunction', 'AuditNotificationBridgeLogGroup'],
         ['RecordOutcomeFunction', 'RecordOutcomeLogGroup'],
         ['RequestApprovalFunction', 'RequestApprovalLogGroup'],
+        ['WriteReportFunction', 'WriteReportLogGroup'],
       ] as const) {
         const p = props(id);
         expect(p.Runtime).toBe('nodejs22.x');
@@ -221,6 +227,7 @@ describe('template.yaml', () => {
         ['AuditNotificationBridgeFunction', 'audit-notification-bridge'],
         ['RecordOutcomeFunction', 'record-outcome'],
         ['RequestApprovalFunction', 'request-approval'],
+        ['WriteReportFunction', 'write-report'],
       ] as const) {
         expect(resource(id).Metadata).toEqual({ BuildMethod: 'makefile' });
         expect(targets.get(id)).toBe(name);
@@ -339,6 +346,7 @@ describe('template.yaml', () => {
         EventBusName: busName,
         EventSource: ref('EventSource'),
         RequestApprovalFunctionArn: arnOf('RequestApprovalFunction'),
+        WriteReportFunctionArn: arnOf('WriteReportFunction'),
       });
       expect(machine.StateMachineType).toBe('STANDARD');
       expect(machine.TracingConfiguration).toEqual({ Enabled: true });
@@ -537,7 +545,7 @@ describe('template.yaml', () => {
       expect(properties.StateMachineName).toEqual({ 'Fn::Sub': '${AWS::StackName}-workflow' });
     });
 
-    it('lets the state machine invoke the request-approval function only, unqualified', () => {
+    it('lets the state machine invoke the request-approval and write-report functions only, unqualified', () => {
       // Prepare
       const invokes = statements().filter((s) =>
         asArray(s.statement.Action).map(String).includes('lambda:InvokeFunction'),
@@ -546,6 +554,7 @@ describe('template.yaml', () => {
       // Assess
       expect(invokes.map((s) => ({ where: s.where.split('/')[0], resource: s.statement.Resource }))).toEqual([
         { where: 'MitigationStateMachineRole', resource: arnOf('RequestApprovalFunction') },
+        { where: 'MitigationStateMachineRole', resource: arnOf('WriteReportFunction') },
       ]);
     });
 
@@ -581,6 +590,92 @@ describe('template.yaml', () => {
       expect(template.Conditions).toMatchObject({
         HasApprovalTopic: { 'Fn::Not': [{ 'Fn::Equals': [ref('ApprovalTopicArn'), ''] }] },
       });
+    });
+
+    it('gives write-report the task reads and PutObject under reports/ of the report bucket, nothing more', () => {
+      // Prepare
+      const role = props('WriteReportFunctionRole');
+
+      // Act
+      const grants = asArray(role.Policies)
+        .filter((p) => isObject(p) && p.PolicyDocument !== undefined)
+        .flatMap((p) => asArray(((p as Json).PolicyDocument as Json).Statement) as Json[])
+        .map((s) => ({ actions: asArray(s.Action).map(String).sort(), resource: s.Resource }));
+
+      // Assess
+      expect(grants).toEqual([
+        {
+          actions: [
+            'iot:DescribeAuditMitigationActionsTask',
+            'iot:ListAuditFindings',
+            'iot:ListAuditMitigationActionsExecutions',
+          ],
+          resource: '*',
+        },
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation Fn::Sub string
+        { actions: ['s3:PutObject'], resource: { 'Fn::Sub': '${ReportBucket.Arn}/reports/*' } },
+      ]);
+      const env = (props('WriteReportFunction').Environment as Json).Variables as Json;
+      expect(env).toMatchObject({
+        REPORT_BUCKET: ref('ReportBucket'),
+        REPORT_PREFIX: 'reports',
+        REPORT_READ_BUDGET: ref('ReportReadBudget'),
+        POWERTOOLS_SERVICE_NAME: 'write-report',
+      });
+      // 2,000 reads at 10 a second take over 200 s: the function gets Lambda's longest timeout.
+      expect(props('WriteReportFunction').Timeout).toBe(900);
+    });
+
+    it('keeps the reports encrypted, private, over TLS only, and expires them after ReportExpirationDays', () => {
+      // Prepare
+      const bucket = props('ReportBucket');
+      const policy = props('ReportBucketPolicy');
+
+      // Assess
+      expect(bucket.BucketEncryption).toEqual({
+        ServerSideEncryptionConfiguration: [
+          { ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' }, BucketKeyEnabled: true },
+        ],
+      });
+      expect(bucket.PublicAccessBlockConfiguration).toEqual({
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      });
+      expect(bucket.LifecycleConfiguration).toEqual({
+        Rules: [
+          {
+            Id: 'ExpireReports',
+            Status: 'Enabled',
+            Prefix: 'reports/',
+            ExpirationInDays: ref('ReportExpirationDays'),
+          },
+        ],
+      });
+      expect(policy.Bucket).toEqual(ref('ReportBucket'));
+      expect(asArray((policy.PolicyDocument as Json).Statement)).toEqual([
+        expect.objectContaining({
+          Effect: 'Deny',
+          Principal: '*',
+          Action: 's3:*',
+          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+        }),
+      ]);
+    });
+
+    it('gives report readers GetObject under reports/ and the task description, nothing more', () => {
+      // Act
+      const grants = (asArray((props('ReportReaderPolicy').PolicyDocument as Json).Statement) as Json[]).map(
+        (s) => ({ actions: asArray(s.Action).map(String).sort(), resource: s.Resource }),
+      );
+
+      // Assess
+      expect(grants).toEqual([
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation Fn::Sub string
+        { actions: ['s3:GetObject'], resource: { 'Fn::Sub': '${ReportBucket.Arn}/reports/*' } },
+        { actions: ['iot:DescribeAuditMitigationActionsTask'], resource: '*' },
+      ]);
     });
 
     it('gives approvers list, history and decide on this state machine, nothing more', () => {
@@ -624,6 +719,9 @@ describe('template.yaml', () => {
         'DashboardName',
         'RequestApprovalFunctionArn',
         'ApproverPolicyArn',
+        'WriteReportFunctionArn',
+        'ReportBucketName',
+        'ReportReaderPolicyArn',
       ]) {
         expect(outputs[name], name).toBeDefined();
       }

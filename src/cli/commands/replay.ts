@@ -25,6 +25,7 @@ import { EXIT, UsageError } from '../errors';
 import { type EventFile, loadConfig, loadEvents, parseDuration, parseTime, readJsonFile } from '../inputs';
 import { createLiveDisplay } from '../live-display';
 import { type Output, paint, table, writeLine } from '../output';
+import { printReportSummary, readReports, reportJson, type ShownReport } from '../reports';
 import {
   AWS_HELP,
   AWS_OPTIONS,
@@ -103,7 +104,11 @@ async function readApprovals(
   }
 }
 
-function printSummary(output: Output, workflows: readonly TrackedWorkflow[]): void {
+function printSummary(
+  output: Output,
+  workflows: readonly TrackedWorkflow[],
+  reports: ReadonlyMap<TrackedWorkflow, ShownReport>,
+): void {
   for (const w of workflows) {
     const mark = endedAsExpected(w) ? paint(output, 'green', 'ok') : paint(output, 'red', 'UNEXPECTED');
     const expected = w.expected ? ` (expected ${w.expected})` : '';
@@ -123,10 +128,12 @@ function printSummary(output: Output, workflows: readonly TrackedWorkflow[]): vo
         rows.push([r.check, r.total, r.succeeded, r.failed, r.skipped, r.canceled]);
       writeLine(output, table(rows, '    '));
     }
+    const report = reports.get(w);
+    if (report) printReportSummary(output, report);
   }
 }
 
-function workflowJson(w: TrackedWorkflow) {
+function workflowJson(w: TrackedWorkflow, report?: ShownReport) {
   return {
     source: w.source,
     auditTaskId: w.auditTaskId,
@@ -143,6 +150,7 @@ function workflowJson(w: TrackedWorkflow) {
     error: w.error ?? null,
     cause: w.cause ?? null,
     statistics: w.statistics ?? [],
+    report: reportJson(report),
   };
 }
 
@@ -364,7 +372,7 @@ Examples:
         if (json)
           writeLine(
             output,
-            JSON.stringify({ replay: replay ?? null, workflows: workflows.map(workflowJson) }),
+            JSON.stringify({ replay: replay ?? null, workflows: workflows.map((w) => workflowJson(w)) }),
           );
         else say('Not following (--no-follow).');
         return EXIT.ok;
@@ -412,6 +420,7 @@ Examples:
       });
 
       await readApprovals(target, stateMachineArn, workflows);
+      const reports = await readReports(target, workflows);
       const failures = workflows.filter((w) => !endedAsExpected(w));
       const wallSeconds = ((performance.now() - wallStart) / 1000).toFixed(1);
       if (json) {
@@ -419,12 +428,12 @@ Examples:
           output,
           JSON.stringify({
             ...(replay ? { replay } : {}),
-            workflows: workflows.map(workflowJson),
+            workflows: workflows.map((w) => workflowJson(w, reports.get(w))),
             asExpected: failures.length === 0,
           }),
         );
       } else {
-        printSummary(output, workflows);
+        printSummary(output, workflows, reports);
         const elapsed = formatElapsed(target.clock.now() - clockStart);
         const verdict =
           failures.length === 0

@@ -11,7 +11,8 @@ import { type Command, stringOption } from '../command';
 import { EXIT, UsageError } from '../errors';
 import { parseTime } from '../inputs';
 import { type Output, paint, table, writeLine } from '../output';
-import { AWS_HELP, AWS_OPTIONS, openTarget } from '../target';
+import { printReportSummary, readReport, reportBucketOf, reportJson } from '../reports';
+import { AWS_HELP, AWS_OPTIONS, openTarget, STACK_HELP, STACK_OPTIONS } from '../target';
 
 interface TaskStatus {
   readonly taskId: string;
@@ -127,14 +128,17 @@ export const statusCommand: Command = {
 (ListAuditMitigationActionsTasks), each with its status and per-check statistics
 (DescribeAuditMitigationActionsTask). With --task: that task, and its FAILED and SKIPPED action
 executions with their error codes (ListAuditMitigationActionsExecutions, per finding of the task's
-audit: the API requires a findingId, listed with ListAuditFindings). With --task, exit 1 when the
-task ended FAILED or CANCELED.
+audit: the API requires a findingId, listed with ListAuditFindings), and where its findings-level
+report is with its summary (the stack's ReportBucketName; iot-remediate report prints it whole).
+With --task, exit 1 when the task ended FAILED or CANCELED.
 
 Options:
   --since TIME      start of the window: a duration ago (24h, 7d; default 24h) or ISO 8601;
                     IoT keeps tasks 90 days
   --task ID         one mitigation task
-  --json            one JSON object: {"tasks":[...]} or {"task":{...},"executions":[...]}
+  --json            one JSON object: {"tasks":[...]} or {"task":{...},"executions":[...],"report":{...}}
+  --bucket NAME     the report bucket (default: the stack's ReportBucketName)
+${STACK_HELP}
 
 ${AWS_HELP}
 
@@ -143,7 +147,14 @@ Examples:
   iot-remediate status --since 7d --profile prod --json
   iot-remediate status --task remediate-7d1c0e5b9a8f4c2e8b6a4d2f0e1c3b5a-auto
   iot-remediate status --endpoint-url http://127.0.0.1:4566 --since 2026-01-01T00:00:00Z`,
-  options: { ...AWS_OPTIONS, since: { type: 'string' }, task: { type: 'string' }, json: { type: 'boolean' } },
+  options: {
+    ...AWS_OPTIONS,
+    ...STACK_OPTIONS,
+    since: { type: 'string' },
+    task: { type: 'string' },
+    json: { type: 'boolean' },
+    bucket: { type: 'string' },
+  },
   async run(args, output) {
     if (args.positionals.length > 0) throw new UsageError('status takes no positional argument');
     const taskId = stringOption(args, 'task');
@@ -174,6 +185,9 @@ Examples:
       const [task, executions] = await target.round(
         async () => [await taskStatus(iot, taskId), await problemExecutions(iot, taskId)] as const,
       );
+      // The findings-level report the workflow wrote when the task ended (when the stack has a bucket).
+      const bucket = await reportBucketOf(target, stringOption(args, 'bucket'));
+      const report = bucket === undefined ? undefined : await readReport(target, bucket, taskId);
       const rows = executions.map((e) => ({
         findingId: e.findingId ?? '',
         actionName: e.actionName ?? '',
@@ -181,9 +195,15 @@ Examples:
         errorCode: e.errorCode ?? null,
         message: e.message ?? null,
       }));
-      if (args.values.json) writeLine(output, JSON.stringify({ task, executions: rows }));
+      if (args.values.json)
+        writeLine(output, JSON.stringify({ task, executions: rows, report: reportJson(report) }));
       else {
         printTask(output, task);
+        if (report) {
+          printReportSummary(output, report);
+          writeLine(output, `  full report: iot-remediate report ${taskId}`);
+        } else if (bucket !== undefined)
+          writeLine(output, '  no findings-level report yet (written when the task ends)');
         if (rows.length === 0) writeLine(output, '  no failed or skipped action execution');
         else {
           writeLine(output, `  ${rows.length} failed or skipped action execution(s):`);

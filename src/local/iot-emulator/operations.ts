@@ -23,6 +23,7 @@ import {
 } from './state';
 import {
   type ActionOutcome,
+  findingExecutionsAt,
   planTask,
   type TaskFinding,
   type TaskView,
@@ -114,11 +115,23 @@ function inProgressTaskCount(ctx: OperationContext): number {
   return ctx.state.inProgressTasks.size;
 }
 
+/** A stable number in [0, 1) for a text (FNV-1a, 32 bits): which findings a `fraction` picks. */
+function shareOf(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  return (hash >>> 0) / 2 ** 32;
+}
+
 function outcomeFor(ctx: OperationContext, actionName: string, findingId: string): ActionOutcome {
   // The last matching entry wins, so a scenario can set a default and then exceptions to it.
   const match = [...ctx.state.scenario.actionOutcomes]
     .reverse()
-    .find((o) => o.action === actionName && (o.findingIds === undefined || o.findingIds.includes(findingId)));
+    .find(
+      (o) =>
+        o.action === actionName &&
+        (o.findingIds === undefined || o.findingIds.includes(findingId)) &&
+        (o.fraction === undefined || shareOf(`${actionName}/${findingId}`) < o.fraction),
+    );
   if (match === undefined) return { status: 'COMPLETED' };
   return {
     status: match.status,
@@ -278,8 +291,9 @@ const listAuditMitigationActionsExecutions: Handler = (ctx, request) => {
   const req = input.parseListExecutionsInput(request.input);
   const task = ctx.state.tasks.get(req.taskId);
   // The operation declares no ResourceNotFoundException: an unknown task simply has no executions.
-  const executions = (task ? taskView(ctx, task).executions : [])
-    .filter((e) => e.findingId === req.findingId)
+  const executions = (
+    task ? findingExecutionsAt(task.plan, task.startMs, ctx.clock.now(), task.cancelMs, req.findingId) : []
+  )
     .filter((e) => req.actionStatus === undefined || e.status === req.actionStatus)
     .map((e) => ({
       taskId: req.taskId,

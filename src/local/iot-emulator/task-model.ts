@@ -209,3 +209,29 @@ export function viewTask(plan: TaskPlan, startMs: number, nowMs: number, cancelM
     executions,
   };
 }
+
+/** Each plan's executions by finding, built on first use: a report reads one finding at a time. */
+const executionsByFinding = new WeakMap<TaskPlan, Map<string, PlannedExecution[]>>();
+
+/** The executions of one finding at `nowMs`, as `viewTask` shows them, without viewing the whole task. */
+export function findingExecutionsAt(
+  plan: TaskPlan,
+  startMs: number,
+  nowMs: number,
+  cancelMs: number | undefined,
+  findingId: string,
+): ExecutionView[] {
+  let index = executionsByFinding.get(plan);
+  if (index === undefined) {
+    index = new Map();
+    for (const e of plan.executions) {
+      const list = index.get(e.findingId) ?? [];
+      list.push(e);
+      index.set(e.findingId, list);
+    }
+    executionsByFinding.set(plan, index);
+  }
+  const canceled = cancelMs !== undefined && cancelMs < startMs + plan.durationMs;
+  const t = canceled ? cancelMs : nowMs;
+  return (index.get(findingId) ?? []).map((e) => executionAt(e, startMs, t, canceled));
+}

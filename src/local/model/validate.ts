@@ -75,6 +75,8 @@ export const VALIDATION_ERRORS: Readonly<Record<ServiceName, string>> = {
   dynamodb: 'ValidationException',
   // awsQuery services answer the common ValidationError (400), per STS's "Common Errors".
   sts: 'ValidationError',
+  // S3 answers an invalid argument with its common InvalidArgument (400).
+  s3: 'InvalidArgument',
 };
 
 export const SERIALIZATION_ERROR = 'SerializationException';

@@ -24,8 +24,20 @@ const SUBSTITUTIONS = {
   EventBusName: 'audit-bus',
   EventSource: 'custom.iot.remediation',
   RequestApprovalFunctionArn: FUNCTION_ARN,
+  WriteReportFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:write-report',
 };
 const REQUEST_APPROVAL = 'arn:aws:states:::lambda:invoke.waitForTaskToken';
+const WRITE_REPORT = 'arn:aws:states:::lambda:invoke';
+/** What write-report answers once a started task has ended. */
+const REPORT_POINTER = {
+  bucket: 'reports',
+  key: 'reports/t/findings.jsonl',
+  summaryKey: 'reports/t/summary.json',
+  rows: 1,
+  failed: 0,
+  partial: false,
+  errorCodes: {},
+};
 const START = 'arn:aws:states:::aws-sdk:iot:startAuditMitigationActionsTask';
 const DESCRIBE = 'arn:aws:states:::aws-sdk:iot:describeAuditMitigationActionsTask';
 const PUT_EVENTS = 'arn:aws:states:::events:putEvents';
@@ -132,6 +144,7 @@ async function run(answers: Answer[], input: WorkflowInput = approvalInput()) {
       return { Entries: [{ EventId: 'e1' }], FailedEntryCount: 0 };
     },
     [START_EXECUTION]: () => ({ ExecutionArn: 'arn:child', StartDate: '2026-01-01T00:00:00.000Z' }),
+    [WRITE_REPORT]: () => ({ StatusCode: 200, Payload: REPORT_POINTER }),
   };
   const started = clock.now();
   const execution = runWorkflow(prepareWorkflow(ASL_TEXT, SUBSTITUTIONS), {
@@ -174,8 +187,9 @@ describe('the approval gate', () => {
       'InitPolling',
     ]);
     // The approval round trip: RequestApproval and CheckDecision, on top of a deferred start
-    // (ChooseStart, StartMitigationTask, InitPolling, one poll of 3 states, Report, Put, Route, end).
-    expect(execution.transitions).toBe(12);
+    // (ChooseStart, StartMitigationTask, InitPolling, one poll of 3 states, Report, WriteReport,
+    // Put, Route, end).
+    expect(execution.transitions).toBe(13);
     expect(details).toEqual([
       expect.objectContaining({
         taskId: TASK_ID,

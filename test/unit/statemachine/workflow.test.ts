@@ -25,12 +25,24 @@ const SUBSTITUTIONS = {
   EventBusName: 'audit-bus',
   EventSource: 'custom.iot.remediation',
   RequestApprovalFunctionArn: REQUEST_APPROVAL_ARN,
+  WriteReportFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:write-report',
 };
 const START = 'arn:aws:states:::aws-sdk:iot:startAuditMitigationActionsTask';
 const DESCRIBE = 'arn:aws:states:::aws-sdk:iot:describeAuditMitigationActionsTask';
 const PUT_EVENTS = 'arn:aws:states:::events:putEvents';
 const START_EXECUTION = 'arn:aws:states:::states:startExecution';
 const REQUEST_APPROVAL = 'arn:aws:states:::lambda:invoke.waitForTaskToken';
+const WRITE_REPORT = 'arn:aws:states:::lambda:invoke';
+/** What the write-report function answers: the pointer the finished event carries. */
+const REPORT_POINTER = {
+  bucket: 'reports-bucket',
+  key: `reports/${'auto-audit1-abc123'}/findings.jsonl`,
+  summaryKey: `reports/${'auto-audit1-abc123'}/summary.json`,
+  rows: 3,
+  failed: 0,
+  partial: false,
+  errorCodes: {},
+};
 const STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:MitigationWorkflow';
 /** Polls one execution makes before it continues as new (InitPolling's continueAt). */
 const POLLS_PER_EXECUTION = 1000;
@@ -100,6 +112,8 @@ interface Scenario {
   finishOnPoll: number;
   finalStatus: 'COMPLETED' | 'FAILED' | 'CANCELED';
   putEventsFails?: boolean;
+  /** The write-report function fails for good with this error (Lambda's errorType). */
+  writeReportError?: string;
   pollDeadlineSeconds?: number;
   expected: {
     status: 'SUCCEEDED' | 'FAILED';
@@ -113,12 +127,12 @@ interface Scenario {
 }
 
 // Transitions of a direct start that ends on poll n: ChooseStart, InitPolling, n x (Wait, Describe,
-// Choice), (n - 1) x Pass, Report*, PutFinishedEvent, RouteOutcome, end state = 4n + 5 (n <= 11, the
-// length of the schedule).
+// Choice), (n - 1) x Pass, Report*, WriteReport, PutFinishedEvent, RouteOutcome, end state = 4n + 6
+// (n <= 11, the length of the schedule).
 const scenarios: Scenario[] = [
   {
     // At the cap, polls come in pairs with one bookkeeping Pass: 2 + 40 + 3 + (Wait, Describe,
-    // Choice, CountLastCapPoll) + 4 = 53 when the task ends on the first poll of a pair...
+    // Choice, CountLastCapPoll) + 5 = 54 when the task ends on the first poll of a pair...
     name: 'COMPLETED on the first poll of a pair at the cap',
     deferredStart: false,
     finishOnPoll: 12,
@@ -127,13 +141,13 @@ const scenarios: Scenario[] = [
       status: 'SUCCEEDED',
       outcome: 'COMPLETED',
       polls: 12,
-      transitions: 53,
+      transitions: 54,
       startCalls: 0,
       retries: 0,
     },
   },
   {
-    // ... and 2 + 40 + 3 + 7 + 4 = 56 when it ends on the second.
+    // ... and 2 + 40 + 3 + 7 + 5 = 57 when it ends on the second.
     name: 'COMPLETED on the second poll of a pair at the cap',
     deferredStart: false,
     finishOnPoll: 13,
@@ -142,7 +156,7 @@ const scenarios: Scenario[] = [
       status: 'SUCCEEDED',
       outcome: 'COMPLETED',
       polls: 13,
-      transitions: 56,
+      transitions: 57,
       startCalls: 0,
       retries: 0,
     },
@@ -156,7 +170,7 @@ const scenarios: Scenario[] = [
       status: 'SUCCEEDED',
       outcome: 'COMPLETED',
       polls: 3,
-      transitions: 17,
+      transitions: 18,
       startCalls: 0,
       retries: 0,
     },
@@ -171,7 +185,7 @@ const scenarios: Scenario[] = [
       status: 'SUCCEEDED',
       outcome: 'COMPLETED',
       polls: 2,
-      transitions: 16,
+      transitions: 17,
       startCalls: 3,
       retries: 2,
     },
@@ -186,7 +200,7 @@ const scenarios: Scenario[] = [
       status: 'SUCCEEDED',
       outcome: 'COMPLETED',
       polls: 2,
-      transitions: 15,
+      transitions: 16,
       startCalls: 2,
       retries: 1,
     },
@@ -201,7 +215,7 @@ const scenarios: Scenario[] = [
       status: 'SUCCEEDED',
       outcome: 'COMPLETED',
       polls: 2,
-      transitions: 14,
+      transitions: 15,
       startCalls: 1,
       retries: 0,
     },
@@ -232,7 +246,7 @@ const scenarios: Scenario[] = [
       error: 'MitigationTaskFailed',
       outcome: 'FAILED',
       polls: 4,
-      transitions: 21,
+      transitions: 22,
       startCalls: 0,
       retries: 0,
     },
@@ -247,7 +261,7 @@ const scenarios: Scenario[] = [
       error: 'MitigationTaskCanceled',
       outcome: 'CANCELED',
       polls: 2,
-      transitions: 13,
+      transitions: 14,
       startCalls: 0,
       retries: 0,
     },
@@ -255,7 +269,7 @@ const scenarios: Scenario[] = [
   {
     // elapsed after each poll: 15, 30, ... 120 (poll 8), 150, 195, 255 (poll 11), then pairs of 60 s
     // polls with the deadline checked after the second of each pair: 615 >= 600 after poll 17.
-    // Transitions: 2 + 10 x 4 + 3 (poll 11) + 3 pairs x 7 + 4 = 70.
+    // Transitions: 2 + 10 x 4 + 3 (poll 11) + 3 pairs x 7 + 5 = 71.
     name: 'task never ends: poll deadline',
     deferredStart: false,
     finishOnPoll: Number.POSITIVE_INFINITY,
@@ -266,7 +280,7 @@ const scenarios: Scenario[] = [
       error: 'PollDeadlineExceeded',
       outcome: 'DEADLINE_EXCEEDED',
       polls: 17,
-      transitions: 70,
+      transitions: 71,
       startCalls: 0,
       retries: 0,
     },
@@ -281,7 +295,7 @@ const scenarios: Scenario[] = [
       status: 'SUCCEEDED',
       outcome: 'COMPLETED',
       polls: 2,
-      transitions: 15,
+      transitions: 16,
       startCalls: 0,
       retries: 2,
     },
@@ -312,7 +326,7 @@ const scenarios: Scenario[] = [
       status: 'SUCCEEDED',
       outcome: 'COMPLETED',
       polls: 1,
-      transitions: 14,
+      transitions: 15,
       startCalls: 0,
       retries: 5,
     },
@@ -332,6 +346,7 @@ async function runScenario(
   const describeErrors = [...(scenario.describeErrors ?? [])];
   const describeTimes: number[] = [];
   const putEntries: JsonValue[] = [];
+  const reportRequests: JsonValue[] = [];
   let startCalls = 0;
   let answeredPolls = 0;
   const handlers: Record<string, TaskResourceHandler> = {
@@ -357,6 +372,11 @@ async function runScenario(
     [REQUEST_APPROVAL]: () => {
       throw new Error('an auto task never asks for approval');
     },
+    [WRITE_REPORT]: (input) => {
+      reportRequests.push(input);
+      if (scenario.writeReportError) throw namedError(scenario.writeReportError);
+      return { StatusCode: 200, Payload: REPORT_POINTER };
+    },
     [START_EXECUTION]: (input) => {
       childStarts.push(input);
       if (options.startExecutionError) throw namedError(options.startExecutionError);
@@ -378,7 +398,7 @@ async function runScenario(
   });
   driver = startTimeDriver({ clock, isBusy: () => run.working });
   const result = await run.result;
-  return { clock, run, result, describeTimes, putEntries, startCalls, childStarts };
+  return { clock, run, result, describeTimes, putEntries, startCalls, childStarts, reportRequests };
 }
 
 function eventDetail(putEntries: JsonValue[]): unknown {
@@ -458,7 +478,63 @@ describe('mitigation-workflow.asl.json', () => {
       taskStatus: 'COMPLETED',
       taskStatistics: STATISTICS,
       polls: 3,
+      report: REPORT_POINTER,
     });
+  });
+
+  it('asks write-report for the task report and puts its pointer in the finished event', async () => {
+    // Prepare
+    const scenario = scenarios.find((s) => s.name === 'task FAILED');
+    if (!scenario) throw new Error('no scenario');
+
+    // Act
+    const { putEntries, reportRequests, result } = await runScenario(scenario);
+
+    // Assess: one report per ended task, written before the event that points to it.
+    expect(reportRequests).toEqual([
+      {
+        FunctionName: 'arn:aws:lambda:us-east-1:123456789012:function:write-report',
+        Payload: { taskId: TASK_ID, auditTaskId: 'audit1' },
+      },
+    ]);
+    expect(eventDetail(putEntries)).toMatchObject({ outcome: 'FAILED', report: REPORT_POINTER });
+    expect(result.error).toBe('MitigationTaskFailed');
+  });
+
+  it.each([
+    'Lambda.Unknown',
+    'TaskNotFoundError',
+    'States.Timeout',
+  ])('still puts the finished event, saying why the report is missing, when write-report fails with %s', async (error) => {
+    // Prepare
+    const base = scenarios.find((s) => s.name.startsWith('direct start'));
+    if (!base) throw new Error('no scenario');
+
+    // Act
+    const { putEntries, result } = await runScenario({ ...base, writeReportError: error });
+
+    // Assess
+    expect(putEntries).toHaveLength(1);
+    const detail = eventDetail(putEntries) as Record<string, unknown>;
+    expect(detail).toMatchObject({ outcome: 'COMPLETED', reportError: { Error: error } });
+    expect(detail).not.toHaveProperty('report');
+    expect(result.status).toBe('SUCCEEDED');
+  });
+
+  it('writes no report for a task that never started or could not be followed', async () => {
+    // Prepare
+    const refused = scenarios.find((s) => s.name === 'deferred start refused for good');
+    const unknown = scenarios.find((s) => s.name === 'describe fails for good (task unknown)');
+    if (!refused || !unknown) throw new Error('no scenario');
+
+    // Act
+    const runs = [await runScenario(refused), await runScenario(unknown)];
+
+    // Assess
+    for (const { reportRequests, putEntries } of runs) {
+      expect(reportRequests).toEqual([]);
+      expect(eventDetail(putEntries)).not.toHaveProperty('report');
+    }
   });
 
   it('reads an input without skipped (an execution started by an older function) as skipping nothing', async () => {

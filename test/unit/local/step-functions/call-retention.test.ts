@@ -25,6 +25,7 @@ const SUBSTITUTIONS = {
   EventBusName: 'default',
   EventSource: 'custom.iot.devicedefender',
   RequestApprovalFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:request-approval',
+  WriteReportFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:write-report',
 };
 const DESCRIBE = 'arn:aws:states:::aws-sdk:iot:describeAuditMitigationActionsTask';
 const START = 'arn:aws:states:::aws-sdk:iot:startAuditMitigationActionsTask';
@@ -96,6 +97,8 @@ describe('local Step Functions: memory of Task calls', () => {
         'arn:aws:states:::lambda:invoke.waitForTaskToken': () => {
           throw new Error('not reached');
         },
+        // WriteReport, at the deadline: a pointer to a report.
+        'arn:aws:states:::lambda:invoke': () => ({ StatusCode: 200, Payload: {} }),
         [PUT_EVENTS]: () => ({ Entries: [{ EventId: 'e1' }], FailedEntryCount: 0 }),
         [CONTINUE_AS_NEW]: () => ({}),
       },

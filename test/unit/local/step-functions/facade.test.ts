@@ -128,11 +128,17 @@ async function setUp(fakeOptions: Parameters<typeof createFakeIot>[1] = {}) {
       EventBusName: 'audit-bus',
       EventSource: 'custom.iot.remediation',
       RequestApprovalFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:request-approval',
+      WriteReportFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:write-report',
     },
     iot: new IoTClient({ endpoint: iotUrl, region: 'us-east-1', credentials, maxAttempts: 1 }),
     clock,
     randomFor: () => () => 0.5,
     onPutEvents: (entries) => void events.push(...entries),
+    // write-report: a pointer for every task report it is asked for.
+    invokeFunction: async (name, payload) => {
+      reportRequests.push({ name, payload });
+      return REPORT_POINTER;
+    },
   });
   const { url } = await sfnLocal.listen();
   cleanups.push(() => sfnLocal.close());
@@ -160,6 +166,18 @@ async function setUp(fakeOptions: Parameters<typeof createFakeIot>[1] = {}) {
     );
   return { clock, iotFake, sfnLocal, sfn, events, call, start };
 }
+
+/** What the write-report function was asked, by every stack of this file. */
+const reportRequests: Array<{ name: string; payload: unknown }> = [];
+const REPORT_POINTER = {
+  bucket: 'reports',
+  key: 'reports/task-1/findings.jsonl',
+  summaryKey: 'reports/t/summary.json',
+  rows: 2,
+  failed: 0,
+  partial: false,
+  errorCodes: {},
+};
 
 describe('createLocalStepFunctions', () => {
   it('runs an execution to SUCCEEDED, visible through DescribeExecution, with the completion event', async () => {
@@ -194,7 +212,12 @@ describe('createLocalStepFunctions', () => {
         [CHECK]: { TotalFindingsCount: 2, SucceededFindingsCount: 2, FailedFindingsCount: 0 },
       },
       polls: 4,
+      report: REPORT_POINTER,
     };
+    expect(reportRequests.at(-1)).toEqual({
+      name: 'arn:aws:lambda:us-east-1:123456789012:function:write-report',
+      payload: { taskId: 'task-1', auditTaskId: 'audit1' },
+    });
     expect(JSON.parse(described.output ?? 'null')).toEqual(detail);
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({
@@ -202,9 +225,9 @@ describe('createLocalStepFunctions', () => {
       DetailType: 'Audit Mitigation Task Finished',
     });
     expect(JSON.parse(events[0]?.Detail ?? 'null')).toEqual(detail);
-    // Polls at 15, 30, 45, 60 s: 4 polls, 4 x 4 + 5 transitions.
+    // Polls at 15, 30, 45, 60 s: 4 polls, 4 x 4 + 6 transitions (WriteReport included).
     expect(sfnLocal.executions()).toMatchObject([
-      { name: 'task-1', status: 'SUCCEEDED', polls: 4, transitions: 21 },
+      { name: 'task-1', status: 'SUCCEEDED', polls: 4, transitions: 22 },
     ]);
   });
 
