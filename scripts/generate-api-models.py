@@ -59,6 +59,7 @@ SERVED = {
     'ssm': ['GetParameter', 'PutParameter'],
     'dynamodb': ['PutItem'],
     'sts': ['GetCallerIdentity'],
+    'secretsmanager': ['GetSecretValue'],
 }
 
 SHAPE_KEYS = (

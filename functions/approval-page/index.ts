@@ -23,32 +23,38 @@ if (!stateMachineArn) throw new Error('environment variable STATE_MACHINE_ARN is
 if (!secretId) throw new Error('environment variable APPROVAL_LINK_SECRET_ARN is not set');
 
 // Clients are built once per container; AWS_ENDPOINT_URL points them at the local stack when set.
-const page = createApprovalPage({
-  gate: createStepFunctionsApprovalGate(new SFNClient({}), stateMachineArn),
-  secret: createSecretsManagerLinkSecret(new SecretsManagerClient({}), secretId),
-  now: Date.now,
-  ...(process.env.APPROVER_EMAIL ? { recipient: process.env.APPROVER_EMAIL } : {}),
-});
+const gate = createStepFunctionsApprovalGate(new SFNClient({}), stateMachineArn);
+const secret = createSecretsManagerLinkSecret(new SecretsManagerClient({}), secretId);
+const recipient = process.env.APPROVER_EMAIL || undefined;
 
 function lowerCased(headers: APIGatewayProxyEventV2['headers']): Record<string, string | undefined> {
   return Object.fromEntries(Object.entries(headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
 }
 
-export const handler = middy(
-  async (event: APIGatewayProxyEventV2, _context: Context): Promise<APIGatewayProxyStructuredResultV2> => {
-    const body = event.body ?? '';
-    const answer = await page.handle({
-      method: event.requestContext.http.method,
-      token: event.pathParameters?.id ?? '',
-      headers: lowerCased(event.headers),
-      body: event.isBase64Encoded ? Buffer.from(body, 'base64').toString('utf8') : body,
-    });
-    logger.info('Approval page answered', {
-      method: event.requestContext.http.method,
-      statusCode: answer.status,
-    });
-    return { statusCode: answer.status, headers: { ...answer.headers }, body: answer.body };
-  },
-)
-  .use(injectLambdaContext(logger, { clearState: true }))
-  .use(logFailure(logger, 'Approval page failed'));
+/**
+ * The handler over a clock: the system's in Lambda; the local stack, which loads this bundle, passes
+ * its virtual one (links expire in the stack's time).
+ */
+export function createPageHandler(now: () => number) {
+  const page = createApprovalPage({ gate, secret, now, ...(recipient ? { recipient } : {}) });
+  return middy(
+    async (event: APIGatewayProxyEventV2, _context: Context): Promise<APIGatewayProxyStructuredResultV2> => {
+      const body = event.body ?? '';
+      const answer = await page.handle({
+        method: event.requestContext.http.method,
+        token: event.pathParameters?.id ?? '',
+        headers: lowerCased(event.headers),
+        body: event.isBase64Encoded ? Buffer.from(body, 'base64').toString('utf8') : body,
+      });
+      logger.info('Approval page answered', {
+        method: event.requestContext.http.method,
+        statusCode: answer.status,
+      });
+      return { statusCode: answer.status, headers: { ...answer.headers }, body: answer.body };
+    },
+  )
+    .use(injectLambdaContext(logger, { clearState: true }))
+    .use(logFailure(logger, 'Approval page failed'));
+}
+
+export const handler = createPageHandler(Date.now);

@@ -12,12 +12,7 @@ import {
   sameOrigin,
   verifyLinkToken,
 } from '../core';
-import {
-  ApprovalInputError,
-  createApprovals,
-  notPendingReason,
-  UnknownApprovalError,
-} from './approvals';
+import { ApprovalInputError, createApprovals, notPendingReason, UnknownApprovalError } from './approvals';
 import type { ApprovalGate, ApprovalGateRecord, LinkSecret } from './ports';
 import { ApprovalNotPendingError } from './ports';
 
@@ -62,7 +57,11 @@ function refused(status: number, title: string, message: string): PageResponse {
 /** A gate that is not pending any more, as a page. */
 function notPending(gate: ApprovalGateRecord): PageResponse {
   if (gate.state.kind === 'expired')
-    return refused(410, 'This approval has expired', `Mitigation task ${gate.taskId}: ${notPendingReason(gate)}.`);
+    return refused(
+      410,
+      'This approval has expired',
+      `Mitigation task ${gate.taskId}: ${notPendingReason(gate)}.`,
+    );
   return refused(
     409,
     'This approval was already answered',
@@ -98,7 +97,11 @@ export function createApprovalPage({ gate, secret, now, recipient }: ApprovalPag
       switch (link.refusal) {
         case 'expired':
           return {
-            refusal: refused(410, 'This approval link has expired', 'The approval it was sent for is no longer open.'),
+            refusal: refused(
+              410,
+              'This approval link has expired',
+              'The approval it was sent for is no longer open.',
+            ),
           };
         case 'tampered':
           return {
@@ -110,7 +113,11 @@ export function createApprovalPage({ gate, secret, now, recipient }: ApprovalPag
           };
         case 'malformed':
           return {
-            refusal: refused(404, 'This approval link is not valid', 'The address does not hold an approval link.'),
+            refusal: refused(
+              404,
+              'This approval link is not valid',
+              'The address does not hold an approval link.',
+            ),
           };
       }
     }
@@ -162,7 +169,10 @@ export function createApprovalPage({ gate, secret, now, recipient }: ApprovalPag
         decision: form.decision,
         ...(form.reason !== '' ? { reason: form.reason } : {}),
       });
-      return page(200, renderDecidedPage(result.decision.decision, result.gate.taskId, result.decision.reason));
+      return page(
+        200,
+        renderDecidedPage(result.decision.decision, result.gate.taskId, result.decision.reason),
+      );
     } catch (error) {
       if (error instanceof ApprovalInputError)
         return page(400, renderPlanPage(resolved.gate, expected, error.message));

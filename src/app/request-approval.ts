@@ -1,10 +1,10 @@
 import * as z from 'zod';
 import {
   APPROVAL_REQUESTED_DETAIL_TYPE,
-  approvalLinkUrl,
-  createLinkToken,
   type ApprovalRequest,
   ApprovalRequestSchema,
+  approvalLinkUrl,
+  createLinkToken,
   InvalidEventError,
 } from '../core';
 import { toProblems } from '../core/zod-problems';

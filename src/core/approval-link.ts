@@ -96,7 +96,8 @@ export function verifyLinkToken(sign: LinkSign, token: string, now: number): Lin
     return { ok: false, refusal: 'malformed' };
   }
   const parsed = ApprovalLinkPayloadSchema.safeParse(json);
-  if (!parsed.success || toBase64Url(canonical(parsed.data)) !== body) return { ok: false, refusal: 'malformed' };
+  if (!parsed.success || toBase64Url(canonical(parsed.data)) !== body)
+    return { ok: false, refusal: 'malformed' };
   if (Date.parse(parsed.data.x) <= now) return { ok: false, refusal: 'expired' };
   return { ok: true, payload: parsed.data, id: parsed.data.n };
 }

@@ -11,7 +11,9 @@ export const APPROVAL_PAGE_HEADERS: Readonly<Record<string, string>> = {
   'content-security-policy':
     "default-src 'none'; style-src 'unsafe-inline'; img-src 'none'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
   'cache-control': 'no-store',
-  'referrer-policy': 'no-referrer',
+  // same-origin, not no-referrer: with no-referrer browsers send `Origin: null` on the form's POST,
+  // which the same-origin check must refuse; the link never leaves the page's origin either way.
+  'referrer-policy': 'same-origin',
   'x-content-type-options': 'nosniff',
   'x-frame-options': 'DENY',
 };
@@ -151,7 +153,11 @@ export function renderRefusalPage(title: string, message: string): string {
 }
 
 /** The page after a decision was sent. */
-export function renderDecidedPage(decision: 'APPROVED' | 'REJECTED', taskId: string, reason?: string): string {
+export function renderDecidedPage(
+  decision: 'APPROVED' | 'REJECTED',
+  taskId: string,
+  reason?: string,
+): string {
   const verb = decision === 'APPROVED' ? 'Approved' : 'Rejected';
   const next =
     decision === 'APPROVED'

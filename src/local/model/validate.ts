@@ -75,6 +75,9 @@ export const VALIDATION_ERRORS: Readonly<Record<ServiceName, string>> = {
   dynamodb: 'ValidationException',
   // awsQuery services answer the common ValidationError (400), per STS's "Common Errors".
   sts: 'ValidationError',
+  // Secrets Manager lists InvalidParameterException for a bad SecretId, but a model constraint fails first
+  // with the common ValidationException (400) of its "Common Errors".
+  secretsmanager: 'ValidationException',
 };
 
 export const SERIALIZATION_ERROR = 'SerializationException';

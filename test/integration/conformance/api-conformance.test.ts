@@ -1,6 +1,7 @@
 import * as dynamoDbSdk from '@aws-sdk/client-dynamodb';
 import * as eventBridgeSdk from '@aws-sdk/client-eventbridge';
 import * as iotSdk from '@aws-sdk/client-iot';
+import * as secretsManagerSdk from '@aws-sdk/client-secrets-manager';
 import * as sfnSdk from '@aws-sdk/client-sfn';
 import * as ssmSdk from '@aws-sdk/client-ssm';
 import * as stsSdk from '@aws-sdk/client-sts';
@@ -463,6 +464,7 @@ const SDKS: Record<Baseline['service'], Record<string, unknown>> = {
   ssm: ssmSdk,
   dynamodb: dynamoDbSdk,
   sts: stsSdk,
+  secretsmanager: secretsManagerSdk,
 };
 
 interface Answer {
@@ -515,6 +517,7 @@ beforeAll(async () => {
     ssm: new ssmSdk.SSMClient(config),
     dynamodb: new dynamoDbSdk.DynamoDBClient(config),
     sts: new stsSdk.STSClient(config),
+    secretsmanager: new secretsManagerSdk.SecretsManagerClient(config),
   };
 });
 
