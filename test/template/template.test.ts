@@ -177,6 +177,7 @@ describe('template.yaml', () => {
         ['AuditNotificationBridgeFunction', 'AuditNotificationBridgeLogGroup'],
         ['RecordOutcomeFunction', 'RecordOutcomeLogGroup'],
         ['RequestApprovalFunction', 'RequestApprovalLogGroup'],
+        ['ApprovalPageFunction', 'ApprovalPageLogGroup'],
       ] as const) {
         const p = props(id);
         expect(p.Runtime).toBe('nodejs22.x');
@@ -207,8 +208,20 @@ describe('template.yaml', () => {
       expect(approvalEnv).toMatchObject({
         EVENT_BUS_NAME: busName,
         EVENT_SOURCE: ref('EventSource'),
-        APPROVAL_TOPIC_ARN: ref('ApprovalTopicArn'),
+        APPROVAL_TOPIC_ARN: {
+          'Fn::If': ['HasApproverEmail', ref('ApproversTopic'), ref('ApprovalTopicArn')],
+        },
+        APPROVAL_LINK_SECRET_ARN: { 'Fn::If': ['HasApproverEmail', ref('ApprovalLinkSecret'), ''] },
         POWERTOOLS_SERVICE_NAME: 'request-approval',
+      });
+      const pageEnv = (props('ApprovalPageFunction').Environment as Json).Variables as Json;
+      expect(pageEnv).toMatchObject({
+        STATE_MACHINE_ARN: {
+          'Fn::Sub':
+            'arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:stateMachine:${AWS::StackName}-workflow',
+        },
+        APPROVAL_LINK_SECRET_ARN: ref('ApprovalLinkSecret'),
+        POWERTOOLS_SERVICE_NAME: 'approval-page',
       });
     });
 
@@ -221,6 +234,7 @@ describe('template.yaml', () => {
         ['AuditNotificationBridgeFunction', 'audit-notification-bridge'],
         ['RecordOutcomeFunction', 'record-outcome'],
         ['RequestApprovalFunction', 'request-approval'],
+        ['ApprovalPageFunction', 'approval-page'],
       ] as const) {
         expect(resource(id).Metadata).toEqual({ BuildMethod: 'makefile' });
         expect(targets.get(id)).toBe(name);
@@ -549,7 +563,7 @@ describe('template.yaml', () => {
       ]);
     });
 
-    it('lets request-approval put only its event, and publish only to the approval topic when one is set', () => {
+    it('lets request-approval put only its event, publish only to the approval or approvers topic, read only the link secret', () => {
       // Prepare
       const role = props('RequestApprovalFunctionRole');
       const policies = asArray(role.Policies);
@@ -558,7 +572,7 @@ describe('template.yaml', () => {
 
       // Act
       const plainStatements = plain.flatMap((p) => asArray((p.PolicyDocument as Json).Statement)) as Json[];
-      const [condition, whenSet, whenNot] = (conditional[0]?.['Fn::If'] ?? []) as [string, Json, Json];
+      const branches = conditional.map((c) => c['Fn::If'] as [string, Json, Json]);
 
       // Assess
       expect(plainStatements).toEqual([
@@ -573,14 +587,73 @@ describe('template.yaml', () => {
           },
         }),
       ]);
-      expect(condition).toBe('HasApprovalTopic');
-      expect(asArray((whenSet.PolicyDocument as Json).Statement)).toEqual([
+      expect(branches.map(([condition]) => condition)).toEqual([
+        'PublishesToApprovalTopic',
+        'HasApproverEmail',
+      ]);
+      expect(asArray((branches[0]?.[1].PolicyDocument as Json).Statement)).toEqual([
         expect.objectContaining({ Action: 'sns:Publish', Resource: ref('ApprovalTopicArn') }),
       ]);
-      expect(whenNot).toEqual(ref('AWS::NoValue'));
+      expect(asArray((branches[1]?.[1].PolicyDocument as Json).Statement)).toEqual([
+        expect.objectContaining({ Action: 'sns:Publish', Resource: ref('ApproversTopic') }),
+        expect.objectContaining({
+          Action: 'secretsmanager:GetSecretValue',
+          Resource: ref('ApprovalLinkSecret'),
+        }),
+      ]);
+      for (const [, , whenNot] of branches) expect(whenNot).toEqual(ref('AWS::NoValue'));
       expect(template.Conditions).toMatchObject({
         HasApprovalTopic: { 'Fn::Not': [{ 'Fn::Equals': [ref('ApprovalTopicArn'), ''] }] },
+        HasApproverEmail: { 'Fn::Not': [{ 'Fn::Equals': [ref('ApproverEmail'), ''] }] },
       });
+    });
+
+    it('deploys the approval page only with ApproverEmail: two routes, the link secret, history and decide only', () => {
+      // Prepare
+      const conditional = [
+        'ApproversTopic',
+        'ApprovalLinkSecret',
+        'ApprovalApi',
+        'ApprovalApiIntegration',
+        'ApprovalApiShowRoute',
+        'ApprovalApiDecideRoute',
+        'ApprovalApiStage',
+        'ApprovalPageInvokePermission',
+        'ApprovalPageFunction',
+        'ApprovalPageFunctionRole',
+        'ApprovalPageLogGroup',
+      ];
+      const statements = asArray(props('ApprovalPageFunctionRole').Policies).flatMap((p) =>
+        asArray(((p as Json).PolicyDocument as Json).Statement),
+      ) as Json[];
+
+      // Act
+      const grants = statements.map((s) => ({
+        actions: asArray(s.Action).map(String).sort(),
+        resource: s.Resource,
+      }));
+      const routes = ['ApprovalApiShowRoute', 'ApprovalApiDecideRoute'].map((id) => props(id).RouteKey);
+
+      // Assess
+      for (const id of conditional) expect(resource(id).Condition, id).toBe('HasApproverEmail');
+      expect(routes).toEqual(['GET /approvals/{id}', 'POST /approvals/{id}']);
+      expect(props('ApprovalLinkSecret').GenerateSecretString).toMatchObject({ PasswordLength: 64 });
+      expect(props('ApproversTopic').Subscription).toEqual([
+        { Protocol: 'email', Endpoint: ref('ApproverEmail') },
+      ]);
+      expect(grants).toEqual([
+        { actions: ['secretsmanager:GetSecretValue'], resource: ref('ApprovalLinkSecret') },
+        {
+          actions: ['states:DescribeExecution', 'states:GetExecutionHistory'],
+          resource: {
+            'Fn::Sub':
+              'arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:execution:${AWS::StackName}-workflow:*',
+          },
+        },
+        // Task tokens of service integrations have no resource IAM can name: see ApproverPolicy.
+        { actions: ['states:SendTaskFailure', 'states:SendTaskSuccess'], resource: '*' },
+      ]);
+      expect(template.Outputs).toHaveProperty('ApprovalPageUrl');
     });
 
     it('gives approvers list, history and decide on this state machine, nothing more', () => {
