@@ -14,6 +14,7 @@ import {
   serviceModel,
 } from '../../../src/local/model/validate';
 import {
+  LOCAL_APPROVAL_LINK_SECRET,
   LOCAL_ARCHIVE_NAME,
   LOCAL_OUTCOME_LEDGER_TABLE,
   LOCAL_RULE_NAME,
@@ -204,6 +205,11 @@ const BASELINES: readonly Baseline[] = [
     input: () => ({ principal: CERTIFICATE_ARN, maxResults: 10 }),
   },
   { service: 'sts', operation: 'GetCallerIdentity', input: () => ({}) },
+  {
+    service: 'secretsmanager',
+    operation: 'GetSecretValue',
+    input: () => ({ SecretId: LOCAL_APPROVAL_LINK_SECRET, VersionStage: 'AWSCURRENT' }),
+  },
   {
     service: 'stepfunctions',
     operation: 'ListExecutions',
