@@ -5,6 +5,7 @@ import {
   ApprovalRequestSchema,
   approvalLinkUrl,
   createLinkToken,
+  describeApprovalResource,
   InvalidEventError,
 } from '../core';
 import { toProblems } from '../core/zod-problems';
@@ -52,14 +53,6 @@ export interface RequestApprovalDependencies {
 /** Resources of each check that the SNS message lists (the event carries the whole preview). */
 const MESSAGE_RESOURCES = 5;
 
-function describeResource(resource: ApprovalRequest['checks'][number]['resources'][number]): string {
-  const identifier = Object.entries(resource.resourceIdentifier)
-    .map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`)
-    .join(', ');
-  const things = resource.things?.length ? ` (things: ${resource.things.join(', ')})` : '';
-  return `${resource.resourceType} ${identifier}${things}`;
-}
-
 /** The plain-text message of an approval request: what would be done to what, until when, and how to decide. */
 export function approvalMessage(detail: ApprovalRequestedDetail, link?: string): string {
   const lines = [
@@ -75,7 +68,7 @@ export function approvalMessage(detail: ApprovalRequestedDetail, link?: string):
     const codes = check.reasonCodes?.length ? `, reason codes ${check.reasonCodes.join(', ')}` : '';
     lines.push(`${check.check}: ${count}${codes}`, `  actions: ${check.actions.join(', ')}`);
     for (const resource of check.resources.slice(0, MESSAGE_RESOURCES))
-      lines.push(`  - ${describeResource(resource)}`);
+      lines.push(`  - ${describeApprovalResource(resource)}`);
     const more = check.resourceCount - Math.min(check.resources.length, MESSAGE_RESOURCES);
     if (more > 0) lines.push(`  ... and ${more}${check.partial ? '+' : ''} more`);
   }

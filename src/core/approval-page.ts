@@ -78,7 +78,8 @@ ${main}
 `;
 }
 
-function describeResource(resource: ApprovalCheck['resources'][number]): string {
+/** One previewed resource in one line: type, identifiers, things (the e-mail and the page share it). */
+export function describeApprovalResource(resource: ApprovalCheck['resources'][number]): string {
   const identifier = Object.entries(resource.resourceIdentifier)
     .map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`)
     .join(', ');
@@ -100,7 +101,7 @@ function renderCheck(check: ApprovalCheck): string {
 <dt>Resources</dt><dd>${escapeHtml(count)}</dd>
 ${codes}</dl>
 <ul>
-${shown.map((r) => `<li><code>${escapeHtml(describeResource(r))}</code></li>`).join('\n')}
+${shown.map((r) => `<li><code>${escapeHtml(describeApprovalResource(r))}</code></li>`).join('\n')}
 ${more > 0 ? `<li>… and ${escapeHtml(`${more}${check.partial ? '+' : ''}`)} more</li>` : ''}
 </ul>
 </section>`;

@@ -218,6 +218,7 @@ describe('template.yaml', () => {
       expect(pageEnv).toMatchObject({
         STATE_MACHINE_ARN: {
           'Fn::Sub':
+            // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation Fn::Sub string
             'arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:stateMachine:${AWS::StackName}-workflow',
         },
         APPROVAL_LINK_SECRET_ARN: ref('ApprovalLinkSecret'),
@@ -647,6 +648,7 @@ describe('template.yaml', () => {
           actions: ['states:DescribeExecution', 'states:GetExecutionHistory'],
           resource: {
             'Fn::Sub':
+              // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation Fn::Sub string
               'arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:execution:${AWS::StackName}-workflow:*',
           },
         },
