@@ -60,6 +60,7 @@ SERVED = {
     'dynamodb': ['PutItem'],
     'sts': ['GetCallerIdentity'],
     's3': ['PutObject', 'GetObject', 'HeadObject', 'ListObjectsV2'],
+    'secretsmanager': ['GetSecretValue'],
 }
 
 SHAPE_KEYS = (

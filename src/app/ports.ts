@@ -151,6 +151,12 @@ export interface ApprovalGate {
   answer(gate: ApprovalGateRecord, decision: ApprovalDecision): Promise<void>;
 }
 
+/** The approval link secret: implemented over Secrets Manager by src/adapters/secrets-manager.ts. */
+export interface LinkSecret {
+  /** The secret's text (read once and kept by the adapter). */
+  read(): Promise<string>;
+}
+
 /** Who calls: implemented over STS GetCallerIdentity by src/adapters/sts.ts. */
 export interface CallerIdentity {
   /** The caller's ARN (an IAM user, or an assumed role's session). */

@@ -3,10 +3,14 @@ import {
   APPROVAL_REQUESTED_DETAIL_TYPE,
   type ApprovalRequest,
   ApprovalRequestSchema,
+  approvalLinkUrl,
+  createLinkToken,
+  describeApprovalResource,
   InvalidEventError,
 } from '../core';
 import { toProblems } from '../core/zod-problems';
-import type { EventSink, Log, Notifier } from './ports';
+import { linkSigner } from './approval-page';
+import type { EventSink, LinkSecret, Log, Notifier } from './ports';
 
 /**
  * The payload RequestApproval (statemachine/mitigation-workflow.asl.json) invokes the function with.
@@ -39,21 +43,18 @@ export interface RequestApprovalDependencies {
   /** Set when an approval topic is configured (APPROVAL_TOPIC_ARN): one message per request. */
   readonly notifier?: Notifier;
   readonly logger: Log;
+  /**
+   * Set when the approval page is deployed (APPROVAL_PAGE_URL): the message carries one signed link
+   * to the page (never the task token), the same on every retry of the request.
+   */
+  readonly link?: { readonly baseUrl: string; readonly secret: LinkSecret };
 }
 
 /** Resources of each check that the SNS message lists (the event carries the whole preview). */
 const MESSAGE_RESOURCES = 5;
 
-function describeResource(resource: ApprovalRequest['checks'][number]['resources'][number]): string {
-  const identifier = Object.entries(resource.resourceIdentifier)
-    .map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`)
-    .join(', ');
-  const things = resource.things?.length ? ` (things: ${resource.things.join(', ')})` : '';
-  return `${resource.resourceType} ${identifier}${things}`;
-}
-
 /** The plain-text message of an approval request: what would be done to what, until when, and how to decide. */
-export function approvalMessage(detail: ApprovalRequestedDetail): string {
+export function approvalMessage(detail: ApprovalRequestedDetail, link?: string): string {
   const lines = [
     `Audit ${detail.auditTaskId} has findings whose mitigation needs an approval.`,
     '',
@@ -67,15 +68,23 @@ export function approvalMessage(detail: ApprovalRequestedDetail): string {
     const codes = check.reasonCodes?.length ? `, reason codes ${check.reasonCodes.join(', ')}` : '';
     lines.push(`${check.check}: ${count}${codes}`, `  actions: ${check.actions.join(', ')}`);
     for (const resource of check.resources.slice(0, MESSAGE_RESOURCES))
-      lines.push(`  - ${describeResource(resource)}`);
+      lines.push(`  - ${describeApprovalResource(resource)}`);
     const more = check.resourceCount - Math.min(check.resources.length, MESSAGE_RESOURCES);
     if (more > 0) lines.push(`  ... and ${more}${check.partial ? '+' : ''} more`);
   }
   if (detail.protectedCount > 0)
     lines.push('', `${detail.protectedCount} finding(s) touch protected resources and are left alone.`);
+  if (link !== undefined)
+    lines.push(
+      '',
+      'Review and decide on the approval page (opening it decides nothing; the link expires with the approval):',
+      `  ${link}`,
+    );
   lines.push(
     '',
-    'To decide (IAM-authenticated; your identity is recorded with the decision):',
+    link !== undefined
+      ? 'Or from the CLI (IAM-authenticated; your identity is recorded with the decision):'
+      : 'To decide (IAM-authenticated; your identity is recorded with the decision):',
     `  iot-remediate approve ${detail.taskId} --reason "..."`,
     `  iot-remediate reject ${detail.taskId} --reason "..."`,
     'List what waits: iot-remediate approvals',
@@ -108,9 +117,20 @@ export function createRequestApproval(deps: RequestApprovalDependencies) {
     };
     await deps.events.put([{ detailType: APPROVAL_REQUESTED_DETAIL_TYPE, detail }]);
     if (deps.notifier) {
+      const link = deps.link
+        ? approvalLinkUrl(
+            deps.link.baseUrl,
+            createLinkToken(linkSigner(await deps.link.secret.read()), {
+              executionName,
+              taskId,
+              requestedAt,
+              expiresAt,
+            }),
+          )
+        : undefined;
       await deps.notifier.notify(
         `Approval needed: IoT mitigation of audit ${auditTaskId}`,
-        approvalMessage(detail),
+        approvalMessage(detail, link),
       );
     }
     deps.logger.info('Approval requested', {
@@ -119,6 +139,7 @@ export function createRequestApproval(deps: RequestApprovalDependencies) {
       checks: approval.checks.map((c) => ({ check: c.check, resourceCount: c.resourceCount })),
       protectedCount: approval.protectedCount,
       notified: deps.notifier !== undefined,
+      linked: deps.notifier !== undefined && deps.link !== undefined,
     });
     return { expiresAt };
   };

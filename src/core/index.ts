@@ -1,3 +1,5 @@
+export * from './approval-link';
+export * from './approval-page';
 export * from './audit-agreement';
 export * from './audit-event';
 export * from './audit-summary';

@@ -13,14 +13,19 @@ export interface LocalService {
    * their form body (`application/x-www-form-urlencoded`, which no other served protocol sends).
    */
   readonly signingName?: string;
+  /** Plain HTTP routes (the approval page) are told apart by their path, before anything else. */
+  readonly pathPrefix?: string;
   readonly handle: (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 }
 
 /** The service that serves a request: by x-amz-target, else by signing name or form body, else the fallback. */
 export function routeRequest(
   services: readonly LocalService[],
-  req: Pick<IncomingMessage, 'headers'>,
+  req: Pick<IncomingMessage, 'headers'> & { readonly url?: string },
 ): LocalService | undefined {
+  const path = req.url ?? '';
+  const byPath = services.find((s) => s.pathPrefix !== undefined && path.startsWith(s.pathPrefix));
+  if (byPath) return byPath;
   const target = String(req.headers['x-amz-target'] ?? '');
   if (target !== '') {
     const byTarget = services.find(
@@ -33,7 +38,12 @@ export function routeRequest(
   if (bySigningName) return bySigningName;
   const form = String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
   const query = form ? services.find((s) => s.signingName !== undefined) : undefined;
-  return query ?? services.find((s) => s.targetPrefix === undefined && s.signingName === undefined);
+  return (
+    query ??
+    services.find(
+      (s) => s.targetPrefix === undefined && s.signingName === undefined && s.pathPrefix === undefined,
+    )
+  );
 }
 
 /**

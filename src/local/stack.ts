@@ -1,13 +1,20 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { IoTClient } from '@aws-sdk/client-iot';
+import { linkSigner } from '../app/approval-page';
 import {
+  APPROVAL_REQUESTED_DETAIL_TYPE,
   AUDIT_COMPLETED_DETAIL_TYPE,
+  approvalLinkUrl,
+  createLinkToken,
   DEFAULT_EVENT_SOURCE,
   DEFAULT_REPORT_PREFIX,
   TASK_FINISHED_DETAIL_TYPE,
 } from '../core';
+import { APPROVALS_PATH, approvalPageRoute, type HttpApiHandler } from './approval-page-route';
 import { countClientRequests } from './client-requests';
 import { type Clock, StoppableSystemClock, VirtualClock } from './clock';
 import { createLocalDynamoDb, type LocalDynamoDb } from './dynamodb';
@@ -18,6 +25,7 @@ import { derivedRandom } from './prng';
 import { createLocalS3, type LocalS3 } from './s3';
 import { type Scenario, ScenarioSchema } from './scenario';
 import { addScriptedDecisions, type ScriptedDecisionResult } from './scripted-decisions';
+import { createLocalSecretsManager } from './secrets-manager';
 import { createLocalParameterStore } from './ssm-parameters';
 import {
   createLocalStepFunctions,
@@ -46,6 +54,16 @@ export const LOCAL_OUTCOME_LEDGER_TABLE = 'iot-audit-remediation-outcome-ledger'
 /** template.yaml's ReportBucket and the prefix of the reports in it. */
 export const LOCAL_REPORT_BUCKET = 'iot-audit-remediation-reports';
 export const REPORT_PREFIX = DEFAULT_REPORT_PREFIX;
+/** The approval link secret's name (the template's ApprovalLinkSecret). */
+export const LOCAL_APPROVAL_LINK_SECRET = 'iot-audit-remediation-approval-link';
+
+/** The approval page link of one approval request, as the e-mail would carry it. */
+export interface LocalApprovalLink {
+  readonly taskId: string;
+  readonly executionName: string;
+  readonly expiresAt: string;
+  readonly url: string;
+}
 
 export interface LocalStackOptions {
   /** Seeds the IoT emulator (parsed with ScenarioSchema). */
@@ -80,6 +98,10 @@ export interface LocalStackOptions {
   readonly invokeFunction?: LocalStepFunctionsOptions['invokeFunction'];
   /** Pending callbacks hold the virtual clock before their timeouts; see LocalStepFunctionsOptions. */
   readonly holdPendingCallbacks?: boolean;
+  /** The approval link secret (Secrets Manager); 32 random bytes per stack by default. */
+  readonly approvalLinkSecret?: string;
+  /** Told the approval page link of each approval request, when its event reaches the bus. */
+  readonly onApprovalLink?: (link: LocalApprovalLink) => void;
 }
 
 export interface LocalStack {
@@ -96,6 +118,10 @@ export interface LocalStack {
   readonly s3: LocalS3;
   /** The environment the handler runs with: only the endpoint differs from the cloud's. */
   readonly handlerEnvironment: Readonly<Record<string, string>>;
+  /** The approval page's base URL (`<url>/approvals`), served by the approval-page handler. */
+  readonly approvalPageUrl: string;
+  /** The approval page link of every approval request so far, in request order. */
+  readonly approvalLinks: readonly LocalApprovalLink[];
   /** What the scenario's scripted decisions did (`approvals`), in the order they were sent. */
   readonly scriptedDecisions: readonly ScriptedDecisionResult[];
   /** Audit notifications the bridge failed on (its dead-letter queue in the cloud). */
@@ -139,13 +165,14 @@ const FUNCTION_STEP_MS = 10;
  * Loads a function's built bundle (what `sam deploy` ships) as a fresh module, so that each stack's
  * endpoint is the one its clients read.
  */
-async function loadBundledHandler(functionName: string): Promise<LambdaHandler> {
+async function loadBundledModule<T>(functionName: string): Promise<T> {
   const bundle = resolve(repositoryRoot(), `dist/functions/${functionName}/index.mjs`);
   if (!existsSync(bundle)) throw new Error(`${bundle} is missing: run npm run build`);
-  const module = (await import(`${pathToFileURL(bundle).href}?instance=${++handlerInstances}`)) as {
-    handler: LambdaHandler;
-  };
-  return module.handler;
+  return (await import(`${pathToFileURL(bundle).href}?instance=${++handlerInstances}`)) as T;
+}
+
+async function loadBundledHandler(functionName: string): Promise<LambdaHandler> {
+  return (await loadBundledModule<{ handler: LambdaHandler }>(functionName)).handler;
 }
 
 /** The SNS event Lambda receives for one message of the audit notification topic. */
@@ -203,9 +230,17 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     region: scenario.region,
     retryDelaysMs: options.retryDelaysMs,
   });
+  const secrets = createLocalSecretsManager({ accountId: scenario.accountId, region: scenario.region });
+  const linkSecret = options.approvalLinkSecret ?? randomBytes(32).toString('base64url');
+  const linkSecretArn = secrets.put(LOCAL_APPROVAL_LINK_SECRET, linkSecret);
   // The gateway is listening before the state machine runner exists: its IoT client needs the URL.
   let stepFunctions: LocalStepFunctions | undefined;
+  let servePage: (req: IncomingMessage, res: ServerResponse) => Promise<void> = async (_req, res) => {
+    res.writeHead(503, { 'content-type': 'text/plain' }).end('starting');
+  };
   const gateway = createGateway([
+    { name: 'approval-page', pathPrefix: APPROVALS_PATH, handle: (req, res) => servePage(req, res) },
+    { name: 'secretsmanager', targetPrefix: 'secretsmanager', handle: secrets.handle },
     {
       name: 'stepfunctions',
       targetPrefix: 'AWSStepFunctions',
@@ -280,6 +315,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     REPORT_PREFIX,
     // Path-style requests (/<bucket>/<key>): the local endpoint has no per-bucket host names.
     S3_FORCE_PATH_STYLE: 'true',
+    APPROVAL_LINK_SECRET_ARN: linkSecretArn,
+    APPROVAL_PAGE_URL: `${url}${APPROVALS_PATH.replace(/\/$/, '')}`,
   };
   Object.assign(process.env, handlerEnvironment);
   const handler = options.handler ?? (await loadBundledHandler('start-mitigation'));
@@ -287,6 +324,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const recordOutcome = await loadBundledHandler('record-outcome');
   const requestApproval = await loadBundledHandler('request-approval');
   const writeReport = await loadBundledHandler('write-report');
+  // The approval page, as the HTTP API invokes it, over the stack's clock (links expire in its time).
+  const pageModule = await loadBundledModule<{ createPageHandler: (now: () => number) => HttpApiHandler }>(
+    'approval-page',
+  );
+  const pageHandler = pageModule.createPageHandler(() => clock.now());
 
   let holders = 0;
   let invocations = 0;
@@ -342,6 +384,38 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       cancel();
     });
   }
+
+  servePage = approvalPageRoute((event, context) =>
+    virtual ? runOnVirtualTimers(virtual, () => pageHandler(event, context)) : pageHandler(event, context),
+  );
+
+  // The link each approval request's e-mail carries (the same function of the gate as request-approval's).
+  const sign = linkSigner(linkSecret);
+  const approvalLinks: LocalApprovalLink[] = [];
+  bus.addRule({
+    name: 'iot-audit-remediation-approval-links',
+    busName: 'default',
+    pattern: { source: [DEFAULT_EVENT_SOURCE], 'detail-type': [APPROVAL_REQUESTED_DETAIL_TYPE] },
+    target: async (event) => {
+      const detail = (event as { detail?: Record<string, unknown> }).detail ?? {};
+      const gate = {
+        executionName: String(detail.executionName),
+        taskId: String(detail.taskId),
+        requestedAt: String(detail.requestedAt),
+        expiresAt: String(detail.expiresAt),
+      };
+      const link: LocalApprovalLink = {
+        taskId: gate.taskId,
+        executionName: gate.executionName,
+        expiresAt: gate.expiresAt,
+        url: approvalLinkUrl(handlerEnvironment.APPROVAL_PAGE_URL ?? '', createLinkToken(sign, gate)),
+      };
+      // A redelivered event names the same gate: one link.
+      if (approvalLinks.some((l) => l.url === link.url)) return;
+      approvalLinks.push(link);
+      options.onApprovalLink?.(link);
+    },
+  });
 
   // An on-demand audit that ends publishes its notification, which SNS hands to the bridge.
   const notifications = new Set<Promise<unknown>>();
@@ -410,6 +484,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     dynamoDb,
     s3,
     handlerEnvironment,
+    approvalPageUrl: handlerEnvironment.APPROVAL_PAGE_URL ?? '',
+    approvalLinks,
     scriptedDecisions: scripted.results,
     bridgeDeadLetters,
     invokeStartMitigation,

@@ -183,6 +183,7 @@ describe('template.yaml', () => {
         ['RecordOutcomeFunction', 'RecordOutcomeLogGroup'],
         ['RequestApprovalFunction', 'RequestApprovalLogGroup'],
         ['WriteReportFunction', 'WriteReportLogGroup'],
+        ['ApprovalPageFunction', 'ApprovalPageLogGroup'],
       ] as const) {
         const p = props(id);
         expect(p.Runtime).toBe('nodejs22.x');
@@ -213,8 +214,21 @@ describe('template.yaml', () => {
       expect(approvalEnv).toMatchObject({
         EVENT_BUS_NAME: busName,
         EVENT_SOURCE: ref('EventSource'),
-        APPROVAL_TOPIC_ARN: ref('ApprovalTopicArn'),
+        APPROVAL_TOPIC_ARN: {
+          'Fn::If': ['HasApproverEmail', ref('ApproversTopic'), ref('ApprovalTopicArn')],
+        },
+        APPROVAL_LINK_SECRET_ARN: { 'Fn::If': ['HasApproverEmail', ref('ApprovalLinkSecret'), ''] },
         POWERTOOLS_SERVICE_NAME: 'request-approval',
+      });
+      const pageEnv = (props('ApprovalPageFunction').Environment as Json).Variables as Json;
+      expect(pageEnv).toMatchObject({
+        STATE_MACHINE_ARN: {
+          'Fn::Sub':
+            // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation Fn::Sub string
+            'arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:stateMachine:${AWS::StackName}-workflow',
+        },
+        APPROVAL_LINK_SECRET_ARN: ref('ApprovalLinkSecret'),
+        POWERTOOLS_SERVICE_NAME: 'approval-page',
       });
     });
 
@@ -228,6 +242,7 @@ describe('template.yaml', () => {
         ['RecordOutcomeFunction', 'record-outcome'],
         ['RequestApprovalFunction', 'request-approval'],
         ['WriteReportFunction', 'write-report'],
+        ['ApprovalPageFunction', 'approval-page'],
       ] as const) {
         expect(resource(id).Metadata).toEqual({ BuildMethod: 'makefile' });
         expect(targets.get(id)).toBe(name);
@@ -558,7 +573,7 @@ describe('template.yaml', () => {
       ]);
     });
 
-    it('lets request-approval put only its event, and publish only to the approval topic when one is set', () => {
+    it('lets request-approval put only its event, publish only to the approval or approvers topic, read only the link secret', () => {
       // Prepare
       const role = props('RequestApprovalFunctionRole');
       const policies = asArray(role.Policies);
@@ -567,7 +582,7 @@ describe('template.yaml', () => {
 
       // Act
       const plainStatements = plain.flatMap((p) => asArray((p.PolicyDocument as Json).Statement)) as Json[];
-      const [condition, whenSet, whenNot] = (conditional[0]?.['Fn::If'] ?? []) as [string, Json, Json];
+      const branches = conditional.map((c) => c['Fn::If'] as [string, Json, Json]);
 
       // Assess
       expect(plainStatements).toEqual([
@@ -582,13 +597,24 @@ describe('template.yaml', () => {
           },
         }),
       ]);
-      expect(condition).toBe('HasApprovalTopic');
-      expect(asArray((whenSet.PolicyDocument as Json).Statement)).toEqual([
+      expect(branches.map(([condition]) => condition)).toEqual([
+        'PublishesToApprovalTopic',
+        'HasApproverEmail',
+      ]);
+      expect(asArray((branches[0]?.[1].PolicyDocument as Json).Statement)).toEqual([
         expect.objectContaining({ Action: 'sns:Publish', Resource: ref('ApprovalTopicArn') }),
       ]);
-      expect(whenNot).toEqual(ref('AWS::NoValue'));
+      expect(asArray((branches[1]?.[1].PolicyDocument as Json).Statement)).toEqual([
+        expect.objectContaining({ Action: 'sns:Publish', Resource: ref('ApproversTopic') }),
+        expect.objectContaining({
+          Action: 'secretsmanager:GetSecretValue',
+          Resource: ref('ApprovalLinkSecret'),
+        }),
+      ]);
+      for (const [, , whenNot] of branches) expect(whenNot).toEqual(ref('AWS::NoValue'));
       expect(template.Conditions).toMatchObject({
         HasApprovalTopic: { 'Fn::Not': [{ 'Fn::Equals': [ref('ApprovalTopicArn'), ''] }] },
+        HasApproverEmail: { 'Fn::Not': [{ 'Fn::Equals': [ref('ApproverEmail'), ''] }] },
       });
     });
 
@@ -676,6 +702,55 @@ describe('template.yaml', () => {
         { actions: ['s3:GetObject'], resource: { 'Fn::Sub': '${ReportBucket.Arn}/reports/*' } },
         { actions: ['iot:DescribeAuditMitigationActionsTask'], resource: '*' },
       ]);
+    });
+
+    it('deploys the approval page only with ApproverEmail: two routes, the link secret, history and decide only', () => {
+      // Prepare
+      const conditional = [
+        'ApproversTopic',
+        'ApprovalLinkSecret',
+        'ApprovalApi',
+        'ApprovalApiIntegration',
+        'ApprovalApiShowRoute',
+        'ApprovalApiDecideRoute',
+        'ApprovalApiStage',
+        'ApprovalPageInvokePermission',
+        'ApprovalPageFunction',
+        'ApprovalPageFunctionRole',
+        'ApprovalPageLogGroup',
+      ];
+      const statements = asArray(props('ApprovalPageFunctionRole').Policies).flatMap((p) =>
+        asArray(((p as Json).PolicyDocument as Json).Statement),
+      ) as Json[];
+
+      // Act
+      const grants = statements.map((s) => ({
+        actions: asArray(s.Action).map(String).sort(),
+        resource: s.Resource,
+      }));
+      const routes = ['ApprovalApiShowRoute', 'ApprovalApiDecideRoute'].map((id) => props(id).RouteKey);
+
+      // Assess
+      for (const id of conditional) expect(resource(id).Condition, id).toBe('HasApproverEmail');
+      expect(routes).toEqual(['GET /approvals/{id}', 'POST /approvals/{id}']);
+      expect(props('ApprovalLinkSecret').GenerateSecretString).toMatchObject({ PasswordLength: 64 });
+      expect(props('ApproversTopic').Subscription).toEqual([
+        { Protocol: 'email', Endpoint: ref('ApproverEmail') },
+      ]);
+      expect(grants).toEqual([
+        { actions: ['secretsmanager:GetSecretValue'], resource: ref('ApprovalLinkSecret') },
+        {
+          actions: ['states:DescribeExecution', 'states:GetExecutionHistory'],
+          resource: {
+            'Fn::Sub':
+              // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation Fn::Sub string
+              'arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:execution:${AWS::StackName}-workflow:*',
+          },
+        },
+        // Task tokens of service integrations have no resource IAM can name: see ApproverPolicy.
+        { actions: ['states:SendTaskFailure', 'states:SendTaskSuccess'], resource: '*' },
+      ]);
+      expect(template.Outputs).toHaveProperty('ApprovalPageUrl');
     });
 
     it('gives approvers list, history and decide on this state machine, nothing more', () => {

@@ -11,7 +11,8 @@ export const localCommand: Command = {
   usage: 'iot-remediate local [--port N] [--scenario FILE] [--clock system|virtual] [--config FILE] [--json]',
   help: `Serves IoT (Device Defender audit and mitigation APIs), Step Functions (the real state machine),
 EventBridge (bus, start-mitigation rule, archive, replays) and SSM on one endpoint, with the real
-start-mitigation handler behind the rule. Prints the endpoint, the stack's names and ready-to-paste
+start-mitigation handler behind the rule, and the approval page (GET/POST /approvals/{id}): each
+approval request prints its page link, as the approvers' e-mail carries it. Prints the endpoint, the stack's names and ready-to-paste
 commands, then runs until Ctrl-C (SIGINT) or SIGTERM, and stops cleanly within 5 s: workflows in
 flight are aborted, connections closed, exit 0 (with --json, a last line {"stopped","abortedExecutions"}).
 It does not serve CloudFormation: pass the names it prints (--bus, --state-machine, --archive).
@@ -23,7 +24,8 @@ Options:
                         system (default): real time, for real tools; virtual: time jumps ahead
                         whenever nothing runs, so workflows end in milliseconds (scripts, tests)
   --config FILE         remediation config the function reads (through SSM); default: the bundled one
-  --json                print one JSON line {"endpoint","region","outputs"} once ready (for scripts)
+  --json                print one JSON line {"endpoint","region","outputs"} once ready (for scripts),
+                        then one {"approvalLink","taskId","expiresAt"} per approval request
 
 Examples:
   iot-remediate local --port 4566
@@ -57,7 +59,17 @@ Examples:
         scenario,
         clock,
         port,
+        // On the virtual clock, a waiting approval holds time still: it waits for a person, not 72 h in a jump.
+        holdPendingCallbacks: clock === 'virtual',
         ...(config !== undefined ? { config } : {}),
+        // Each approval request's page link, as the approvers' e-mail carries it.
+        onApprovalLink: (link) =>
+          writeLine(
+            output,
+            args.values.json
+              ? JSON.stringify({ approvalLink: link.url, taskId: link.taskId, expiresAt: link.expiresAt })
+              : `Approval requested for ${link.taskId} (expires ${link.expiresAt}): open ${link.url}`,
+          ),
       });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE')

@@ -77,6 +77,9 @@ export const VALIDATION_ERRORS: Readonly<Record<ServiceName, string>> = {
   sts: 'ValidationError',
   // S3 answers an invalid argument with its common InvalidArgument (400).
   s3: 'InvalidArgument',
+  // Secrets Manager lists InvalidParameterException for a bad SecretId, but a model constraint fails first
+  // with the common ValidationException (400) of its "Common Errors".
+  secretsmanager: 'ValidationException',
 };
 
 export const SERIALIZATION_ERROR = 'SerializationException';

@@ -1,6 +1,7 @@
 import * as dynamoDbSdk from '@aws-sdk/client-dynamodb';
 import * as eventBridgeSdk from '@aws-sdk/client-eventbridge';
 import * as iotSdk from '@aws-sdk/client-iot';
+import * as secretsManagerSdk from '@aws-sdk/client-secrets-manager';
 import * as sfnSdk from '@aws-sdk/client-sfn';
 import * as ssmSdk from '@aws-sdk/client-ssm';
 import * as stsSdk from '@aws-sdk/client-sts';
@@ -13,6 +14,7 @@ import {
   serviceModel,
 } from '../../../src/local/model/validate';
 import {
+  LOCAL_APPROVAL_LINK_SECRET,
   LOCAL_ARCHIVE_NAME,
   LOCAL_OUTCOME_LEDGER_TABLE,
   LOCAL_RULE_NAME,
@@ -209,6 +211,11 @@ const BASELINES: readonly Baseline[] = [
     input: () => ({ principal: CERTIFICATE_ARN, maxResults: 10 }),
   },
   { service: 'sts', operation: 'GetCallerIdentity', input: () => ({}) },
+  {
+    service: 'secretsmanager',
+    operation: 'GetSecretValue',
+    input: () => ({ SecretId: LOCAL_APPROVAL_LINK_SECRET, VersionStage: 'AWSCURRENT' }),
+  },
   {
     service: 'stepfunctions',
     operation: 'ListExecutions',
@@ -469,6 +476,7 @@ const SDKS: Record<Baseline['service'], Record<string, unknown>> = {
   ssm: ssmSdk,
   dynamodb: dynamoDbSdk,
   sts: stsSdk,
+  secretsmanager: secretsManagerSdk,
 };
 
 interface Answer {
@@ -521,6 +529,7 @@ beforeAll(async () => {
     ssm: new ssmSdk.SSMClient(config),
     dynamodb: new dynamoDbSdk.DynamoDBClient(config),
     sts: new stsSdk.STSClient(config),
+    secretsmanager: new secretsManagerSdk.SecretsManagerClient(config),
   };
 });
 

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import { linkSigner } from '../../../src/app/approval-page';
 import type { DomainEvent } from '../../../src/app/ports';
 import { approvalMessage, createRequestApproval } from '../../../src/app/request-approval';
-import { APPROVAL_REQUESTED_DETAIL_TYPE, InvalidEventError } from '../../../src/core';
+import {
+  APPROVAL_REQUESTED_DETAIL_TYPE,
+  approvalLinkUrl,
+  createLinkToken,
+  InvalidEventError,
+} from '../../../src/core';
 
 const TOKEN = 'AQCEAAAAKgAAAAMAAAAAAAAAAfake-token-never-to-be-seen';
 
@@ -35,7 +41,7 @@ function payload(overrides: Record<string, unknown> = {}) {
   };
 }
 
-function harness(withNotifier = true) {
+function harness(withNotifier = true, link?: { baseUrl: string; secret: { read: () => Promise<string> } }) {
   const events: DomainEvent[] = [];
   const notes: Array<{ subject: string; message: string }> = [];
   const lines: string[] = [];
@@ -51,6 +57,7 @@ function harness(withNotifier = true) {
       ? { notifier: { notify: async (subject, message) => void notes.push({ subject, message }) } }
       : {}),
     logger,
+    ...(link ? { link } : {}),
   });
   return { run, events, notes, lines };
 }
@@ -182,5 +189,38 @@ describe('request-approval', () => {
 
     // Act + Assess
     await expect(run(payload())).rejects.toThrow('EventBridge refused');
+  });
+});
+
+describe('request-approval with the approval page', () => {
+  const link = { baseUrl: 'https://page.example/approvals', secret: { read: async () => 'request-secret' } };
+
+  it('e-mails one signed link to the page (same on a retry), never the token, and keeps it out of the event', async () => {
+    // Prepare
+    const { run, events, notes, lines } = harness(true, link);
+
+    // Act
+    await run(payload());
+    await run(payload());
+
+    // Assess
+    const sign = linkSigner('request-secret');
+    const expected = approvalLinkUrl(
+      link.baseUrl,
+      createLinkToken(sign, {
+        executionName: 'remediate-audit1-approve',
+        taskId: 'remediate-audit1-approve',
+        requestedAt: '2026-01-01T00:00:00.000Z',
+        expiresAt: '2026-01-04T00:00:00.000Z',
+      }),
+    );
+    expect(notes).toHaveLength(2);
+    expect(notes[0]?.message).toContain(`  ${expected}`);
+    expect(notes[1]?.message).toBe(notes[0]?.message);
+    expect(notes[0]?.message).toContain('Expires at:      2026-01-04T00:00:00.000Z');
+    expect(notes[0]?.message).toContain('... and 7 more');
+    const everything = JSON.stringify({ events, notes, lines });
+    expect(everything).not.toContain(TOKEN);
+    expect(JSON.stringify({ events, lines })).not.toContain(expected.split('/').at(-1));
   });
 });
