@@ -13,4 +13,5 @@ export * from './protection';
 export * from './start-request';
 export * from './strict-json';
 export * from './task-statistics';
+export * from './verification';
 export * from './workflow-input';

@@ -204,6 +204,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const url = await gateway.listen(options.port ?? 0);
   // The functions the state machine invokes (template.yaml's DefinitionSubstitutions): loaded below.
   const requestApprovalArn = `arn:aws:lambda:${scenario.region}:${scenario.accountId}:function:request-approval`;
+  const verifyAuditArn = `arn:aws:lambda:${scenario.region}:${scenario.accountId}:function:verify-audit`;
   let invokeStackFunction: NonNullable<LocalStackOptions['invokeFunction']> = async (name) => {
     throw new LambdaServiceError('ResourceNotFoundException', `Function not found: ${name}`);
   };
@@ -213,6 +214,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       EventBusName: 'default',
       EventSource: DEFAULT_EVENT_SOURCE,
       RequestApprovalFunctionArn: requestApprovalArn,
+      VerifyAuditFunctionArn: verifyAuditArn,
     },
     stateMachineArn: LOCAL_STATE_MACHINE_ARN,
     // The state machine's IoT calls go through the real SDK too; Step Functions retries per the ASL.
@@ -262,6 +264,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const bridge = await loadBundledHandler('audit-notification-bridge');
   const recordOutcome = await loadBundledHandler('record-outcome');
   const requestApproval = await loadBundledHandler('request-approval');
+  const verifyAudit = await loadBundledHandler('verify-audit');
 
   let holders = 0;
   let invocations = 0;
@@ -277,14 +280,21 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     return virtual ? runOnVirtualTimers(virtual, run) : run();
   }
   const invokeStartMitigation = (event: unknown) => invoke(handler, 'start-mitigation', event);
-  // The approval gate's function; its PutEvents reach this stack's bus through the gateway.
+  // The state machine's functions: the approval gate's (its PutEvents reach this stack's bus through
+  // the gateway) and the verification's.
+  const stackFunctions: Record<string, { arn: string; fn: LambdaHandler }> = {
+    'request-approval': { arn: requestApprovalArn, fn: requestApproval },
+    'verify-audit': { arn: verifyAuditArn, fn: verifyAudit },
+  };
   invokeStackFunction = async (name, payload) => {
-    if (name !== requestApprovalArn && name !== 'request-approval')
+    const [functionName, target] =
+      Object.entries(stackFunctions).find(([short, f]) => name === short || name === f.arn) ?? [];
+    if (functionName === undefined || target === undefined)
       throw new LambdaServiceError('ResourceNotFoundException', `Function not found: ${name}`);
-    return requestApproval(payload, {
-      functionName: 'request-approval',
+    return target.fn(payload, {
+      functionName,
       awsRequestId: `local-${++invocations}`,
-      invokedFunctionArn: requestApprovalArn,
+      invokedFunctionArn: target.arn,
       getRemainingTimeInMillis: () => 30_000,
     });
   };

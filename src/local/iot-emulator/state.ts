@@ -350,36 +350,43 @@ export class EmulatorState {
   }
 
   /**
-   * An on-demand audit of `checkNames`. Each check re-runs the latest scenario audit that has it
-   * (same findings, new ids); a check no scenario audit has comes out compliant.
+   * An on-demand audit of `checkNames`. Each check re-runs on the resources of the latest audit that
+   * has it (scenario or on-demand; its findings' resources, new finding ids), less those
+   * `isRemediated` says a mitigation made compliant (remediated-resources.ts); a check left with no
+   * finding is compliant, and so is a check no audit has.
    */
-  startOnDemandAudit(checkNames: readonly string[], nowMs: number, durationMs: number): AuditRecord {
+  startOnDemandAudit(
+    checkNames: readonly string[],
+    nowMs: number,
+    durationMs: number,
+    isRemediated: (finding: FindingRecord) => boolean = () => false,
+  ): AuditRecord {
     const taskId = this.newAuditTaskId();
-    const templates: ScenarioAudit['checks'] = {};
+    const latest = [...this.audits.values()].sort((a, b) => a.startMs - b.startMs);
+    const checks: Record<string, CheckRecord> = {};
     for (const checkName of checkNames) {
-      const source = [...this.scenario.audits].reverse().find((a) => a.checks[checkName] !== undefined);
-      const template = source?.checks[checkName];
-      templates[checkName] = template
-        ? {
-            ...template,
-            checkRunStatus:
-              template.findings.length + template.generateFindings > 0
-                ? 'COMPLETED_NON_COMPLIANT'
-                : 'COMPLETED_COMPLIANT',
-          }
-        : {
-            checkRunStatus: 'COMPLETED_COMPLIANT',
-            totalResourcesCount: 0,
-            findings: [],
-            generateFindings: 0,
-          };
+      const source = latest.findLast((a) => a.checks[checkName] !== undefined)?.checks[checkName];
+      const findings = (source?.findings ?? [])
+        .filter((f) => !isRemediated(f))
+        .map((f, index) => ({
+          ...f,
+          auditTaskId: taskId,
+          findingId: generatedFindingId(taskId, checkName, index + 1),
+          taskStartMs: nowMs,
+          findingMs: nowMs + (index + 1) * 1000,
+        }));
+      checks[checkName] = {
+        checkRunStatus: findings.length > 0 ? 'COMPLETED_NON_COMPLIANT' : 'COMPLETED_COMPLIANT',
+        totalResourcesCount: Math.max(source?.totalResourcesCount ?? 0, findings.length),
+        findings,
+      };
     }
     const audit: AuditRecord = {
       taskId,
       taskType: 'ON_DEMAND_AUDIT_TASK',
       startMs: nowMs,
       completesAtMs: nowMs + durationMs,
-      checks: this.#buildChecks(taskId, nowMs, templates, false),
+      checks,
     };
     this.addAudit(audit);
     return audit;

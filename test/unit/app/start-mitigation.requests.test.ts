@@ -365,6 +365,7 @@ describe('start-mitigation: counters', () => {
     const { run, names, logs } = counted({ mode: 'dry-run' });
     const outcome = await run(event);
     expect(names).toEqual(['DryRuns']);
+    if (!('plan' in outcome)) throw new Error('a dry run has a plan');
     expect(outcome.plan.action === 'start' && outcome.plan.request.target).toEqual({
       auditTaskId: 'audit-42',
       auditCheckToReasonCodeFilter: FILTER,
