@@ -2,7 +2,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { IoTClient } from '@aws-sdk/client-iot';
-import { AUDIT_COMPLETED_DETAIL_TYPE, DEFAULT_EVENT_SOURCE, TASK_FINISHED_DETAIL_TYPE } from '../core';
+import {
+  AUDIT_COMPLETED_DETAIL_TYPE,
+  DEFAULT_EVENT_SOURCE,
+  TASK_FINISHED_DETAIL_TYPE,
+  VERIFICATION_FINISHED_DETAIL_TYPE,
+} from '../core';
 import { countClientRequests } from './client-requests';
 import { type Clock, StoppableSystemClock, VirtualClock } from './clock';
 import { createLocalDynamoDb, type LocalDynamoDb } from './dynamodb';
@@ -330,7 +335,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   bus.addRule({
     name: 'iot-audit-remediation-record-outcome',
     busName: 'default',
-    pattern: { source: [DEFAULT_EVENT_SOURCE], 'detail-type': [TASK_FINISHED_DETAIL_TYPE] },
+    pattern: {
+      source: [DEFAULT_EVENT_SOURCE],
+      'detail-type': [TASK_FINISHED_DETAIL_TYPE, VERIFICATION_FINISHED_DETAIL_TYPE],
+    },
     target: (event) => invoke(recordOutcome, 'record-outcome', event),
   });
   // The scenario's scripted decisions: a target of the approval requests that decides as the CLI does.

@@ -162,6 +162,9 @@ describe('template.yaml', () => {
         RequestApprovalFunction: 'AWS::Lambda::Function',
         RequestApprovalLogGroup: 'AWS::Logs::LogGroup',
         ApproverPolicy: 'AWS::IAM::ManagedPolicy',
+        VerifyAuditFunction: 'AWS::Lambda::Function',
+        VerifyAuditLogGroup: 'AWS::Logs::LogGroup',
+        ResourcesStillNonCompliantAlarm: 'AWS::CloudWatch::Alarm',
       };
       for (const [id, type] of Object.entries(expected)) expect(resource(id).Type, id).toBe(type);
       expect(resource('AuditEventBus').Condition).toBe('UseDedicatedBus');
@@ -177,6 +180,7 @@ describe('template.yaml', () => {
         ['AuditNotificationBridgeFunction', 'AuditNotificationBridgeLogGroup'],
         ['RecordOutcomeFunction', 'RecordOutcomeLogGroup'],
         ['RequestApprovalFunction', 'RequestApprovalLogGroup'],
+        ['VerifyAuditFunction', 'VerifyAuditLogGroup'],
       ] as const) {
         const p = props(id);
         expect(p.Runtime).toBe('nodejs22.x');
@@ -258,12 +262,12 @@ describe('template.yaml', () => {
       });
     });
 
-    it('routes the task-finished events to the record-outcome function, which publishes the findings metrics', () => {
+    it('routes the task-finished and verification events to the record-outcome function, which publishes the metrics', () => {
       const rule = props('RecordOutcomeFunctionTaskFinished');
       expect(rule.EventBusName).toEqual(busName);
       expect(rule.EventPattern).toEqual({
         source: [ref('EventSource')],
-        'detail-type': ['Audit Mitigation Task Finished'],
+        'detail-type': ['Audit Mitigation Task Finished', 'Audit Verification Finished'],
       });
       expect((rule.Targets as Json[])[0]).toMatchObject({ Arn: arnOf('RecordOutcomeFunction') });
       // Every function directory is deployed: a new function cannot be forgotten in the template.
@@ -339,6 +343,7 @@ describe('template.yaml', () => {
         EventBusName: busName,
         EventSource: ref('EventSource'),
         RequestApprovalFunctionArn: arnOf('RequestApprovalFunction'),
+        VerifyAuditFunctionArn: arnOf('VerifyAuditFunction'),
       });
       expect(machine.StateMachineType).toBe('STANDARD');
       expect(machine.TracingConfiguration).toEqual({ Enabled: true });
@@ -391,6 +396,12 @@ describe('template.yaml', () => {
           metric: 'ExecutionsTimedOut',
           dimensions: [{ Name: 'StateMachineArn', Value: ref('MitigationStateMachine') }],
         },
+        // The total record-outcome publishes next to the per-check metrics (Powertools adds the service dimension).
+        ResourcesStillNonCompliantAlarm: {
+          namespace: ref('MetricsNamespace'),
+          metric: 'ResourcesStillNonCompliant',
+          dimensions: [{ Name: 'service', Value: 'record-outcome' }],
+        },
       });
     });
 
@@ -408,6 +419,8 @@ describe('template.yaml', () => {
         'ChecksNotified',
         'FindingsSucceeded',
         'FindingsFailed',
+        'ResourcesVerifiedFixed',
+        'ResourcesStillNonCompliant',
         'ExecutionsSucceeded',
         'ExecutionsFailed',
         'ApproximateNumberOfMessagesVisible',
@@ -508,6 +521,7 @@ describe('template.yaml', () => {
           'iot:ListThingPrincipals',
           'iot:ListThingsInThingGroup',
           'iot:StartAuditMitigationActionsTask',
+          'dynamodb:GetItem',
           'sqs:SendMessage',
           'ssm:GetParameter',
           'states:DescribeExecution',
@@ -537,7 +551,7 @@ describe('template.yaml', () => {
       expect(properties.StateMachineName).toEqual({ 'Fn::Sub': '${AWS::StackName}-workflow' });
     });
 
-    it('lets the state machine invoke the request-approval function only, unqualified', () => {
+    it('lets the state machine invoke the request-approval and verify-audit functions only, unqualified', () => {
       // Prepare
       const invokes = statements().filter((s) =>
         asArray(s.statement.Action).map(String).includes('lambda:InvokeFunction'),
@@ -546,7 +560,47 @@ describe('template.yaml', () => {
       // Assess
       expect(invokes.map((s) => ({ where: s.where.split('/')[0], resource: s.statement.Resource }))).toEqual([
         { where: 'MitigationStateMachineRole', resource: arnOf('RequestApprovalFunction') },
+        { where: 'MitigationStateMachineRole', resource: arnOf('VerifyAuditFunction') },
       ]);
+    });
+
+    it('gives verify-audit and start-mitigation the ledger only under the verification keys', () => {
+      // Prepare
+      const ledger = statements().filter((s) =>
+        asArray(s.statement.Action)
+          .map(String)
+          .some((a) => a.startsWith('dynamodb:')),
+      );
+
+      // Assess: record-outcome claims any event id; the others touch only verification#<auditTaskId>.
+      const scoped = ledger.filter((s) => !s.where.startsWith('RecordOutcomeFunctionRole/'));
+      expect(scoped.map((s) => [s.where.split('/')[0], s.statement.Action])).toEqual([
+        ['StartMitigationFunctionRole', 'dynamodb:GetItem'],
+        ['VerifyAuditFunctionRole', 'dynamodb:PutItem'],
+      ]);
+      for (const { statement } of scoped) {
+        expect(statement.Resource).toEqual(arnOf('OutcomeLedgerTable'));
+        expect(statement.Condition).toEqual({
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['verification#*'] },
+        });
+      }
+    });
+
+    it('lets the state machine start and follow on-demand audits, and put only its two events', () => {
+      const machine = statements().filter((s) => s.where.startsWith('MitigationStateMachineRole/'));
+      const actions = machine.flatMap((s) => asArray(s.statement.Action).map(String));
+      expect(actions).toEqual(
+        expect.arrayContaining(['iot:StartOnDemandAuditTask', 'iot:DescribeAuditTask']),
+      );
+      const puts = machine.filter((s) =>
+        asArray(s.statement.Action).map(String).includes('events:PutEvents'),
+      );
+      expect(
+        puts
+          .map((s) => (s.statement.Condition as Json).StringEquals as Json)
+          .map((c) => c['events:detail-type']),
+      ).toEqual(expect.arrayContaining(['Audit Mitigation Task Finished', 'Audit Verification Finished']));
+      expect(puts).toHaveLength(2);
     });
 
     it('lets request-approval put only its event, and publish only to the approval topic when one is set', () => {
@@ -623,6 +677,7 @@ describe('template.yaml', () => {
         'StartMitigationFailureQueueUrl',
         'DashboardName',
         'RequestApprovalFunctionArn',
+        'VerifyAuditFunctionArn',
         'ApproverPolicyArn',
       ]) {
         expect(outputs[name], name).toBeDefined();

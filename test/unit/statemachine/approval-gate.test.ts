@@ -10,6 +10,7 @@ import {
   type TaskResourceHandler,
 } from '../../../src/local/step-functions/workflow-runner';
 import { startTimeDriver, type TimeDriver } from '../../../src/local/time-driver';
+import { VERIFICATION_NOT_REACHED } from './verification-not-reached';
 
 // The approval gate of statemachine/mitigation-workflow.asl.json on the local interpreter: the
 // request-approval function is a local handler, the decision a promise the test settles (as
@@ -24,6 +25,7 @@ const SUBSTITUTIONS = {
   EventBusName: 'audit-bus',
   EventSource: 'custom.iot.remediation',
   RequestApprovalFunctionArn: FUNCTION_ARN,
+  VerifyAuditFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:verify-audit',
 };
 const REQUEST_APPROVAL = 'arn:aws:states:::lambda:invoke.waitForTaskToken';
 const START = 'arn:aws:states:::aws-sdk:iot:startAuditMitigationActionsTask';
@@ -108,6 +110,7 @@ async function run(answers: Answer[], input: WorkflowInput = approvalInput()) {
   const putEntries: JsonValue[] = [];
   let startCalls = 0;
   const handlers: Record<string, TaskResourceHandler> = {
+    ...VERIFICATION_NOT_REACHED,
     [REQUEST_APPROVAL]: (parameters, call) => {
       const params = z.object({ FunctionName: z.string(), Payload: z.json() }).parse(parameters);
       expect(params.FunctionName).toBe(FUNCTION_ARN);
@@ -174,8 +177,9 @@ describe('the approval gate', () => {
       'InitPolling',
     ]);
     // The approval round trip: RequestApproval and CheckDecision, on top of a deferred start
-    // (ChooseStart, StartMitigationTask, InitPolling, one poll of 3 states, Report, Put, Route, end).
-    expect(execution.transitions).toBe(12);
+    // (ChooseStart, StartMitigationTask, InitPolling, one poll of 3 states, Report, Put,
+    // ChooseVerification, Route, end).
+    expect(execution.transitions).toBe(13);
     expect(details).toEqual([
       expect.objectContaining({
         taskId: TASK_ID,

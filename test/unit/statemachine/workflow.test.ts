@@ -15,6 +15,7 @@ import {
   type TaskResourceHandler,
 } from '../../../src/local/step-functions/workflow-runner';
 import { startTimeDriver, type TimeDriver } from '../../../src/local/time-driver';
+import { VERIFICATION_NOT_REACHED } from './verification-not-reached';
 
 const ASL_TEXT = readFileSync(
   new URL('../../../statemachine/mitigation-workflow.asl.json', import.meta.url),
@@ -25,6 +26,7 @@ const SUBSTITUTIONS = {
   EventBusName: 'audit-bus',
   EventSource: 'custom.iot.remediation',
   RequestApprovalFunctionArn: REQUEST_APPROVAL_ARN,
+  VerifyAuditFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:verify-audit',
 };
 const START = 'arn:aws:states:::aws-sdk:iot:startAuditMitigationActionsTask';
 const DESCRIBE = 'arn:aws:states:::aws-sdk:iot:describeAuditMitigationActionsTask';
@@ -113,12 +115,12 @@ interface Scenario {
 }
 
 // Transitions of a direct start that ends on poll n: ChooseStart, InitPolling, n x (Wait, Describe,
-// Choice), (n - 1) x Pass, Report*, PutFinishedEvent, RouteOutcome, end state = 4n + 5 (n <= 11, the
-// length of the schedule).
+// Choice), (n - 1) x Pass, Report*, PutFinishedEvent, ChooseVerification, RouteOutcome, end state =
+// 4n + 6 (n <= 11, the length of the schedule). No `verify` in these inputs: no verification.
 const scenarios: Scenario[] = [
   {
     // At the cap, polls come in pairs with one bookkeeping Pass: 2 + 40 + 3 + (Wait, Describe,
-    // Choice, CountLastCapPoll) + 4 = 53 when the task ends on the first poll of a pair...
+    // Choice, CountLastCapPoll) + 5 = 54 when the task ends on the first poll of a pair...
     name: 'COMPLETED on the first poll of a pair at the cap',
     deferredStart: false,
     finishOnPoll: 12,
@@ -127,13 +129,13 @@ const scenarios: Scenario[] = [
       status: 'SUCCEEDED',
       outcome: 'COMPLETED',
       polls: 12,
-      transitions: 53,
+      transitions: 54,
       startCalls: 0,
       retries: 0,
     },
   },
   {
-    // ... and 2 + 40 + 3 + 7 + 4 = 56 when it ends on the second.
+    // ... and 2 + 40 + 3 + 7 + 5 = 57 when it ends on the second.
     name: 'COMPLETED on the second poll of a pair at the cap',
     deferredStart: false,
     finishOnPoll: 13,
@@ -142,7 +144,7 @@ const scenarios: Scenario[] = [
       status: 'SUCCEEDED',
       outcome: 'COMPLETED',
       polls: 13,
-      transitions: 56,
+      transitions: 57,
       startCalls: 0,
       retries: 0,
     },
@@ -156,7 +158,7 @@ const scenarios: Scenario[] = [
       status: 'SUCCEEDED',
       outcome: 'COMPLETED',
       polls: 3,
-      transitions: 17,
+      transitions: 18,
       startCalls: 0,
       retries: 0,
     },
@@ -171,7 +173,7 @@ const scenarios: Scenario[] = [
       status: 'SUCCEEDED',
       outcome: 'COMPLETED',
       polls: 2,
-      transitions: 16,
+      transitions: 17,
       startCalls: 3,
       retries: 2,
     },
@@ -186,7 +188,7 @@ const scenarios: Scenario[] = [
       status: 'SUCCEEDED',
       outcome: 'COMPLETED',
       polls: 2,
-      transitions: 15,
+      transitions: 16,
       startCalls: 2,
       retries: 1,
     },
@@ -201,7 +203,7 @@ const scenarios: Scenario[] = [
       status: 'SUCCEEDED',
       outcome: 'COMPLETED',
       polls: 2,
-      transitions: 14,
+      transitions: 15,
       startCalls: 1,
       retries: 0,
     },
@@ -217,7 +219,7 @@ const scenarios: Scenario[] = [
       error: 'StartFailed',
       outcome: 'START_FAILED',
       polls: 0,
-      transitions: 6,
+      transitions: 7,
       startCalls: 1,
       retries: 0,
     },
@@ -232,7 +234,7 @@ const scenarios: Scenario[] = [
       error: 'MitigationTaskFailed',
       outcome: 'FAILED',
       polls: 4,
-      transitions: 21,
+      transitions: 22,
       startCalls: 0,
       retries: 0,
     },
@@ -247,7 +249,7 @@ const scenarios: Scenario[] = [
       error: 'MitigationTaskCanceled',
       outcome: 'CANCELED',
       polls: 2,
-      transitions: 13,
+      transitions: 14,
       startCalls: 0,
       retries: 0,
     },
@@ -255,7 +257,7 @@ const scenarios: Scenario[] = [
   {
     // elapsed after each poll: 15, 30, ... 120 (poll 8), 150, 195, 255 (poll 11), then pairs of 60 s
     // polls with the deadline checked after the second of each pair: 615 >= 600 after poll 17.
-    // Transitions: 2 + 10 x 4 + 3 (poll 11) + 3 pairs x 7 + 4 = 70.
+    // Transitions: 2 + 10 x 4 + 3 (poll 11) + 3 pairs x 7 + 5 = 71.
     name: 'task never ends: poll deadline',
     deferredStart: false,
     finishOnPoll: Number.POSITIVE_INFINITY,
@@ -266,7 +268,7 @@ const scenarios: Scenario[] = [
       error: 'PollDeadlineExceeded',
       outcome: 'DEADLINE_EXCEEDED',
       polls: 17,
-      transitions: 70,
+      transitions: 71,
       startCalls: 0,
       retries: 0,
     },
@@ -281,7 +283,7 @@ const scenarios: Scenario[] = [
       status: 'SUCCEEDED',
       outcome: 'COMPLETED',
       polls: 2,
-      transitions: 15,
+      transitions: 16,
       startCalls: 0,
       retries: 2,
     },
@@ -297,7 +299,7 @@ const scenarios: Scenario[] = [
       error: 'PollFailed',
       outcome: 'POLL_FAILED',
       polls: 1,
-      transitions: 8,
+      transitions: 9,
       startCalls: 0,
       retries: 0,
     },
@@ -312,7 +314,7 @@ const scenarios: Scenario[] = [
       status: 'SUCCEEDED',
       outcome: 'COMPLETED',
       polls: 1,
-      transitions: 14,
+      transitions: 15,
       startCalls: 0,
       retries: 5,
     },
@@ -335,6 +337,7 @@ async function runScenario(
   let startCalls = 0;
   let answeredPolls = 0;
   const handlers: Record<string, TaskResourceHandler> = {
+    ...VERIFICATION_NOT_REACHED,
     [START]: () => {
       startCalls += 1;
       const error = startErrors.shift();
@@ -574,6 +577,8 @@ describe('mitigation-workflow.asl.json', () => {
         Input: {
           ...base,
           follow: 2,
+          // An input without `verify` (as from an older function): its successor does not verify either.
+          verify: false,
           poll: {
             schedule: SCHEDULE,
             lastIndex: SCHEDULE.length - 1,
@@ -594,8 +599,9 @@ describe('mitigation-workflow.asl.json', () => {
       // Act: a nominal execution (direct start, no retry) up to its continuation.
       const { run } = await runScenario(neverEnds);
 
-      // Assess: 10 events per poll at the cap plus the 15 s schedule, the start and the end.
-      expect(run.historyEvents).toBe(10_034);
+      // Assess: 10 events per poll at the cap plus the 15 s schedule, the start and the end (with
+      // CarryVerify and DefaultVerify: this input has no `verify`).
+      expect(run.historyEvents).toBe(10_038);
       // Worst cases on top: a deferred start using its 600 + 6 attempts (3 events per retry, 5 for
       // the call) and 4 describe retries per poll on average.
       const worstStart = 2 + 5 + 3 * (599 + 5);
