@@ -124,6 +124,7 @@ describe.skipIf(samMissing !== undefined)('template.yaml grants and outcome ledg
         condition: statement.Condition,
       })),
     ).toEqual([
+      { id: 'RecordOutcomeFunctionRole', action: 'dynamodb:PutItem', resource: table, condition: undefined },
       {
         id: 'StartMitigationFunctionRole',
         action: 'dynamodb:GetItem',
@@ -136,7 +137,6 @@ describe.skipIf(samMissing !== undefined)('template.yaml grants and outcome ledg
         resource: table,
         condition: verificationKeys,
       },
-      { id: 'RecordOutcomeFunctionRole', action: 'dynamodb:PutItem', resource: table, condition: undefined },
     ]);
     for (const fn of ['RecordOutcomeFunction', 'StartMitigationFunction', 'VerifyAuditFunction']) {
       const environment = (props(fn).Environment as Json).Variables as Json;
