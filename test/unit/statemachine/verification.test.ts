@@ -125,7 +125,7 @@ async function run(options: Options) {
       return {
         StatusCode: 200,
         Payload: {
-          eventId: Payload.eventId,
+          eventId: Payload.eventId ?? null,
           taskId: TASK_ID,
           auditTaskId: 'audit1',
           verificationAuditTaskId: VERIFICATION_AUDIT,
