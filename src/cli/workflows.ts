@@ -17,6 +17,7 @@ import {
   successorOf,
   TASK_ID_PREFIX,
   toStatisticsRows,
+  type VerificationDetail,
   WorkflowInputSchema,
   type WorkflowOutcome,
 } from '../core';
@@ -54,6 +55,8 @@ export interface TrackedWorkflow {
   error?: string;
   cause?: string;
   statistics?: CheckStatisticsRow[];
+  /** The verification audit's result, read from the ended execution's history (none when not verified). */
+  verification?: VerificationDetail;
 }
 
 /** True when the workflow ended the way its scenario expects, or (no expectation) without failing. */

@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-eventbridge';
 import { createEventPublisher } from '../../adapters/eventbridge';
 import { createIotFindingsApi, createIotMitigationApi, createIotResourceDirectory } from '../../adapters/iot';
-import { createStepFunctionsApprovalGate } from '../../adapters/step-functions';
+import { createStepFunctionsApprovalGate, readVerification } from '../../adapters/step-functions';
 import { planAudit } from '../../app/plan-audit';
 import { readAudit } from '../../app/read-audit';
 import {
@@ -19,6 +19,7 @@ import {
   parseExecutionName,
   type RemediationConfig,
   toAuditCompletedEventDetail,
+  type VerificationDetail,
 } from '../../core';
 import { type Command, stringOption } from '../command';
 import { EXIT, UsageError } from '../errors';
@@ -102,6 +103,63 @@ async function readApprovals(
   }
 }
 
+/** Reads the verification each ended workflow put (its last execution's history). */
+async function readVerifications(target: Target, workflows: readonly TrackedWorkflow[]): Promise<void> {
+  for (const w of workflows) {
+    if (w.end === undefined || w.executionArn === undefined) continue;
+    const arn = w.executionArn;
+    const verification = await target.round(() => readVerification(target.clients.sfn, arn));
+    if (verification) w.verification = verification;
+  }
+}
+
+/** A resource in a few words: its type and identifier values. */
+function resourceText(resource: VerificationDetail['checks'][number]['stillNonCompliantResources'][number]) {
+  const values = (value: unknown): string[] =>
+    typeof value === 'object' && value !== null ? Object.values(value).flatMap(values) : [String(value)];
+  return `${resource.resourceType ?? 'resource'} ${values(resource.resourceIdentifier).join('/')}`;
+}
+
+/** The verification result: per check, the counts before and after and what became of the mitigated resources. */
+function printVerification(output: Output, v: VerificationDetail): void {
+  if (v.outcome === 'VERIFICATION_FAILED') {
+    const audit = v.verificationAuditTaskId ? ` (audit ${v.verificationAuditTaskId})` : '';
+    writeLine(
+      output,
+      `  verification ${paint(output, 'red', 'FAILED')}${audit}: ${v.error?.Error ?? ''} ${v.error?.Cause ?? ''}`.trimEnd(),
+    );
+    return;
+  }
+  const { fixed, stillNonCompliant, unverified } = v.totals;
+  const still =
+    stillNonCompliant > 0
+      ? paint(output, 'red', `${stillNonCompliant} still non-compliant`)
+      : '0 still non-compliant';
+  writeLine(
+    output,
+    `  verification audit ${v.verificationAuditTaskId} ${v.verificationAuditStatus ?? ''}: ${paint(output, 'green', `${fixed} fixed`)}, ${still}${unverified > 0 ? `, ${unverified} unverified` : ''}`,
+  );
+  const rows: (string | number)[][] = [
+    ['check', 'non-compliant before', 'after', 'mitigated', 'fixed', 'still non-compliant'],
+  ];
+  for (const c of v.checks)
+    rows.push([
+      c.check,
+      c.nonCompliantBefore ?? '-',
+      c.nonCompliantAfter ?? '-',
+      c.mitigatedResources,
+      c.fixed,
+      `${c.stillNonCompliant}${c.partial ? ' (partial)' : ''}`,
+    ]);
+  writeLine(output, table(rows, '    '));
+  for (const c of v.checks) {
+    for (const r of c.stillNonCompliantResources)
+      writeLine(output, `    still non-compliant: ${c.check} ${resourceText(r)}`);
+    const more = c.stillNonCompliant - c.stillNonCompliantResources.length;
+    if (more > 0) writeLine(output, `    ... and ${more} more of ${c.check}`);
+  }
+}
+
 function printSummary(output: Output, workflows: readonly TrackedWorkflow[]): void {
   for (const w of workflows) {
     const mark = endedAsExpected(w) ? paint(output, 'green', 'ok') : paint(output, 'red', 'UNEXPECTED');
@@ -122,6 +180,7 @@ function printSummary(output: Output, workflows: readonly TrackedWorkflow[]): vo
         rows.push([r.check, r.total, r.succeeded, r.failed, r.skipped, r.canceled]);
       writeLine(output, table(rows, '    '));
     }
+    if (w.verification) printVerification(output, w.verification);
   }
 }
 
@@ -142,6 +201,7 @@ function workflowJson(w: TrackedWorkflow) {
     error: w.error ?? null,
     cause: w.cause ?? null,
     statistics: w.statistics ?? [],
+    verification: w.verification ?? null,
   };
 }
 
@@ -411,6 +471,7 @@ Examples:
       });
 
       await readApprovals(target, stateMachineArn, workflows);
+      await readVerifications(target, workflows);
       const failures = workflows.filter((w) => !endedAsExpected(w));
       const wallSeconds = ((performance.now() - wallStart) / 1000).toFixed(1);
       if (json) {
