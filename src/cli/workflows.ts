@@ -40,6 +40,8 @@ export interface TrackedWorkflow {
   readonly policy?: 'auto' | 'approve';
   /** The end the scenario expects (local runs), if it says. */
   readonly expected?: string;
+  /** The verification totals the scenario expects (local runs), if it says. */
+  readonly expectedVerification?: { readonly fixed: number; readonly stillNonCompliant: number };
   /** How its approval ended (approve tasks), read from the execution history once it ended. */
   approval?: ApprovalGateState;
   executionName?: string;
@@ -61,8 +63,20 @@ export interface TrackedWorkflow {
 
 /** True when the workflow ended the way its scenario expects, or (no expectation) without failing. */
 export function endedAsExpected(workflow: TrackedWorkflow): boolean {
+  return endAsExpected(workflow) && verifiedAsExpected(workflow);
+}
+
+function endAsExpected(workflow: TrackedWorkflow): boolean {
   if (workflow.expected !== undefined) return workflow.end === workflow.expected;
   return workflow.end === 'COMPLETED' || workflow.end === 'SKIPPED' || workflow.end === 'DRY_RUN';
+}
+
+/** True when the scenario expects no verification totals, or the verification found exactly those. */
+export function verifiedAsExpected(workflow: TrackedWorkflow): boolean {
+  const expected = workflow.expectedVerification;
+  if (expected === undefined) return true;
+  const totals = workflow.verification?.outcome === 'VERIFIED' ? workflow.verification.totals : undefined;
+  return totals?.fixed === expected.fixed && totals.stillNonCompliant === expected.stillNonCompliant;
 }
 
 export interface FollowOptions {

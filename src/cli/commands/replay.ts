@@ -42,6 +42,7 @@ import {
   followOptionsFor,
   followWorkflows,
   type TrackedWorkflow,
+  verifiedAsExpected,
 } from '../workflows';
 import { planToJson, printPlan } from './plan';
 
@@ -181,6 +182,16 @@ function printSummary(output: Output, workflows: readonly TrackedWorkflow[]): vo
       writeLine(output, table(rows, '    '));
     }
     if (w.verification) printVerification(output, w.verification);
+    const totals = w.expectedVerification;
+    if (totals) {
+      const verdict = verifiedAsExpected(w)
+        ? paint(output, 'green', 'ok')
+        : paint(output, 'red', 'UNEXPECTED');
+      writeLine(
+        output,
+        `  verification expected: ${totals.fixed} fixed, ${totals.stillNonCompliant} still non-compliant ${verdict}`,
+      );
+    }
   }
 }
 
@@ -202,6 +213,7 @@ function workflowJson(w: TrackedWorkflow) {
     cause: w.cause ?? null,
     statistics: w.statistics ?? [],
     verification: w.verification ?? null,
+    expectedVerification: w.expectedVerification ?? null,
   };
 }
 
@@ -248,6 +260,7 @@ export async function putEvents(
         plan,
         ...(task ? { taskId, policy: task.policy } : {}),
         expected: target.expectedEnd(audit.auditTaskId, taskId),
+        expectedVerification: target.expectedVerification(audit.auditTaskId, taskId),
         observations: 0,
       });
     }
@@ -462,8 +475,14 @@ Examples:
               );
               quietRounds = found.length > 0 ? 0 : quietRounds + 1;
               const expected = (w: TrackedWorkflow) => target.expectedEnd(w.auditTaskId, taskIdOf(w));
+              const verification = (w: TrackedWorkflow) =>
+                target.expectedVerification(w.auditTaskId, taskIdOf(w));
               return {
-                workflows: found.map((w) => ({ ...w, expected: expected(w) })),
+                workflows: found.map((w) => ({
+                  ...w,
+                  expected: expected(w),
+                  expectedVerification: verification(w),
+                })),
                 done: quietRounds >= 2,
               };
             }
