@@ -350,10 +350,10 @@ export class EmulatorState {
   }
 
   /**
-   * An on-demand audit of `checkNames`. Each check re-runs on the resources of the latest audit that
-   * has it (scenario or on-demand; its findings' resources, new finding ids), less those
-   * `isRemediated` says a mitigation made compliant (remediated-resources.ts); a check left with no
-   * finding is compliant, and so is a check no audit has.
+   * An on-demand audit of `checkNames`. A check finds every resource any earlier audit (scenario or
+   * on-demand) found non-compliant for it, each once, less those `isRemediated` says a mitigation made
+   * compliant (remediated-resources.ts): in the emulator nothing but a mitigation fixes a resource.
+   * The findings get new ids; a check left with no finding is compliant, and so is a check no audit has.
    */
   startOnDemandAudit(
     checkNames: readonly string[],
@@ -362,12 +362,19 @@ export class EmulatorState {
     isRemediated: (finding: FindingRecord) => boolean = () => false,
   ): AuditRecord {
     const taskId = this.newAuditTaskId();
-    const latest = [...this.audits.values()].sort((a, b) => a.startMs - b.startMs);
+    const earlier = [...this.audits.values()].sort((a, b) => a.startMs - b.startMs);
     const checks: Record<string, CheckRecord> = {};
     for (const checkName of checkNames) {
-      const source = latest.findLast((a) => a.checks[checkName] !== undefined)?.checks[checkName];
-      const findings = (source?.findings ?? [])
-        .filter((f) => !isRemediated(f))
+      const sources = earlier.flatMap((a) => a.checks[checkName] ?? []);
+      const seen = new Set<string>();
+      const findings = sources
+        .flatMap((check) => check.findings)
+        .filter((f) => {
+          const resource = JSON.stringify([f.resourceType, f.resourceIdentifier]);
+          if (seen.has(resource)) return false;
+          seen.add(resource);
+          return !isRemediated(f);
+        })
         .map((f, index) => ({
           ...f,
           auditTaskId: taskId,
@@ -377,7 +384,7 @@ export class EmulatorState {
         }));
       checks[checkName] = {
         checkRunStatus: findings.length > 0 ? 'COMPLETED_NON_COMPLIANT' : 'COMPLETED_COMPLIANT',
-        totalResourcesCount: Math.max(source?.totalResourcesCount ?? 0, findings.length),
+        totalResourcesCount: Math.max(0, ...sources.map((c) => c.totalResourcesCount), findings.length),
         findings,
       };
     }
