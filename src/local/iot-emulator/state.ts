@@ -370,9 +370,12 @@ export class EmulatorState {
       const findings = sources
         .flatMap((check) => check.findings)
         .filter((f) => {
-          const resource = JSON.stringify([f.resourceType, f.resourceIdentifier]);
-          if (seen.has(resource)) return false;
-          seen.add(resource);
+          // A finding that names no resource (a scenario's bare finding) is one resource of its own.
+          if (Object.keys(f.resourceIdentifier).length > 0) {
+            const resource = JSON.stringify([f.resourceType, f.resourceIdentifier]);
+            if (seen.has(resource)) return false;
+            seen.add(resource);
+          }
           return !isRemediated(f);
         })
         .map((f, index) => ({

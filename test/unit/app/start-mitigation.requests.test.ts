@@ -180,6 +180,8 @@ describe('start-mitigation: what it sends, field by field', () => {
           policy: 'auto',
           protectedCount: 0,
           decision: null,
+          // The shipped config runs in apply mode without `verify`: verified.
+          verify: true,
         },
       },
     ]);
@@ -214,6 +216,7 @@ describe('start-mitigation: what it sends, field by field', () => {
       policy: 'auto',
       protectedCount: 0,
       decision: null,
+      verify: true,
     });
     expect(outcome).toMatchObject({
       status: 'deferred',
