@@ -9,7 +9,14 @@
  * - ADD_THINGS_TO_THING_GROUP (quarantine) and PUBLISH_FINDING_TO_SNS change nothing an audit checks:
  *   the certificate is still shared, still active, the policy still permissive, so the finding stays.
  */
-import type { AppliedAction } from './operations';
+
+/** What the rules read of an applied action (operations.ts AppliedAction has these members). */
+export interface AppliedMitigation {
+  readonly actionType: string;
+  readonly actionParams: Readonly<Record<string, unknown>>;
+  readonly resourceType: string;
+  readonly resourceIdentifier: Readonly<Record<string, unknown>>;
+}
 
 function text(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
@@ -31,13 +38,13 @@ export function remediationKeyOf(
   return undefined;
 }
 
-function actionParam(action: AppliedAction, member: string): string | undefined {
+function actionParam(action: AppliedMitigation, member: string): string | undefined {
   const params = action.actionParams[member] as Record<string, unknown> | undefined;
   return text(params?.action);
 }
 
 /** The key of the resource an applied action made compliant, or undefined when it changes nothing audited. */
-function fixedBy(action: AppliedAction): string | undefined {
+function fixedBy(action: AppliedMitigation): string | undefined {
   const key = remediationKeyOf(action.resourceType, action.resourceIdentifier);
   switch (action.actionType) {
     case 'UPDATE_DEVICE_CERTIFICATE':
@@ -58,7 +65,7 @@ function fixedBy(action: AppliedAction): string | undefined {
 }
 
 /** The keys (remediationKeyOf) of every resource the applied actions made compliant. */
-export function remediatedResources(applied: readonly AppliedAction[]): Set<string> {
+export function remediatedResources(applied: readonly AppliedMitigation[]): Set<string> {
   const keys = new Set<string>();
   for (const action of applied) {
     const key = fixedBy(action);
