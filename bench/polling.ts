@@ -108,6 +108,16 @@ async function simulate(
     },
     [START]: () => ({}),
     [PUT_EVENTS]: () => ({ Entries: [{ EventId: 'bench' }], FailedEntryCount: 0 }),
+    // The verification audit's steps: never reached, the benched inputs have no `verify`.
+    'arn:aws:states:::lambda:invoke': () => {
+      throw new Error('not reached');
+    },
+    'arn:aws:states:::aws-sdk:iot:startOnDemandAuditTask': () => {
+      throw new Error('not reached');
+    },
+    'arn:aws:states:::aws-sdk:iot:describeAuditTask': () => {
+      throw new Error('not reached');
+    },
     // Continue as new comes after 1000 polls (about 17 h at the cap): past the benched durations.
     [START_EXECUTION]: () => {
       throw new Error('a benched task outlasted its execution (continue as new is not benched)');
@@ -237,6 +247,7 @@ export async function polling(ctx: BenchContext): Promise<BenchResult> {
     EventSource: DEFAULT_EVENT_SOURCE,
     RequestApprovalFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:request-approval',
     WriteReportFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:write-report',
+    VerifyAuditFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:verify-audit',
   });
   const baseline = prepareWorkflow(JSON.stringify(BASELINE_ASL), {});
   const variants: Record<string, PreparedWorkflow> = {

@@ -57,7 +57,7 @@ SERVED = {
         'DescribeArchive',
     ],
     'ssm': ['GetParameter', 'PutParameter'],
-    'dynamodb': ['PutItem'],
+    'dynamodb': ['PutItem', 'GetItem'],
     'sts': ['GetCallerIdentity'],
     's3': ['PutObject', 'GetObject', 'HeadObject', 'ListObjectsV2'],
     'secretsmanager': ['GetSecretValue'],

@@ -2,12 +2,14 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { IoTClient } from '@aws-sdk/client-iot';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import bundledConfig from '../../config/remediation.json';
+import { createDynamoDbVerificationRecords } from '../../src/adapters/dynamodb';
 import { createEventPublisher, createEventSink } from '../../src/adapters/eventbridge';
 import {
   createIotFindingsApi,
@@ -54,14 +56,19 @@ const events = createEventSink(createEventPublisher({ client: new EventBridgeCli
   eventBusName: process.env.EVENT_BUS_NAME || 'default',
   source: process.env.EVENT_SOURCE || DEFAULT_EVENT_SOURCE,
 });
-// SSM only when the config is read from it: imported on first use, not at cold start.
-const ssm = lazySsmClient();
-
 function requiredEnv(name: string): string {
   const value = process.env[name];
   if (!value) throw new Error(`environment variable ${name} is not set`);
   return value;
 }
+
+// The verification audits the workflows started, recorded in the outcome ledger table.
+const verifications = createDynamoDbVerificationRecords(
+  new DynamoDBClient({}),
+  requiredEnv('OUTCOME_LEDGER_TABLE'),
+);
+// SSM only when the config is read from it: imported on first use, not at cold start.
+const ssm = lazySsmClient();
 
 const pollDeadlineSeconds = Number(process.env.POLL_DEADLINE_SECONDS ?? '21600');
 
@@ -101,6 +108,7 @@ async function startMitigation(event: unknown, context: Context): Promise<StartM
     counters: { count: (name) => metrics.addMetric(name, MetricUnit.Count, 1) },
     pollDeadlineSeconds,
     accountId,
+    verifications,
   });
   return run(event);
 }

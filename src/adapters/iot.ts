@@ -20,6 +20,7 @@ import {
   StartBlockedError,
   StartRefusedError,
   TaskNotFoundError,
+  type VerificationApi,
 } from '../app/ports';
 import {
   type AuditFinding,
@@ -87,6 +88,28 @@ export function createIotMitigationApi(client: IoTClient, reads: IoTClient = cli
         auditDetails: out.auditDetails,
       };
     },
+  };
+}
+
+/** DescribeAuditMitigationActionsTask and DescribeAuditTask: what the verification audit reads. */
+export function createIotVerificationApi(client: IoTClient): VerificationApi {
+  const mitigation = createIotMitigationApi(client);
+  return {
+    async describeTask(taskId) {
+      const out = await client.send(new DescribeAuditMitigationActionsTaskCommand({ taskId }));
+      return {
+        status: out.taskStatus ?? 'UNKNOWN',
+        statistics: (out.taskStatistics ?? {}) as Record<string, Record<string, unknown>>,
+        target: {
+          ...(out.target?.auditTaskId !== undefined ? { auditTaskId: out.target.auditTaskId } : {}),
+          ...(out.target?.findingIds !== undefined ? { findingIds: out.target.findingIds } : {}),
+          ...(out.target?.auditCheckToReasonCodeFilter !== undefined
+            ? { auditCheckToReasonCodeFilter: out.target.auditCheckToReasonCodeFilter }
+            : {}),
+        },
+      };
+    },
+    describeAudit: (auditTaskId) => mitigation.describeAudit(auditTaskId),
   };
 }
 

@@ -24,6 +24,10 @@ import {
   type ExecutionState,
   executionArnFor,
   executionNameFor,
+  TASK_FINISHED_DETAIL_TYPE,
+  VERIFICATION_FINISHED_DETAIL_TYPE,
+  type VerificationDetail,
+  VerificationDetailSchema,
   type WorkflowInput,
 } from '../core';
 
@@ -255,4 +259,50 @@ export function createStepFunctionsApprovalGate(client: SFNClient, stateMachineA
       tokens.delete(gate);
     },
   };
+}
+
+function jsonOrUndefined(text: string | undefined): unknown {
+  try {
+    return text === undefined ? undefined : JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+const PutEventsParametersSchema = z.object({
+  Entries: z.array(z.object({ DetailType: z.string(), Detail: z.string() })),
+});
+
+/**
+ * The verification an ended execution put ("Audit Verification Finished"), read from its history
+ * newest first: the TaskScheduled of its putEvents, whose parameters Step Functions keeps. Stops at the
+ * task's own finished event, which comes before it: undefined when the execution verified nothing.
+ */
+export async function readVerification(
+  client: SFNClient,
+  executionArn: string,
+): Promise<VerificationDetail | undefined> {
+  let nextToken: string | undefined;
+  do {
+    const page = await client.send(
+      new GetExecutionHistoryCommand({
+        executionArn,
+        reverseOrder: true,
+        maxResults: HISTORY_PAGE,
+        nextToken,
+      }),
+    );
+    for (const event of page.events ?? []) {
+      const scheduled = event.taskScheduledEventDetails;
+      if (event.type !== 'TaskScheduled' || scheduled?.resourceType !== 'events') continue;
+      const entry = PutEventsParametersSchema.safeParse(jsonOrUndefined(scheduled.parameters)).data
+        ?.Entries[0];
+      if (entry?.DetailType === TASK_FINISHED_DETAIL_TYPE) return undefined;
+      if (entry?.DetailType !== VERIFICATION_FINISHED_DETAIL_TYPE) continue;
+      const detail = VerificationDetailSchema.safeParse(jsonOrUndefined(entry.Detail));
+      if (detail.success) return detail.data;
+    }
+    nextToken = page.nextToken;
+  } while (nextToken);
+  return undefined;
 }

@@ -6,6 +6,7 @@ import type {
   CheckStatisticsRow,
   DescribedAuditTask,
   ExecutionState,
+  MitigationTarget,
   StartMitigationRequest,
   WorkflowInput,
 } from '../core';
@@ -35,6 +36,33 @@ export interface FindingsApi {
   listFindings(auditTaskId: string, checkName: string, maxPages: number): Promise<CheckFindings>;
   /** The things a certificate is attached to (ListPrincipalThings); empty when the certificate is gone. */
   thingsOfCertificate(certificateId: string): Promise<string[]>;
+}
+
+/** A mitigation task as IoT describes it: what the verification reads (src/adapters/iot.ts). */
+export interface DescribedMitigationTask {
+  readonly status: string;
+  /** Per check, camelCase counts (succeededFindingsCount, ...). */
+  readonly statistics: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+  readonly target: MitigationTarget;
+}
+
+/** The IoT reads of the verification: implemented over IoT by src/adapters/iot.ts. */
+export interface VerificationApi {
+  /** DescribeAuditMitigationActionsTask. */
+  describeTask(taskId: string): Promise<DescribedMitigationTask>;
+  /** DescribeAuditTask: the audit's status and per-check counts. */
+  describeAudit(auditTaskId: string): Promise<DescribedAuditTask>;
+}
+
+/**
+ * The verification audits the state machine started, recorded in the outcome ledger table under
+ * verificationRecordKey (src/adapters/dynamodb.ts). Never inferred from an event.
+ */
+export interface VerificationRecords {
+  /** The mitigation task whose verification started this audit; undefined for any other audit. */
+  verifiedTaskOf(auditTaskId: string): Promise<string | undefined>;
+  /** Records that `auditTaskId` verifies `taskId` (idempotent: the same record again). */
+  record(auditTaskId: string, taskId: string): Promise<void>;
 }
 
 /** The registry, to resolve protect selectors: implemented over IoT by src/adapters/iot.ts. */
@@ -103,7 +131,8 @@ export interface Counters {
       | 'UnknownChecks'
       | 'ApprovalsRequested'
       | 'ChecksNotified'
-      | 'ProtectedFindings',
+      | 'ProtectedFindings'
+      | 'VerificationAuditsRecognised',
   ): void;
 }
 

@@ -17,6 +17,7 @@ import {
   summariseNotification,
   toStepFunctionsStartRequest,
   unknownNonCompliantChecks,
+  verificationEnabled,
   type WorkflowInput,
 } from '../core';
 import { followTask } from './follow-task';
@@ -29,9 +30,10 @@ import {
   type MitigationApi,
   type ResourceDirectory,
   StartBlockedError,
+  type VerificationRecords,
   type WorkflowApi,
 } from './ports';
-import { readAudit } from './read-audit';
+import { auditTaskIdOf, readAudit } from './read-audit';
 
 /** How one planned task was handed over. */
 export interface TaskStartOutcome {
@@ -56,6 +58,8 @@ export interface TaskStartOutcome {
 /** What one audit-completion event led to. */
 export type StartMitigationOutcome =
   | { readonly status: 'skipped' | 'dry-run'; readonly plan: MitigationPlan }
+  /** The audit is a verification audit this product started (its ledger record): nothing is remediated. */
+  | { readonly status: 'verification-audit'; readonly auditTaskId: string; readonly verifiedTaskId: string }
   | (TaskStartOutcome & {
       readonly plan: MitigationPlan;
       /** Every task of the plan, auto first; the top-level fields are the first one's (a one-task plan's). */
@@ -79,6 +83,11 @@ export interface StartMitigationDependencies {
   /** The account the function runs in: events naming another account are refused. */
   readonly accountId: string;
   readonly budget?: PlanBudget;
+  /**
+   * The verification audits the workflows started (the outcome ledger): their own notifications are
+   * recognised and never remediated. Without it no audit is taken for one.
+   */
+  readonly verifications?: VerificationRecords;
 }
 
 const noCounters: Counters = { count: () => undefined };
@@ -221,6 +230,7 @@ export function createStartMitigation(deps: StartMitigationDependencies) {
       policy: task.policy,
       protectedCount: protectedCountOf(plan, task),
       decision: null,
+      verify: verificationEnabled(config),
       ...(approve ? { approval: approvalRequestOf(plan, task) } : {}),
     };
     // A workflow that ended without the task's outcome (StartFailed, PollFailed, deadline) is followed
@@ -267,6 +277,16 @@ export function createStartMitigation(deps: StartMitigationDependencies) {
       const completion = parseAuditCompletionInput(event);
       const foreign = accountDisagreements(completion, deps.accountId);
       if (foreign.length > 0) throw new EventMismatchError(foreign);
+      // A verification audit's notification comes back through the bridge like any audit's: only the
+      // record the workflow wrote when it started that audit tells it apart, never the event itself.
+      const auditTaskId = auditTaskIdOf(completion);
+      const verifiedTaskId = await deps.verifications?.verifiedTaskOf(auditTaskId);
+      if (verifiedTaskId !== undefined) {
+        logger.appendKeys({ auditTaskId });
+        counters.count('VerificationAuditsRecognised');
+        logger.info('Verification audit recognised: not remediated', { verifiedTaskId });
+        return { status: 'verification-audit', auditTaskId, verifiedTaskId };
+      }
       if (completion.kind === 'notification') {
         // The event's own counts may only skip work early: an event that leaves nothing to mitigate
         // or report can only suppress an action, never cause one (the genuine notification still

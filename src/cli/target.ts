@@ -51,6 +51,11 @@ export interface Target {
    * task id when known; undefined when nothing is expected.
    */
   expectedEnd(auditTaskId: string, taskId?: string): string | undefined;
+  /** The verification totals a workflow is expected to end with (local scenarios say), if any. */
+  expectedVerification(
+    auditTaskId: string,
+    taskId?: string,
+  ): { readonly fixed: number; readonly stillNonCompliant: number } | undefined;
   /** The stack's outputs (DescribeStacks, read once when first needed). */
   stackOutputs(): Promise<StackOutputs>;
   close(): Promise<void>;
@@ -88,6 +93,7 @@ export async function openTarget(args: CommandArgs, options: TargetOptions = {})
     hold: (work) => work(),
     description: endpoint ?? 'AWS',
     expectedEnd: () => undefined,
+    expectedVerification: () => undefined,
     stackOutputs() {
       const stackName = stringOption(args, 'stack') ?? samconfigStackName();
       if (!stackName) {
@@ -123,7 +129,7 @@ export function localStackOutputs(local: LocalModule, stack: LocalStack): StackO
 async function openLocalTarget(scenarioPath: string, config: unknown): Promise<Target> {
   const scenario = readJsonFile(scenarioPath);
   const local = await import('../local/stack');
-  const { expectedEndOf } = await import('../local/scenario');
+  const { expectedEndOf, expectedVerificationOf } = await import('../local/scenario');
   const stack = await local.startLocalStack({ scenario, ...(config !== undefined ? { config } : {}) });
   const outputs = localStackOutputs(local, stack);
   const clients = createAwsClients({
@@ -143,6 +149,10 @@ async function openLocalTarget(scenarioPath: string, config: unknown): Promise<T
     expectedEnd(auditTaskId, taskId) {
       const audit = stack.scenario.audits.find((a) => a.taskId === auditTaskId);
       return audit ? expectedEndOf(audit, taskId) : undefined;
+    },
+    expectedVerification(auditTaskId, taskId) {
+      const audit = stack.scenario.audits.find((a) => a.taskId === auditTaskId);
+      return audit ? expectedVerificationOf(audit, taskId) : undefined;
     },
     stackOutputs: async () => outputs,
     async close() {

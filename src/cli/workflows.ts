@@ -17,6 +17,7 @@ import {
   successorOf,
   TASK_ID_PREFIX,
   toStatisticsRows,
+  type VerificationDetail,
   WorkflowInputSchema,
   type WorkflowOutcome,
 } from '../core';
@@ -39,6 +40,8 @@ export interface TrackedWorkflow {
   readonly policy?: 'auto' | 'approve';
   /** The end the scenario expects (local runs), if it says. */
   readonly expected?: string;
+  /** The verification totals the scenario expects (local runs), if it says. */
+  readonly expectedVerification?: { readonly fixed: number; readonly stillNonCompliant: number };
   /** How its approval ended (approve tasks), read from the execution history once it ended. */
   approval?: ApprovalGateState;
   executionName?: string;
@@ -54,12 +57,26 @@ export interface TrackedWorkflow {
   error?: string;
   cause?: string;
   statistics?: CheckStatisticsRow[];
+  /** The verification audit's result, read from the ended execution's history (none when not verified). */
+  verification?: VerificationDetail;
 }
 
 /** True when the workflow ended the way its scenario expects, or (no expectation) without failing. */
 export function endedAsExpected(workflow: TrackedWorkflow): boolean {
+  return endAsExpected(workflow) && verifiedAsExpected(workflow);
+}
+
+function endAsExpected(workflow: TrackedWorkflow): boolean {
   if (workflow.expected !== undefined) return workflow.end === workflow.expected;
   return workflow.end === 'COMPLETED' || workflow.end === 'SKIPPED' || workflow.end === 'DRY_RUN';
+}
+
+/** True when the scenario expects no verification totals, or the verification found exactly those. */
+export function verifiedAsExpected(workflow: TrackedWorkflow): boolean {
+  const expected = workflow.expectedVerification;
+  if (expected === undefined) return true;
+  const totals = workflow.verification?.outcome === 'VERIFIED' ? workflow.verification.totals : undefined;
+  return totals?.fixed === expected.fixed && totals.stillNonCompliant === expected.stillNonCompliant;
 }
 
 export interface FollowOptions {

@@ -128,6 +128,11 @@ export const RemediationConfigSchema = z
     approvalTimeout: ApprovalTimeoutSchema.default(DEFAULT_APPROVAL_TIMEOUT),
     /** Resources never mitigated automatically, whatever the policy of their check. */
     protect: ProtectSchema.optional(),
+    /**
+     * After a task mitigated some findings, run an on-demand audit of its checks and report which
+     * resources are compliant now. Left out: on in `apply` mode, off in `dry-run` (verificationEnabled).
+     */
+    verify: z.boolean().optional(),
     /** Per audit check (API names): the actions to apply. */
     checks: z.record(z.string(), CheckRemediationSchema),
   })
@@ -222,6 +227,11 @@ export function parseRemediationConfig(input: unknown): RemediationConfig {
   const problems = [...(parsed.success ? [] : toProblems(parsed.error)), ...crossFieldProblems(input)];
   if (problems.length > 0 || !parsed.success) throw new InvalidConfigError(problems);
   return parsed.data;
+}
+
+/** Whether finished tasks are verified by an on-demand audit: `verify`, else on in `apply` mode only. */
+export function verificationEnabled(config: Pick<RemediationConfig, 'mode' | 'verify'>): boolean {
+  return config.verify ?? config.mode === 'apply';
 }
 
 /** The config's remediation for a check, if any. */

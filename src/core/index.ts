@@ -16,4 +16,5 @@ export * from './report';
 export * from './start-request';
 export * from './strict-json';
 export * from './task-statistics';
+export * from './verification';
 export * from './workflow-input';

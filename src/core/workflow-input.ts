@@ -124,6 +124,11 @@ export const WorkflowInputSchema = z.object({
   decision: ReportedDecisionSchema.optional(),
   /** Set only for an `approve` task, whose execution is started with deferredStart true. */
   approval: ApprovalRequestSchema.optional(),
+  /**
+   * After the finished event, verify the mitigation with an on-demand audit (config `verify`). Absent
+   * (older inputs) means no verification.
+   */
+  verify: z.boolean().optional(),
 });
 
 export type WorkflowInput = z.infer<typeof WorkflowInputSchema>;

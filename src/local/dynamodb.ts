@@ -50,19 +50,24 @@ function conditionAttribute(input: Record<string, unknown>): string | undefined 
 
 /**
  * DynamoDB in memory, as far as the product uses it: PutItem with an optional attribute_not_exists
- * condition, on tables the local stack creates (template.yaml's OutcomeLedgerTable). Requests arrive
+ * condition and GetItem by key, on tables the local stack creates (template.yaml's OutcomeLedgerTable). Requests arrive
  * validated against the DynamoDB model by awsJsonHandler; what is here is what the model cannot say:
  * the tables, their keys and the condition.
  */
 export function createLocalDynamoDb() {
   const tables = new Map<string, Table>();
 
-  function putItem(input: Record<string, unknown>): Record<string, never> {
+  function tableOf(input: Record<string, unknown>): Table {
     const tableRef = String(input.TableName);
     const table = tables.get(
       tableRef.startsWith('arn:') ? tableRef.slice(tableRef.lastIndexOf('/') + 1) : tableRef,
     );
     if (!table) throw new AwsJsonError('ResourceNotFoundException', 'Requested resource not found');
+    return table;
+  }
+
+  function putItem(input: Record<string, unknown>): Record<string, never> {
+    const table = tableOf(input);
     const item = isRecord(input.Item) ? input.Item : {};
     const key = item[table.partitionKey];
     if (!isRecord(key) || typeof key.S !== 'string') {
@@ -80,11 +85,23 @@ export function createLocalDynamoDb() {
     return {};
   }
 
+  /** GetItem by the partition key; every read is consistent here (one copy in memory). */
+  function getItem(input: Record<string, unknown>): { Item?: Item } {
+    const table = tableOf(input);
+    const keys = isRecord(input.Key) ? input.Key : {};
+    const key = keys[table.partitionKey];
+    if (Object.keys(keys).length !== 1 || !isRecord(key) || typeof key.S !== 'string') {
+      throw new AwsJsonError('ValidationException', 'The provided key element does not match the schema');
+    }
+    const item = table.items.get(key.S);
+    return item === undefined ? {} : { Item: structuredClone(item) };
+  }
+
   return {
     handle: awsJsonHandler(
       'DynamoDB_20120810',
       'application/x-amz-json-1.0',
-      { PutItem: putItem },
+      { PutItem: putItem, GetItem: getItem },
       { errorType },
     ),
     /** Creates an empty table keyed by a string partition key. */

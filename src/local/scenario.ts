@@ -101,6 +101,12 @@ export const ScenarioOutcomeSchema = z.enum([
   'DRY_RUN',
 ]);
 
+/** What a verification audit is expected to find (its event's totals). */
+export const ScenarioVerificationSchema = z
+  .object({ fixed: z.number().int().nonnegative(), stillNonCompliant: z.number().int().nonnegative() })
+  .strict();
+export type ScenarioVerification = z.infer<typeof ScenarioVerificationSchema>;
+
 export const ScenarioAuditSchema = z.object({
   taskId: z.string().regex(/^[a-zA-Z0-9-]{1,40}$/),
   taskType: z.enum(['ON_DEMAND_AUDIT_TASK', 'SCHEDULED_AUDIT_TASK']),
@@ -121,6 +127,12 @@ export const ScenarioAuditSchema = z.object({
    * task's group (`auto`, `approve`, `auto-1`...) or its full task id (`remediate-<audit>-<group>`).
    */
   expectedOutcomes: z.record(z.string().min(1), ScenarioOutcomeSchema).optional(),
+  /**
+   * The verification audit's totals expected for the audit's workflows, by task group or full task id
+   * (as expectedOutcomes): resources fixed and still non-compliant. A workflow it names must have been
+   * verified with exactly these totals.
+   */
+  expectedVerifications: z.record(z.string().min(1), ScenarioVerificationSchema).optional(),
 });
 
 /**
@@ -128,14 +140,27 @@ export const ScenarioAuditSchema = z.object({
  * task id, then by group), else the audit's `expectedOutcome`.
  */
 export function expectedEndOf(audit: ScenarioAudit, taskId?: string): string | undefined {
-  const byTask = audit.expectedOutcomes ?? {};
-  if (taskId !== undefined) {
-    if (Object.hasOwn(byTask, taskId)) return byTask[taskId];
-    const prefix = `${TASK_ID_PREFIX}${audit.taskId}-`;
-    const group = taskId.startsWith(prefix) ? taskId.slice(prefix.length) : undefined;
-    if (group !== undefined && Object.hasOwn(byTask, group)) return byTask[group];
-  }
-  return audit.expectedOutcome;
+  return byTaskOf(audit, audit.expectedOutcomes ?? {}, taskId) ?? audit.expectedOutcome;
+}
+
+/** The verification the scenario expects for a workflow of the audit (by full task id, then by group). */
+export function expectedVerificationOf(
+  audit: ScenarioAudit,
+  taskId?: string,
+): ScenarioVerification | undefined {
+  return byTaskOf(audit, audit.expectedVerifications ?? {}, taskId);
+}
+
+function byTaskOf<T>(
+  audit: ScenarioAudit,
+  byTask: Readonly<Record<string, T>>,
+  taskId?: string,
+): T | undefined {
+  if (taskId === undefined) return undefined;
+  if (Object.hasOwn(byTask, taskId)) return byTask[taskId];
+  const prefix = `${TASK_ID_PREFIX}${audit.taskId}-`;
+  const group = taskId.startsWith(prefix) ? taskId.slice(prefix.length) : undefined;
+  return group !== undefined && Object.hasOwn(byTask, group) ? byTask[group] : undefined;
 }
 
 export const ScenarioActionSchema = z.object({

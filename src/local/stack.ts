@@ -13,6 +13,7 @@ import {
   DEFAULT_EVENT_SOURCE,
   DEFAULT_REPORT_PREFIX,
   TASK_FINISHED_DETAIL_TYPE,
+  VERIFICATION_FINISHED_DETAIL_TYPE,
 } from '../core';
 import { APPROVALS_PATH, approvalPageRoute, type HttpApiHandler } from './approval-page-route';
 import { countClientRequests } from './client-requests';
@@ -258,6 +259,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   // The functions the state machine invokes (template.yaml's DefinitionSubstitutions): loaded below.
   const requestApprovalArn = `arn:aws:lambda:${scenario.region}:${scenario.accountId}:function:request-approval`;
   const writeReportArn = `arn:aws:lambda:${scenario.region}:${scenario.accountId}:function:write-report`;
+  const verifyAuditArn = `arn:aws:lambda:${scenario.region}:${scenario.accountId}:function:verify-audit`;
   let invokeStackFunction: NonNullable<LocalStackOptions['invokeFunction']> = async (name) => {
     throw new LambdaServiceError('ResourceNotFoundException', `Function not found: ${name}`);
   };
@@ -268,6 +270,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       EventSource: DEFAULT_EVENT_SOURCE,
       RequestApprovalFunctionArn: requestApprovalArn,
       WriteReportFunctionArn: writeReportArn,
+      VerifyAuditFunctionArn: verifyAuditArn,
     },
     stateMachineArn: LOCAL_STATE_MACHINE_ARN,
     // The state machine's IoT calls go through the real SDK too; Step Functions retries per the ASL.
@@ -329,6 +332,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     'approval-page',
   );
   const pageHandler = pageModule.createPageHandler(() => clock.now());
+  const verifyAudit = await loadBundledHandler('verify-audit');
 
   let holders = 0;
   let invocations = 0;
@@ -345,10 +349,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   }
   const invokeStartMitigation = (event: unknown) => invoke(handler, 'start-mitigation', event);
   // The functions the state machine invokes (the approval gate's, whose PutEvents reach this stack's
-  // bus through the gateway, and the report writer's), with template.yaml's timeouts.
+  // bus through the gateway, the report writer's and the verification's), with template.yaml's timeouts.
   const stackFunctions = new Map<string, { fn: LambdaHandler; name: string; timeoutMs: number }>([
     [requestApprovalArn, { fn: requestApproval, name: 'request-approval', timeoutMs: 30_000 }],
     [writeReportArn, { fn: writeReport, name: 'write-report', timeoutMs: 900_000 }],
+    [verifyAuditArn, { fn: verifyAudit, name: 'verify-audit', timeoutMs: 300_000 }],
   ]);
   invokeStackFunction = async (name, payload) => {
     const target = stackFunctions.get(name) ?? [...stackFunctions.values()].find((f) => f.name === name);
@@ -448,7 +453,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   bus.addRule({
     name: 'iot-audit-remediation-record-outcome',
     busName: 'default',
-    pattern: { source: [DEFAULT_EVENT_SOURCE], 'detail-type': [TASK_FINISHED_DETAIL_TYPE] },
+    pattern: {
+      source: [DEFAULT_EVENT_SOURCE],
+      'detail-type': [TASK_FINISHED_DETAIL_TYPE, VERIFICATION_FINISHED_DETAIL_TYPE],
+    },
     target: (event) => invoke(recordOutcome, 'record-outcome', event),
   });
   // The scenario's scripted decisions: a target of the approval requests that decides as the CLI does.

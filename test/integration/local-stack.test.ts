@@ -8,6 +8,7 @@ import {
   parseAuditCompletionInput,
   TASK_FINISHED_DETAIL_TYPE,
   toAuditCompletedEventDetail,
+  VERIFICATION_FINISHED_DETAIL_TYPE,
 } from '../../src/core';
 import {
   completionEvents,
@@ -118,6 +119,14 @@ describe('the sample events on the local stack', () => {
   it('archives every audit event for replay and dead-letters nothing', () => {
     expect(stack.bus.deadLetters()).toEqual([]);
     const audits = stack.bus.events().filter((e) => e['detail-type'] === AUDIT_COMPLETED_DETAIL_TYPE);
-    expect(audits).toHaveLength(sampleEvents().length);
+    // The sample events, and the notification of each verification audit (recognised, not remediated).
+    const verificationAudits = stack.bus
+      .events()
+      .filter((e) => e['detail-type'] === VERIFICATION_FINISHED_DETAIL_TYPE)
+      .map((e) => (e.detail as { verificationAuditTaskId: string }).verificationAuditTaskId);
+    expect(verificationAudits.length).toBeGreaterThan(0);
+    expect(audits).toHaveLength(sampleEvents().length + verificationAudits.length);
+    const notified = audits.map((e) => (e.detail as { taskId: string }).taskId);
+    expect(notified).toEqual(expect.arrayContaining(verificationAudits));
   });
 });

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { TASK_FINISHED_DETAIL_TYPE } from '../../src/core';
+import { TASK_FINISHED_DETAIL_TYPE, VERIFICATION_FINISHED_DETAIL_TYPE } from '../../src/core';
 import { LOCAL_OUTCOME_LEDGER_TABLE, type LocalStack, startLocalStack } from '../../src/local/stack';
 import { DEFAULT_SCENARIO, defaultAuditEvents, putOnBus } from '../reliability/harness';
 
@@ -69,8 +69,20 @@ describe('outcome recorded once', () => {
     expect(finished).toHaveLength(2 * executions.length);
     expect(eventIds.sort()).toEqual(executions.flatMap((e) => [e.name, e.name]).sort());
     expect(tasksFinished).toHaveLength(executions.length);
-    expect([...stack.dynamoDb.items(LOCAL_OUTCOME_LEDGER_TABLE).keys()].sort()).toEqual(
+    const claims = [...stack.dynamoDb.items(LOCAL_OUTCOME_LEDGER_TABLE).keys()];
+    expect(claims.filter((k) => !k.startsWith('verification')).sort()).toEqual(
       executions.map((e) => e.name).sort(),
+    );
+    // The verification events were put twice as well, and claimed once each under their own key.
+    const verifications = stack.bus
+      .events()
+      .filter((e) => e['detail-type'] === VERIFICATION_FINISHED_DETAIL_TYPE)
+      .map((e) => (e.detail as { eventId: string }).eventId);
+    const verified = [...new Set(verifications)].sort();
+    expect(verified.length).toBeGreaterThan(0);
+    expect(verifications).toHaveLength(2 * verified.length);
+    expect(claims.filter((k) => k.startsWith('verification-event#')).sort()).toEqual(
+      verified.map((id) => `verification-event#${id}`),
     );
     expect(stack.bus.deadLetters()).toEqual([]);
   });

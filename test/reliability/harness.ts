@@ -8,6 +8,7 @@ import {
   DEFAULT_EVENT_SOURCE,
   parseAuditCompletionInput,
   TASK_FINISHED_DETAIL_TYPE,
+  VERIFICATION_FINISHED_DETAIL_TYPE,
 } from '../../src/core';
 import { derivedRandom } from '../../src/local/prng';
 import type { ScenarioInput } from '../../src/local/scenario';
@@ -263,6 +264,21 @@ export function measure(run: Run, events: readonly AuditEvent[], deliveries: num
       unexpected++;
     }
   }
+  // Each verification audit's notification reaches the handler once through the bridge (recognised,
+  // nothing started): a delivery the product caused itself, not a retry.
+  const verificationAudits = new Set(
+    stack.bus
+      .events()
+      .filter((e) => e['detail-type'] === VERIFICATION_FINISHED_DETAIL_TYPE)
+      .map((e) => String((e.detail as Record<string, unknown>).verificationAuditTaskId)),
+  );
+  const verificationDeliveries = stack.bus
+    .events()
+    .filter(
+      (e) =>
+        e['detail-type'] === AUDIT_COMPLETED_DETAIL_TYPE &&
+        verificationAudits.has(String((e.detail as Record<string, unknown>).taskId)),
+    ).length;
   const distinctTaskAudits = new Set(tasks.map((t) => t.auditTaskId)).size;
   const distinctExecutionAudits = new Set(executions.map((e) => auditTaskIdOf(e.input))).size;
   return {
@@ -273,7 +289,7 @@ export function measure(run: Run, events: readonly AuditEvent[], deliveries: num
     duplicates: tasks.length - distinctTaskAudits + (executions.length - distinctExecutionAudits),
     lost,
     unexpected,
-    retries: run.handler.invocations - deliveries,
+    retries: run.handler.invocations - deliveries - verificationDeliveries,
     deadLetters: stack.bus.deadLetters().length,
     workflowRetries: executions.reduce((sum, e) => sum + e.retries, 0),
     simulatedMs: stack.clock.now() - run.clockStartMs,

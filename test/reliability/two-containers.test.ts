@@ -62,7 +62,9 @@ describe('reliability: two containers with different configs', () => {
     await stack.settled();
 
     // Assess: the two containers planned differently (another token), one task and one execution.
-    const plans = outcomes.map((o) => (o.plan.action === 'start' ? o.plan.request : undefined));
+    const plans = outcomes.map((o) =>
+      'plan' in o && o.plan.action === 'start' ? o.plan.request : undefined,
+    );
     expect(plans[0]?.clientRequestToken).not.toBe(plans[1]?.clientRequestToken);
     const tasks = stack.emulator.mitigationTasks().filter((t) => t.auditTaskId === AUDIT);
     const executions = stack.stepFunctions.executions();

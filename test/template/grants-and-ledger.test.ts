@@ -110,20 +110,37 @@ describe.skipIf(samMissing !== undefined)('template.yaml grants and outcome ledg
     });
   });
 
-  it('grants the outcome ledger to record-outcome only, and only PutItem on that table', () => {
+  it('grants the outcome ledger: record-outcome claims events, start-mitigation and verify-audit read and write verification records only', () => {
     const dynamodb = identityStatements().filter(({ statement }) =>
       asArray(statement.Action).some((action) => String(action).startsWith('dynamodb:')),
     );
+    const table = { 'Fn::GetAtt': ['OutcomeLedgerTable', 'Arn'] };
+    const verificationKeys = { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['verification#*'] } };
     expect(
-      dynamodb.map(({ id, statement }) => ({ id, action: statement.Action, resource: statement.Resource })),
+      dynamodb.map(({ id, statement }) => ({
+        id,
+        action: statement.Action,
+        resource: statement.Resource,
+        condition: statement.Condition,
+      })),
     ).toEqual([
+      { id: 'RecordOutcomeFunctionRole', action: 'dynamodb:PutItem', resource: table, condition: undefined },
       {
-        id: 'RecordOutcomeFunctionRole',
+        id: 'StartMitigationFunctionRole',
+        action: 'dynamodb:GetItem',
+        resource: table,
+        condition: verificationKeys,
+      },
+      {
+        id: 'VerifyAuditFunctionRole',
         action: 'dynamodb:PutItem',
-        resource: { 'Fn::GetAtt': ['OutcomeLedgerTable', 'Arn'] },
+        resource: table,
+        condition: verificationKeys,
       },
     ]);
-    const environment = (props('RecordOutcomeFunction').Environment as Json).Variables as Json;
-    expect(environment.OUTCOME_LEDGER_TABLE).toEqual({ Ref: 'OutcomeLedgerTable' });
+    for (const fn of ['RecordOutcomeFunction', 'StartMitigationFunction', 'VerifyAuditFunction']) {
+      const environment = (props(fn).Environment as Json).Variables as Json;
+      expect(environment.OUTCOME_LEDGER_TABLE, fn).toEqual({ Ref: 'OutcomeLedgerTable' });
+    }
   });
 });

@@ -167,6 +167,9 @@ describe('template.yaml', () => {
         ReportBucket: 'AWS::S3::Bucket',
         ReportBucketPolicy: 'AWS::S3::BucketPolicy',
         ReportReaderPolicy: 'AWS::IAM::ManagedPolicy',
+        VerifyAuditFunction: 'AWS::Lambda::Function',
+        VerifyAuditLogGroup: 'AWS::Logs::LogGroup',
+        ResourcesStillNonCompliantAlarm: 'AWS::CloudWatch::Alarm',
       };
       for (const [id, type] of Object.entries(expected)) expect(resource(id).Type, id).toBe(type);
       expect(resource('AuditEventBus').Condition).toBe('UseDedicatedBus');
@@ -184,6 +187,7 @@ describe('template.yaml', () => {
         ['RequestApprovalFunction', 'RequestApprovalLogGroup'],
         ['WriteReportFunction', 'WriteReportLogGroup'],
         ['ApprovalPageFunction', 'ApprovalPageLogGroup'],
+        ['VerifyAuditFunction', 'VerifyAuditLogGroup'],
       ] as const) {
         const p = props(id);
         expect(p.Runtime).toBe('nodejs22.x');
@@ -280,12 +284,12 @@ describe('template.yaml', () => {
       });
     });
 
-    it('routes the task-finished events to the record-outcome function, which publishes the findings metrics', () => {
+    it('routes the task-finished and verification events to the record-outcome function, which publishes the metrics', () => {
       const rule = props('RecordOutcomeFunctionTaskFinished');
       expect(rule.EventBusName).toEqual(busName);
       expect(rule.EventPattern).toEqual({
         source: [ref('EventSource')],
-        'detail-type': ['Audit Mitigation Task Finished'],
+        'detail-type': ['Audit Mitigation Task Finished', 'Audit Verification Finished'],
       });
       expect((rule.Targets as Json[])[0]).toMatchObject({ Arn: arnOf('RecordOutcomeFunction') });
       // Every function directory is deployed: a new function cannot be forgotten in the template.
@@ -362,6 +366,7 @@ describe('template.yaml', () => {
         EventSource: ref('EventSource'),
         RequestApprovalFunctionArn: arnOf('RequestApprovalFunction'),
         WriteReportFunctionArn: arnOf('WriteReportFunction'),
+        VerifyAuditFunctionArn: arnOf('VerifyAuditFunction'),
       });
       expect(machine.StateMachineType).toBe('STANDARD');
       expect(machine.TracingConfiguration).toEqual({ Enabled: true });
@@ -414,6 +419,12 @@ describe('template.yaml', () => {
           metric: 'ExecutionsTimedOut',
           dimensions: [{ Name: 'StateMachineArn', Value: ref('MitigationStateMachine') }],
         },
+        // The total record-outcome publishes next to the per-check metrics (Powertools adds the service dimension).
+        ResourcesStillNonCompliantAlarm: {
+          namespace: ref('MetricsNamespace'),
+          metric: 'ResourcesStillNonCompliant',
+          dimensions: [{ Name: 'service', Value: 'record-outcome' }],
+        },
       });
     });
 
@@ -431,6 +442,8 @@ describe('template.yaml', () => {
         'ChecksNotified',
         'FindingsSucceeded',
         'FindingsFailed',
+        'ResourcesVerifiedFixed',
+        'ResourcesStillNonCompliant',
         'ExecutionsSucceeded',
         'ExecutionsFailed',
         'ApproximateNumberOfMessagesVisible',
@@ -531,6 +544,7 @@ describe('template.yaml', () => {
           'iot:ListThingPrincipals',
           'iot:ListThingsInThingGroup',
           'iot:StartAuditMitigationActionsTask',
+          'dynamodb:GetItem',
           'sqs:SendMessage',
           'ssm:GetParameter',
           'states:DescribeExecution',
@@ -560,7 +574,7 @@ describe('template.yaml', () => {
       expect(properties.StateMachineName).toEqual({ 'Fn::Sub': '${AWS::StackName}-workflow' });
     });
 
-    it('lets the state machine invoke the request-approval and write-report functions only, unqualified', () => {
+    it('lets the state machine invoke the request-approval, write-report and verify-audit functions only, unqualified', () => {
       // Prepare
       const invokes = statements().filter((s) =>
         asArray(s.statement.Action).map(String).includes('lambda:InvokeFunction'),
@@ -570,7 +584,47 @@ describe('template.yaml', () => {
       expect(invokes.map((s) => ({ where: s.where.split('/')[0], resource: s.statement.Resource }))).toEqual([
         { where: 'MitigationStateMachineRole', resource: arnOf('RequestApprovalFunction') },
         { where: 'MitigationStateMachineRole', resource: arnOf('WriteReportFunction') },
+        { where: 'MitigationStateMachineRole', resource: arnOf('VerifyAuditFunction') },
       ]);
+    });
+
+    it('gives verify-audit and start-mitigation the ledger only under the verification keys', () => {
+      // Prepare
+      const ledger = statements().filter((s) =>
+        asArray(s.statement.Action)
+          .map(String)
+          .some((a) => a.startsWith('dynamodb:')),
+      );
+
+      // Assess: record-outcome claims any event id; the others touch only verification#<auditTaskId>.
+      const scoped = ledger.filter((s) => !s.where.startsWith('RecordOutcomeFunctionRole/'));
+      expect(scoped.map((s) => [s.where.split('/')[0], s.statement.Action])).toEqual([
+        ['StartMitigationFunctionRole', 'dynamodb:GetItem'],
+        ['VerifyAuditFunctionRole', 'dynamodb:PutItem'],
+      ]);
+      for (const { statement } of scoped) {
+        expect(statement.Resource).toEqual(arnOf('OutcomeLedgerTable'));
+        expect(statement.Condition).toEqual({
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['verification#*'] },
+        });
+      }
+    });
+
+    it('lets the state machine start and follow on-demand audits, and put only its two events', () => {
+      const machine = statements().filter((s) => s.where.startsWith('MitigationStateMachineRole/'));
+      const actions = machine.flatMap((s) => asArray(s.statement.Action).map(String));
+      expect(actions).toEqual(
+        expect.arrayContaining(['iot:StartOnDemandAuditTask', 'iot:DescribeAuditTask']),
+      );
+      const puts = machine.filter((s) =>
+        asArray(s.statement.Action).map(String).includes('events:PutEvents'),
+      );
+      expect(
+        puts
+          .map((s) => (s.statement.Condition as Json).StringEquals as Json)
+          .map((c) => c['events:detail-type']),
+      ).toEqual(expect.arrayContaining(['Audit Mitigation Task Finished', 'Audit Verification Finished']));
+      expect(puts).toHaveLength(2);
     });
 
     it('lets request-approval put only its event, publish only to the approval or approvers topic, read only the link secret', () => {
@@ -793,6 +847,7 @@ describe('template.yaml', () => {
         'StartMitigationFailureQueueUrl',
         'DashboardName',
         'RequestApprovalFunctionArn',
+        'VerifyAuditFunctionArn',
         'ApproverPolicyArn',
         'WriteReportFunctionArn',
         'ReportBucketName',

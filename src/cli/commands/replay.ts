@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-eventbridge';
 import { createEventPublisher } from '../../adapters/eventbridge';
 import { createIotFindingsApi, createIotMitigationApi, createIotResourceDirectory } from '../../adapters/iot';
-import { createStepFunctionsApprovalGate } from '../../adapters/step-functions';
+import { createStepFunctionsApprovalGate, readVerification } from '../../adapters/step-functions';
 import { planAudit } from '../../app/plan-audit';
 import { readAudit } from '../../app/read-audit';
 import {
@@ -19,6 +19,7 @@ import {
   parseExecutionName,
   type RemediationConfig,
   toAuditCompletedEventDetail,
+  type VerificationDetail,
 } from '../../core';
 import { type Command, stringOption } from '../command';
 import { EXIT, UsageError } from '../errors';
@@ -43,6 +44,7 @@ import {
   followWorkflows,
   longestApprovalMs,
   type TrackedWorkflow,
+  verifiedAsExpected,
 } from '../workflows';
 import { planToJson, printPlan } from './plan';
 
@@ -104,6 +106,63 @@ async function readApprovals(
   }
 }
 
+/** Reads the verification each ended workflow put (its last execution's history). */
+async function readVerifications(target: Target, workflows: readonly TrackedWorkflow[]): Promise<void> {
+  for (const w of workflows) {
+    if (w.end === undefined || w.executionArn === undefined) continue;
+    const arn = w.executionArn;
+    const verification = await target.round(() => readVerification(target.clients.sfn, arn));
+    if (verification) w.verification = verification;
+  }
+}
+
+/** A resource in a few words: its type and identifier values. */
+function resourceText(resource: VerificationDetail['checks'][number]['stillNonCompliantResources'][number]) {
+  const values = (value: unknown): string[] =>
+    typeof value === 'object' && value !== null ? Object.values(value).flatMap(values) : [String(value)];
+  return `${resource.resourceType ?? 'resource'} ${values(resource.resourceIdentifier).join('/')}`;
+}
+
+/** The verification result: per check, the counts before and after and what became of the mitigated resources. */
+function printVerification(output: Output, v: VerificationDetail): void {
+  if (v.outcome === 'VERIFICATION_FAILED') {
+    const audit = v.verificationAuditTaskId ? ` (audit ${v.verificationAuditTaskId})` : '';
+    writeLine(
+      output,
+      `  verification ${paint(output, 'red', 'FAILED')}${audit}: ${v.error?.Error ?? ''} ${v.error?.Cause ?? ''}`.trimEnd(),
+    );
+    return;
+  }
+  const { fixed, stillNonCompliant, unverified } = v.totals;
+  const still =
+    stillNonCompliant > 0
+      ? paint(output, 'red', `${stillNonCompliant} still non-compliant`)
+      : '0 still non-compliant';
+  writeLine(
+    output,
+    `  verification audit ${v.verificationAuditTaskId} ${v.verificationAuditStatus ?? ''}: ${paint(output, 'green', `${fixed} fixed`)}, ${still}${unverified > 0 ? `, ${unverified} unverified` : ''}`,
+  );
+  const rows: (string | number)[][] = [
+    ['check', 'non-compliant before', 'after', 'mitigated', 'fixed', 'still non-compliant'],
+  ];
+  for (const c of v.checks)
+    rows.push([
+      c.check,
+      c.nonCompliantBefore ?? '-',
+      c.nonCompliantAfter ?? '-',
+      c.mitigatedResources,
+      c.fixed,
+      `${c.stillNonCompliant}${c.partial ? ' (partial)' : ''}`,
+    ]);
+  writeLine(output, table(rows, '    '));
+  for (const c of v.checks) {
+    for (const r of c.stillNonCompliantResources)
+      writeLine(output, `    still non-compliant: ${c.check} ${resourceText(r)}`);
+    const more = c.stillNonCompliant - c.stillNonCompliantResources.length;
+    if (more > 0) writeLine(output, `    ... and ${more} more of ${c.check}`);
+  }
+}
+
 function printSummary(
   output: Output,
   workflows: readonly TrackedWorkflow[],
@@ -130,6 +189,17 @@ function printSummary(
     }
     const report = reports.get(w);
     if (report) printReportSummary(output, report);
+    if (w.verification) printVerification(output, w.verification);
+    const totals = w.expectedVerification;
+    if (totals) {
+      const verdict = verifiedAsExpected(w)
+        ? paint(output, 'green', 'ok')
+        : paint(output, 'red', 'UNEXPECTED');
+      writeLine(
+        output,
+        `  verification expected: ${totals.fixed} fixed, ${totals.stillNonCompliant} still non-compliant ${verdict}`,
+      );
+    }
   }
 }
 
@@ -151,6 +221,8 @@ function workflowJson(w: TrackedWorkflow, report?: ShownReport) {
     cause: w.cause ?? null,
     statistics: w.statistics ?? [],
     report: reportJson(report),
+    verification: w.verification ?? null,
+    expectedVerification: w.expectedVerification ?? null,
   };
 }
 
@@ -197,6 +269,7 @@ export async function putEvents(
         plan,
         ...(task ? { taskId, policy: task.policy } : {}),
         expected: target.expectedEnd(audit.auditTaskId, taskId),
+        expectedVerification: target.expectedVerification(audit.auditTaskId, taskId),
         observations: 0,
       });
     }
@@ -411,8 +484,14 @@ Examples:
               );
               quietRounds = found.length > 0 ? 0 : quietRounds + 1;
               const expected = (w: TrackedWorkflow) => target.expectedEnd(w.auditTaskId, taskIdOf(w));
+              const verification = (w: TrackedWorkflow) =>
+                target.expectedVerification(w.auditTaskId, taskIdOf(w));
               return {
-                workflows: found.map((w) => ({ ...w, expected: expected(w) })),
+                workflows: found.map((w) => ({
+                  ...w,
+                  expected: expected(w),
+                  expectedVerification: verification(w),
+                })),
                 done: quietRounds >= 2,
               };
             }
@@ -421,6 +500,7 @@ Examples:
 
       await readApprovals(target, stateMachineArn, workflows);
       const reports = await readReports(target, workflows);
+      await readVerifications(target, workflows);
       const failures = workflows.filter((w) => !endedAsExpected(w));
       const wallSeconds = ((performance.now() - wallStart) / 1000).toFixed(1);
       if (json) {

@@ -12,6 +12,7 @@ import {
   TaskAlreadyExistsException,
 } from './errors';
 import type { Quotas } from './quotas-and-faults';
+import { remediatedResources, remediationKeyOf } from './remediated-resources';
 import {
   type ActionRecord,
   type AuditRecord,
@@ -472,7 +473,17 @@ const startOnDemandAuditTask: Handler = (ctx, request) => {
   ).length;
   if (running >= 10)
     throw new LimitExceededException('Cannot run more than 10 on-demand audits at the same time');
-  const audit = ctx.state.startOnDemandAudit([...new Set(req.targetCheckNames)], now, ctx.onDemandAuditMs);
+  // The audit sees the mitigations applied by now (remediated-resources.ts).
+  const remediated = remediatedResources(appliedActions(ctx.state, now));
+  const audit = ctx.state.startOnDemandAudit(
+    [...new Set(req.targetCheckNames)],
+    now,
+    ctx.onDemandAuditMs,
+    (f) => {
+      const key = remediationKeyOf(f.resourceType, f.resourceIdentifier);
+      return key !== undefined && remediated.has(key);
+    },
+  );
   ctx.auditStarted(audit);
   return { taskId: audit.taskId };
 };

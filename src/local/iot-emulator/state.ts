@@ -350,36 +350,53 @@ export class EmulatorState {
   }
 
   /**
-   * An on-demand audit of `checkNames`. Each check re-runs the latest scenario audit that has it
-   * (same findings, new ids); a check no scenario audit has comes out compliant.
+   * An on-demand audit of `checkNames`. A check finds every resource any earlier audit (scenario or
+   * on-demand) found non-compliant for it, each once, less those `isRemediated` says a mitigation made
+   * compliant (remediated-resources.ts): in the emulator nothing but a mitigation fixes a resource.
+   * The findings get new ids; a check left with no finding is compliant, and so is a check no audit has.
    */
-  startOnDemandAudit(checkNames: readonly string[], nowMs: number, durationMs: number): AuditRecord {
+  startOnDemandAudit(
+    checkNames: readonly string[],
+    nowMs: number,
+    durationMs: number,
+    isRemediated: (finding: FindingRecord) => boolean = () => false,
+  ): AuditRecord {
     const taskId = this.newAuditTaskId();
-    const templates: ScenarioAudit['checks'] = {};
+    const earlier = [...this.audits.values()].sort((a, b) => a.startMs - b.startMs);
+    const checks: Record<string, CheckRecord> = {};
     for (const checkName of checkNames) {
-      const source = [...this.scenario.audits].reverse().find((a) => a.checks[checkName] !== undefined);
-      const template = source?.checks[checkName];
-      templates[checkName] = template
-        ? {
-            ...template,
-            checkRunStatus:
-              template.findings.length + template.generateFindings > 0
-                ? 'COMPLETED_NON_COMPLIANT'
-                : 'COMPLETED_COMPLIANT',
+      const sources = earlier.flatMap((a) => a.checks[checkName] ?? []);
+      const seen = new Set<string>();
+      const findings = sources
+        .flatMap((check) => check.findings)
+        .filter((f) => {
+          // A finding that names no resource (a scenario's bare finding) is one resource of its own.
+          if (Object.keys(f.resourceIdentifier).length > 0) {
+            const resource = JSON.stringify([f.resourceType, f.resourceIdentifier]);
+            if (seen.has(resource)) return false;
+            seen.add(resource);
           }
-        : {
-            checkRunStatus: 'COMPLETED_COMPLIANT',
-            totalResourcesCount: 0,
-            findings: [],
-            generateFindings: 0,
-          };
+          return !isRemediated(f);
+        })
+        .map((f, index) => ({
+          ...f,
+          auditTaskId: taskId,
+          findingId: generatedFindingId(taskId, checkName, index + 1),
+          taskStartMs: nowMs,
+          findingMs: nowMs + (index + 1) * 1000,
+        }));
+      checks[checkName] = {
+        checkRunStatus: findings.length > 0 ? 'COMPLETED_NON_COMPLIANT' : 'COMPLETED_COMPLIANT',
+        totalResourcesCount: Math.max(0, ...sources.map((c) => c.totalResourcesCount), findings.length),
+        findings,
+      };
     }
     const audit: AuditRecord = {
       taskId,
       taskType: 'ON_DEMAND_AUDIT_TASK',
       startMs: nowMs,
       completesAtMs: nowMs + durationMs,
-      checks: this.#buildChecks(taskId, nowMs, templates, false),
+      checks,
     };
     this.addAudit(audit);
     return audit;

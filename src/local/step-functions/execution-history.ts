@@ -11,9 +11,10 @@ import type { JsonValue } from './json-value';
  * answer `truncated: true` without the data: a deferred start retried hundreds of times in each of
  * a thousand executions would otherwise keep every attempt's state in memory. The events a caller
  * looks for in a running execution (the TaskScheduled of the callback it waits on) are recent, and
- * TaskScheduled's parameters are always kept.
+ * TaskScheduled's parameters are always kept. 200, not less: the approval's answer is read once the
+ * execution ended, after the verification audit's states (about 80 events for an audit of a minute).
  */
-export const HISTORY_DATA_WINDOW = 100;
+export const HISTORY_DATA_WINDOW = 200;
 
 /** One recorded event; its id is its position in the history plus one. */
 export interface HistoryEvent {

@@ -1,10 +1,14 @@
 import {
   DescribeAuditMitigationActionsTaskCommand,
   type DescribeAuditMitigationActionsTaskCommandInput,
+  DescribeAuditTaskCommand,
+  type DescribeAuditTaskCommandInput,
   type IoTClient,
   IoTServiceException,
   StartAuditMitigationActionsTaskCommand,
   type StartAuditMitigationActionsTaskCommandInput,
+  StartOnDemandAuditTaskCommand,
+  type StartOnDemandAuditTaskCommandInput,
 } from '@aws-sdk/client-iot';
 import { type MapMembers, toSdkCasing, toStepFunctionsCasing } from './sdk-casing';
 import { isProgrammingError, type JsonValue } from './workflow-runner';
@@ -43,6 +47,18 @@ const IOT_ACTIONS: Readonly<Record<string, IotAction>> = {
       ),
     requestMaps: {},
     responseMaps: { taskStatistics: 'map', target: TASK_TARGET_MAPS, auditCheckToActionsMapping: 'map' },
+  },
+  // The verification audit.
+  startOnDemandAuditTask: {
+    send: (iot, input) =>
+      iot.send(new StartOnDemandAuditTaskCommand(input as StartOnDemandAuditTaskCommandInput)),
+    requestMaps: {},
+    responseMaps: {},
+  },
+  describeAuditTask: {
+    send: (iot, input) => iot.send(new DescribeAuditTaskCommand(input as DescribeAuditTaskCommandInput)),
+    requestMaps: {},
+    responseMaps: { auditDetails: 'map' },
   },
 };
 

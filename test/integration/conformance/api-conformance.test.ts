@@ -371,6 +371,16 @@ const BASELINES: readonly Baseline[] = [
       ReturnValuesOnConditionCheckFailure: 'NONE',
     }),
   },
+  {
+    service: 'dynamodb',
+    operation: 'GetItem',
+    input: () => ({
+      TableName: LOCAL_OUTCOME_LEDGER_TABLE,
+      Key: { pk: { S: 'conformance-claim' } },
+      ConsistentRead: true,
+      ReturnConsumedCapacity: 'NONE',
+    }),
+  },
 ];
 
 /** Requests that must fail with a declared error, for the error-body checks. */
@@ -465,6 +475,12 @@ const DECLARED_ERRORS: ReadonlyArray<[Baseline['service'], string, Record<string
     'dynamodb',
     'PutItem',
     { TableName: 'no-such-table', Item: { pk: { S: 'k' } } },
+    'ResourceNotFoundException',
+  ],
+  [
+    'dynamodb',
+    'GetItem',
+    { TableName: 'no-such-table', Key: { pk: { S: 'k' } } },
     'ResourceNotFoundException',
   ],
 ];

@@ -180,6 +180,8 @@ describe('start-mitigation: what it sends, field by field', () => {
           policy: 'auto',
           protectedCount: 0,
           decision: null,
+          // The shipped config runs in apply mode without `verify`: verified.
+          verify: true,
         },
       },
     ]);
@@ -214,6 +216,7 @@ describe('start-mitigation: what it sends, field by field', () => {
       policy: 'auto',
       protectedCount: 0,
       decision: null,
+      verify: true,
     });
     expect(outcome).toMatchObject({
       status: 'deferred',
@@ -365,6 +368,7 @@ describe('start-mitigation: counters', () => {
     const { run, names, logs } = counted({ mode: 'dry-run' });
     const outcome = await run(event);
     expect(names).toEqual(['DryRuns']);
+    if (!('plan' in outcome)) throw new Error('a dry run has a plan');
     expect(outcome.plan.action === 'start' && outcome.plan.request.target).toEqual({
       auditTaskId: 'audit-42',
       auditCheckToReasonCodeFilter: FILTER,

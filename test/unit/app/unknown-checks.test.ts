@@ -120,6 +120,7 @@ describe('start-mitigation with a check the catalog does not know', () => {
 
     // Assess
     expect(outcome.status).toBe('skipped');
+    if (!('plan' in outcome)) throw new Error('a skip has a plan');
     expect(outcome.plan.skipped).toEqual([{ check: NEW_CHECK, reason: 'unknown check' }]);
     expect([...started, ...executions]).toEqual([]);
     expect(counted.sort()).toEqual(['TasksSkipped', 'UnknownChecks']);

@@ -10,6 +10,7 @@ import {
   type TaskResourceHandler,
 } from '../../../src/local/step-functions/workflow-runner';
 import { startTimeDriver, type TimeDriver } from '../../../src/local/time-driver';
+import { VERIFICATION_NOT_REACHED } from './verification-not-reached';
 
 // The approval gate of statemachine/mitigation-workflow.asl.json on the local interpreter: the
 // request-approval function is a local handler, the decision a promise the test settles (as
@@ -25,6 +26,7 @@ const SUBSTITUTIONS = {
   EventSource: 'custom.iot.remediation',
   RequestApprovalFunctionArn: FUNCTION_ARN,
   WriteReportFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:write-report',
+  VerifyAuditFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:verify-audit',
 };
 const REQUEST_APPROVAL = 'arn:aws:states:::lambda:invoke.waitForTaskToken';
 const WRITE_REPORT = 'arn:aws:states:::lambda:invoke';
@@ -120,6 +122,7 @@ async function run(answers: Answer[], input: WorkflowInput = approvalInput()) {
   const putEntries: JsonValue[] = [];
   let startCalls = 0;
   const handlers: Record<string, TaskResourceHandler> = {
+    ...VERIFICATION_NOT_REACHED,
     [REQUEST_APPROVAL]: (parameters, call) => {
       const params = z.object({ FunctionName: z.string(), Payload: z.json() }).parse(parameters);
       expect(params.FunctionName).toBe(FUNCTION_ARN);
@@ -188,8 +191,8 @@ describe('the approval gate', () => {
     ]);
     // The approval round trip: RequestApproval and CheckDecision, on top of a deferred start
     // (ChooseStart, StartMitigationTask, InitPolling, one poll of 3 states, Report, WriteReport,
-    // Put, Route, end).
-    expect(execution.transitions).toBe(13);
+    // Put, ChooseVerification, Route, end).
+    expect(execution.transitions).toBe(14);
     expect(details).toEqual([
       expect.objectContaining({
         taskId: TASK_ID,

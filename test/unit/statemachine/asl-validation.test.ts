@@ -13,6 +13,7 @@ const ALLOWED_PLACEHOLDERS = [
   'EventSource',
   'RequestApprovalFunctionArn',
   'WriteReportFunctionArn',
+  'VerifyAuditFunctionArn',
 ];
 
 function substituted(text: string): string {

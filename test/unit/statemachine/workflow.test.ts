@@ -15,6 +15,7 @@ import {
   type TaskResourceHandler,
 } from '../../../src/local/step-functions/workflow-runner';
 import { startTimeDriver, type TimeDriver } from '../../../src/local/time-driver';
+import { VERIFICATION_NOT_REACHED } from './verification-not-reached';
 
 const ASL_TEXT = readFileSync(
   new URL('../../../statemachine/mitigation-workflow.asl.json', import.meta.url),
@@ -26,6 +27,7 @@ const SUBSTITUTIONS = {
   EventSource: 'custom.iot.remediation',
   RequestApprovalFunctionArn: REQUEST_APPROVAL_ARN,
   WriteReportFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:write-report',
+  VerifyAuditFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:verify-audit',
 };
 const START = 'arn:aws:states:::aws-sdk:iot:startAuditMitigationActionsTask';
 const DESCRIBE = 'arn:aws:states:::aws-sdk:iot:describeAuditMitigationActionsTask';
@@ -127,12 +129,12 @@ interface Scenario {
 }
 
 // Transitions of a direct start that ends on poll n: ChooseStart, InitPolling, n x (Wait, Describe,
-// Choice), (n - 1) x Pass, Report*, WriteReport, PutFinishedEvent, RouteOutcome, end state = 4n + 6
-// (n <= 11, the length of the schedule).
+// Choice), (n - 1) x Pass, Report*, WriteReport, PutFinishedEvent, ChooseVerification, RouteOutcome,
+// end state = 4n + 7 (n <= 11, the length of the schedule). No `verify` in these inputs: no verification.
 const scenarios: Scenario[] = [
   {
     // At the cap, polls come in pairs with one bookkeeping Pass: 2 + 40 + 3 + (Wait, Describe,
-    // Choice, CountLastCapPoll) + 5 = 54 when the task ends on the first poll of a pair...
+    // Choice, CountLastCapPoll) + 6 = 55 when the task ends on the first poll of a pair...
     name: 'COMPLETED on the first poll of a pair at the cap',
     deferredStart: false,
     finishOnPoll: 12,
@@ -141,13 +143,13 @@ const scenarios: Scenario[] = [
       status: 'SUCCEEDED',
       outcome: 'COMPLETED',
       polls: 12,
-      transitions: 54,
+      transitions: 55,
       startCalls: 0,
       retries: 0,
     },
   },
   {
-    // ... and 2 + 40 + 3 + 7 + 5 = 57 when it ends on the second.
+    // ... and 2 + 40 + 3 + 7 + 6 = 58 when it ends on the second.
     name: 'COMPLETED on the second poll of a pair at the cap',
     deferredStart: false,
     finishOnPoll: 13,
@@ -156,7 +158,7 @@ const scenarios: Scenario[] = [
       status: 'SUCCEEDED',
       outcome: 'COMPLETED',
       polls: 13,
-      transitions: 57,
+      transitions: 58,
       startCalls: 0,
       retries: 0,
     },
@@ -170,7 +172,7 @@ const scenarios: Scenario[] = [
       status: 'SUCCEEDED',
       outcome: 'COMPLETED',
       polls: 3,
-      transitions: 18,
+      transitions: 19,
       startCalls: 0,
       retries: 0,
     },
@@ -185,7 +187,7 @@ const scenarios: Scenario[] = [
       status: 'SUCCEEDED',
       outcome: 'COMPLETED',
       polls: 2,
-      transitions: 17,
+      transitions: 18,
       startCalls: 3,
       retries: 2,
     },
@@ -200,7 +202,7 @@ const scenarios: Scenario[] = [
       status: 'SUCCEEDED',
       outcome: 'COMPLETED',
       polls: 2,
-      transitions: 16,
+      transitions: 17,
       startCalls: 2,
       retries: 1,
     },
@@ -215,7 +217,7 @@ const scenarios: Scenario[] = [
       status: 'SUCCEEDED',
       outcome: 'COMPLETED',
       polls: 2,
-      transitions: 15,
+      transitions: 16,
       startCalls: 1,
       retries: 0,
     },
@@ -231,7 +233,7 @@ const scenarios: Scenario[] = [
       error: 'StartFailed',
       outcome: 'START_FAILED',
       polls: 0,
-      transitions: 6,
+      transitions: 7,
       startCalls: 1,
       retries: 0,
     },
@@ -246,7 +248,7 @@ const scenarios: Scenario[] = [
       error: 'MitigationTaskFailed',
       outcome: 'FAILED',
       polls: 4,
-      transitions: 22,
+      transitions: 23,
       startCalls: 0,
       retries: 0,
     },
@@ -261,7 +263,7 @@ const scenarios: Scenario[] = [
       error: 'MitigationTaskCanceled',
       outcome: 'CANCELED',
       polls: 2,
-      transitions: 14,
+      transitions: 15,
       startCalls: 0,
       retries: 0,
     },
@@ -269,7 +271,7 @@ const scenarios: Scenario[] = [
   {
     // elapsed after each poll: 15, 30, ... 120 (poll 8), 150, 195, 255 (poll 11), then pairs of 60 s
     // polls with the deadline checked after the second of each pair: 615 >= 600 after poll 17.
-    // Transitions: 2 + 10 x 4 + 3 (poll 11) + 3 pairs x 7 + 5 = 71.
+    // Transitions: 2 + 10 x 4 + 3 (poll 11) + 3 pairs x 7 + 6 = 72.
     name: 'task never ends: poll deadline',
     deferredStart: false,
     finishOnPoll: Number.POSITIVE_INFINITY,
@@ -280,7 +282,7 @@ const scenarios: Scenario[] = [
       error: 'PollDeadlineExceeded',
       outcome: 'DEADLINE_EXCEEDED',
       polls: 17,
-      transitions: 71,
+      transitions: 72,
       startCalls: 0,
       retries: 0,
     },
@@ -295,7 +297,7 @@ const scenarios: Scenario[] = [
       status: 'SUCCEEDED',
       outcome: 'COMPLETED',
       polls: 2,
-      transitions: 16,
+      transitions: 17,
       startCalls: 0,
       retries: 2,
     },
@@ -311,7 +313,7 @@ const scenarios: Scenario[] = [
       error: 'PollFailed',
       outcome: 'POLL_FAILED',
       polls: 1,
-      transitions: 8,
+      transitions: 9,
       startCalls: 0,
       retries: 0,
     },
@@ -326,7 +328,7 @@ const scenarios: Scenario[] = [
       status: 'SUCCEEDED',
       outcome: 'COMPLETED',
       polls: 1,
-      transitions: 15,
+      transitions: 16,
       startCalls: 0,
       retries: 5,
     },
@@ -350,6 +352,7 @@ async function runScenario(
   let startCalls = 0;
   let answeredPolls = 0;
   const handlers: Record<string, TaskResourceHandler> = {
+    ...VERIFICATION_NOT_REACHED,
     [START]: () => {
       startCalls += 1;
       const error = startErrors.shift();
@@ -650,6 +653,8 @@ describe('mitigation-workflow.asl.json', () => {
         Input: {
           ...base,
           follow: 2,
+          // An input without `verify` (as from an older function): its successor does not verify either.
+          verify: false,
           poll: {
             schedule: SCHEDULE,
             lastIndex: SCHEDULE.length - 1,
@@ -670,8 +675,9 @@ describe('mitigation-workflow.asl.json', () => {
       // Act: a nominal execution (direct start, no retry) up to its continuation.
       const { run } = await runScenario(neverEnds);
 
-      // Assess: 10 events per poll at the cap plus the 15 s schedule, the start and the end.
-      expect(run.historyEvents).toBe(10_034);
+      // Assess: 10 events per poll at the cap plus the 15 s schedule, the start and the end (with
+      // CarryVerify and DefaultVerify: this input has no `verify`).
+      expect(run.historyEvents).toBe(10_038);
       // Worst cases on top: a deferred start using its 600 + 6 attempts (3 events per retry, 5 for
       // the call) and 4 describe retries per poll on average.
       const worstStart = 2 + 5 + 3 * (599 + 5);

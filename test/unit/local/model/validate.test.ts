@@ -32,7 +32,7 @@ describe('the API model extract', () => {
         expect(operation.output === undefined || shapes[operation.output] !== undefined, name).toBe(true);
       }
     }
-    expect(Object.keys(operationsOf('dynamodb'))).toEqual(['PutItem']);
+    expect(Object.keys(operationsOf('dynamodb'))).toEqual(['PutItem', 'GetItem']);
   });
 
   it('compiles every pattern of every served service', () => {

@@ -10,6 +10,7 @@ import {
   type WorkflowRun,
 } from '../../../../src/local/step-functions/workflow-runner';
 import { startTimeDriver, type TimeDriver } from '../../../../src/local/time-driver';
+import { VERIFICATION_NOT_REACHED } from '../../statemachine/verification-not-reached';
 
 /**
  * A deferred start retries StartAuditMitigationActionsTask hundreds of times in one execution; in a
@@ -26,6 +27,7 @@ const SUBSTITUTIONS = {
   EventSource: 'custom.iot.devicedefender',
   RequestApprovalFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:request-approval',
   WriteReportFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:write-report',
+  VerifyAuditFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:verify-audit',
 };
 const DESCRIBE = 'arn:aws:states:::aws-sdk:iot:describeAuditMitigationActionsTask';
 const START = 'arn:aws:states:::aws-sdk:iot:startAuditMitigationActionsTask';
@@ -80,6 +82,7 @@ describe('local Step Functions: memory of Task calls', () => {
       clock,
       context: { Execution: { Id: `execution:${TASK_ID}`, Name: TASK_ID } },
       handlers: {
+        ...VERIFICATION_NOT_REACHED,
         [START]: () => {
           starts += 1;
           if (starts <= 5) {

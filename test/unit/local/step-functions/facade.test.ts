@@ -129,6 +129,7 @@ async function setUp(fakeOptions: Parameters<typeof createFakeIot>[1] = {}) {
       EventSource: 'custom.iot.remediation',
       RequestApprovalFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:request-approval',
       WriteReportFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:write-report',
+      VerifyAuditFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:verify-audit',
     },
     iot: new IoTClient({ endpoint: iotUrl, region: 'us-east-1', credentials, maxAttempts: 1 }),
     clock,
@@ -225,9 +226,9 @@ describe('createLocalStepFunctions', () => {
       DetailType: 'Audit Mitigation Task Finished',
     });
     expect(JSON.parse(events[0]?.Detail ?? 'null')).toEqual(detail);
-    // Polls at 15, 30, 45, 60 s: 4 polls, 4 x 4 + 6 transitions (WriteReport included).
+    // Polls at 15, 30, 45, 60 s: 4 polls, 4 x 4 + 7 transitions (WriteReport and ChooseVerification included).
     expect(sfnLocal.executions()).toMatchObject([
-      { name: 'task-1', status: 'SUCCEEDED', polls: 4, transitions: 22 },
+      { name: 'task-1', status: 'SUCCEEDED', polls: 4, transitions: 23 },
     ]);
   });
 

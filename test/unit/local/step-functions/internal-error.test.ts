@@ -12,6 +12,7 @@ import {
   runWorkflow,
 } from '../../../../src/local/step-functions/workflow-runner';
 import { startTimeDriver, type TimeDriver } from '../../../../src/local/time-driver';
+import { VERIFICATION_NOT_REACHED } from '../../statemachine/verification-not-reached';
 
 /**
  * A programming error inside the local stack (a TypeError in a task handler, or in the interpreter
@@ -28,6 +29,7 @@ const SUBSTITUTIONS = {
   EventSource: 'custom.iot.devicedefender',
   RequestApprovalFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:request-approval',
   WriteReportFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:write-report',
+  VerifyAuditFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:verify-audit',
 };
 const DESCRIBE = 'arn:aws:states:::aws-sdk:iot:describeAuditMitigationActionsTask';
 const START = 'arn:aws:states:::aws-sdk:iot:startAuditMitigationActionsTask';
@@ -68,6 +70,7 @@ describe('local stack internal errors', () => {
       clock,
       context: { Execution: { Id: `execution:${TASK_ID}`, Name: TASK_ID } },
       handlers: {
+        ...VERIFICATION_NOT_REACHED,
         [START]: () => ({}),
         [DESCRIBE]: () => {
           throw new TypeError("Cannot read properties of undefined (reading 'TaskStatus')");
