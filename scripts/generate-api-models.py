@@ -57,7 +57,7 @@ SERVED = {
         'DescribeArchive',
     ],
     'ssm': ['GetParameter', 'PutParameter'],
-    'dynamodb': ['PutItem'],
+    'dynamodb': ['PutItem', 'GetItem', 'UpdateItem', 'DeleteItem', 'Query'],
     'sts': ['GetCallerIdentity'],
 }
 

@@ -128,6 +128,11 @@ export const RemediationConfigSchema = z
     approvalTimeout: ApprovalTimeoutSchema.default(DEFAULT_APPROVAL_TIMEOUT),
     /** Resources never mitigated automatically, whatever the policy of their check. */
     protect: ProtectSchema.optional(),
+    /**
+     * How many audit mitigation tasks the dispatcher runs at once (1 to 10, IoT's per-account quota);
+     * lower it to leave slots to people and other tools.
+     */
+    maxConcurrentTasks: z.number().int().min(1).max(10).default(10),
     /** Per audit check (API names): the actions to apply. */
     checks: z.record(z.string(), CheckRemediationSchema),
   })

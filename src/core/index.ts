@@ -14,3 +14,4 @@ export * from './start-request';
 export * from './strict-json';
 export * from './task-statistics';
 export * from './workflow-input';
+export * from './dispatch';
