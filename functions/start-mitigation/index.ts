@@ -101,6 +101,8 @@ async function startMitigation(event: unknown, context: Context): Promise<StartM
     counters: { count: (name) => metrics.addMetric(name, MetricUnit.Count, 1) },
     pollDeadlineSeconds,
     accountId,
+    // Set when the stack has the dispatcher (template.yaml): tasks are queued, never started here.
+    startThroughQueue: process.env.START_THROUGH_QUEUE === 'true',
   });
   return run(event);
 }

@@ -96,6 +96,7 @@ export interface Counters {
     name:
       | 'TasksStarted'
       | 'TasksDeferred'
+      | 'TasksQueued'
       | 'TasksSkipped'
       | 'DryRuns'
       | 'PlanErrors'

@@ -124,6 +124,12 @@ export const WorkflowInputSchema = z.object({
   decision: ReportedDecisionSchema.optional(),
   /** Set only for an `approve` task, whose execution is started with deferredStart true. */
   approval: ApprovalRequestSchema.optional(),
+  /**
+   * Set when the task is started through the dispatcher's queue (WaitForSlot, ReleaseSlot): its
+   * priority is the task's expected size (findings x actions, from IoT's counts). Inputs without it
+   * (older ones) retry the start in the state machine instead.
+   */
+  queue: z.object({ priority: z.number().int().positive() }).optional(),
 });
 
 export type WorkflowInput = z.infer<typeof WorkflowInputSchema>;

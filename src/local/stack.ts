@@ -37,6 +37,10 @@ export const LOCAL_ARCHIVE_NAME = 'iot-audit-remediation-audit-events';
 export const LOCAL_RULE_NAME = 'iot-audit-remediation-start-mitigation';
 /** template.yaml's OutcomeLedgerTable (partition key `pk`). */
 export const LOCAL_OUTCOME_LEDGER_TABLE = 'iot-audit-remediation-outcome-ledger';
+/** template.yaml's MitigationQueueTable (partition key `pk`, index ActiveByRank). */
+export const LOCAL_MITIGATION_QUEUE_TABLE = 'iot-audit-remediation-mitigation-queue';
+/** template.yaml's DispatcherSchedule: the dispatcher's safety tick. */
+export const DISPATCHER_TICK_MS = 60_000;
 
 export interface LocalStackOptions {
   /** Seeds the IoT emulator (parsed with ScenarioSchema). */
@@ -71,6 +75,14 @@ export interface LocalStackOptions {
   readonly invokeFunction?: LocalStepFunctionsOptions['invokeFunction'];
   /** Pending callbacks hold the virtual clock before their timeouts; see LocalStepFunctionsOptions. */
   readonly holdPendingCallbacks?: boolean;
+  /**
+   * `true` (default, as deployed): start-mitigation queues every task and the dispatcher starts them
+   * (WaitForSlot, ReleaseSlot, a tick every minute while executions run); `false`: the older path,
+   * start-mitigation starts the task and a blocked start is retried by the state machine.
+   */
+  readonly dispatcher?: boolean;
+  /** The dispatcher function; the built bundle by default. */
+  readonly dispatcherHandler?: LambdaHandler;
 }
 
 export interface LocalStack {
@@ -81,8 +93,10 @@ export interface LocalStack {
   readonly emulator: IotEmulator;
   readonly stepFunctions: LocalStepFunctions;
   readonly bus: LocalEventBus;
-  /** DynamoDB: the outcome ledger table (LOCAL_OUTCOME_LEDGER_TABLE). */
+  /** DynamoDB: the outcome ledger (LOCAL_OUTCOME_LEDGER_TABLE) and mitigation queue (LOCAL_MITIGATION_QUEUE_TABLE) tables. */
   readonly dynamoDb: LocalDynamoDb;
+  /** Invokes the dispatcher once (the schedule's tick when `event` is left out). */
+  invokeDispatcher(event?: unknown): Promise<unknown>;
   /** The environment the handler runs with: only the endpoint differs from the cloud's. */
   readonly handlerEnvironment: Readonly<Record<string, string>>;
   /** What the scenario's scripted decisions did (`approvals`), in the order they were sent. */
@@ -181,6 +195,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const parameters = createLocalParameterStore();
   const dynamoDb = createLocalDynamoDb();
   dynamoDb.createTable(LOCAL_OUTCOME_LEDGER_TABLE, 'pk');
+  dynamoDb.createTable(LOCAL_MITIGATION_QUEUE_TABLE, 'pk', [
+    { name: 'ActiveByRank', partitionKey: 'queue', sortKey: 'rank' },
+  ]);
+  const useDispatcher = options.dispatcher !== false;
   const bus = createLocalEventBus({
     clock,
     accountId: scenario.accountId,
@@ -204,6 +222,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const url = await gateway.listen(options.port ?? 0);
   // The functions the state machine invokes (template.yaml's DefinitionSubstitutions): loaded below.
   const requestApprovalArn = `arn:aws:lambda:${scenario.region}:${scenario.accountId}:function:request-approval`;
+  const dispatcherArn = `arn:aws:lambda:${scenario.region}:${scenario.accountId}:function:dispatcher`;
   let invokeStackFunction: NonNullable<LocalStackOptions['invokeFunction']> = async (name) => {
     throw new LambdaServiceError('ResourceNotFoundException', `Function not found: ${name}`);
   };
@@ -213,6 +232,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       EventBusName: 'default',
       EventSource: DEFAULT_EVENT_SOURCE,
       RequestApprovalFunctionArn: requestApprovalArn,
+      DispatcherFunctionArn: dispatcherArn,
     },
     stateMachineArn: LOCAL_STATE_MACHINE_ARN,
     // The state machine's IoT calls go through the real SDK too; Step Functions retries per the ASL.
@@ -256,12 +276,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     POWERTOOLS_LOG_LEVEL: options.handlerLogLevel ?? 'SILENT',
     POWERTOOLS_METRICS_DISABLED: options.handlerMetrics ? 'false' : 'true',
     OUTCOME_LEDGER_TABLE: LOCAL_OUTCOME_LEDGER_TABLE,
+    MITIGATION_QUEUE_TABLE: LOCAL_MITIGATION_QUEUE_TABLE,
+    START_THROUGH_QUEUE: useDispatcher ? 'true' : 'false',
   };
   Object.assign(process.env, handlerEnvironment);
   const handler = options.handler ?? (await loadBundledHandler('start-mitigation'));
   const bridge = await loadBundledHandler('audit-notification-bridge');
   const recordOutcome = await loadBundledHandler('record-outcome');
   const requestApproval = await loadBundledHandler('request-approval');
+  const dispatcher = options.dispatcherHandler ?? (await loadBundledHandler('dispatcher'));
 
   let holders = 0;
   let invocations = 0;
@@ -278,7 +301,35 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   }
   const invokeStartMitigation = (event: unknown) => invoke(handler, 'start-mitigation', event);
   // The approval gate's function; its PutEvents reach this stack's bus through the gateway.
+  // The schedule's tick, on the virtual clock: armed while executions may wait for a slot.
+  let tickArmed = false;
+  let closed = false;
+  const invokeDispatcher = (event: unknown = { action: 'tick', source: 'local.scheduler' }) =>
+    invoke(dispatcher, 'dispatcher', event);
+  const ticks = new Set<Promise<unknown>>();
+  const armTick = (): void => {
+    if (tickArmed || closed || !useDispatcher) return;
+    tickArmed = true;
+    clock.schedule(DISPATCHER_TICK_MS, () => {
+      tickArmed = false;
+      if (closed) return;
+      const tick = invokeDispatcher()
+        .catch(() => undefined)
+        .finally(() => ticks.delete(tick));
+      ticks.add(tick);
+      if (runner.executions().some((e) => e.status === 'RUNNING')) armTick();
+    });
+  };
   invokeStackFunction = async (name, payload) => {
+    if (name === dispatcherArn || name === 'dispatcher') {
+      armTick();
+      return dispatcher(payload, {
+        functionName: 'dispatcher',
+        awsRequestId: `local-${++invocations}`,
+        invokedFunctionArn: dispatcherArn,
+        getRemainingTimeInMillis: () => 30_000,
+      });
+    }
     if (name !== requestApprovalArn && name !== 'request-approval')
       throw new LambdaServiceError('ResourceNotFoundException', `Function not found: ${name}`);
     return requestApproval(payload, {
@@ -358,10 +409,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     scriptedDecisions: scripted.results,
     bridgeDeadLetters,
     invokeStartMitigation,
+    invokeDispatcher,
     async settled() {
       await Promise.all([...notifications]);
       await bus.drained();
       await runner.waitForAll();
+      await Promise.all([...ticks]);
       await bus.drained();
     },
     runAsClient(work) {
@@ -376,6 +429,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       }
     },
     async close() {
+      closed = true;
       driver?.stop();
       clientRequests.stop();
       const abortedExecutions = runner.executions().filter((e) => e.status === 'RUNNING').length;
