@@ -17,9 +17,12 @@ build-RecordOutcomeFunction: node_modules
 build-RequestApprovalFunction: node_modules
 	$(NODE) scripts/build.mjs --function request-approval --outdir "$(ARTIFACTS_DIR)"
 
+build-DispatcherFunction: node_modules
+	$(NODE) scripts/build.mjs --function dispatcher --outdir "$(ARTIFACTS_DIR)"
+
 # The build needs the locked dependencies (esbuild, the SDK): `npm ci` once, before `sam build`.
 node_modules:
 	@echo "node_modules is missing: run npm ci before sam build" >&2; exit 1
 
 .PHONY: build-AuditNotificationBridgeFunction build-StartMitigationFunction build-RecordOutcomeFunction \
-	build-RequestApprovalFunction
+	build-RequestApprovalFunction build-DispatcherFunction

@@ -65,7 +65,11 @@ async function dispatch(event: unknown, context: Context): Promise<DispatchOutco
     logger,
     metrics: {
       gauge: (name, value) =>
-        metrics.addMetric(name, name === 'OldestQueuedAgeSeconds' ? MetricUnit.Seconds : MetricUnit.Count, value),
+        metrics.addMetric(
+          name,
+          name === 'OldestQueuedAgeSeconds' ? MetricUnit.Seconds : MetricUnit.Count,
+          value,
+        ),
       count: (name) => metrics.addMetric(name, MetricUnit.Count, 1),
     },
   });

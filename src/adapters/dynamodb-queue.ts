@@ -26,7 +26,10 @@ const S = (value: string): AttributeValue => ({ S: value });
 const N = (value: number): AttributeValue => ({ N: String(value) });
 
 function isConditionFailure(error: unknown): boolean {
-  return error instanceof ConditionalCheckFailedException || (error as Error).name === 'ConditionalCheckFailedException';
+  return (
+    error instanceof ConditionalCheckFailedException ||
+    (error as Error).name === 'ConditionalCheckFailedException'
+  );
 }
 
 /** Runs a conditional write: false when its condition did not hold. */
@@ -151,7 +154,9 @@ export function createDynamoDbMitigationQueue(client: DynamoDBClient, tableName:
             Key: key(taskId),
             UpdateExpression: 'SET #state = :starting, startingSince = :now',
             ConditionExpression:
-              startingSince === undefined ? '#state = :queued' : '#state = :starting AND startingSince = :since',
+              startingSince === undefined
+                ? '#state = :queued'
+                : '#state = :starting AND startingSince = :since',
             ExpressionAttributeNames: names,
             ExpressionAttributeValues: {
               ':starting': S('STARTING'),

@@ -281,7 +281,9 @@ export function createStepFunctionsSlotCallbacks(client: SFNClient): SlotCallbac
       send(() => client.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(output) }))),
     refuse: (taskToken, error, cause) =>
       send(() =>
-        client.send(new SendTaskFailureCommand({ taskToken, error, cause: cause.slice(0, MAX_CAUSE_LENGTH) })),
+        client.send(
+          new SendTaskFailureCommand({ taskToken, error, cause: cause.slice(0, MAX_CAUSE_LENGTH) }),
+        ),
       ),
   };
 }

@@ -252,7 +252,10 @@ export interface MitigationQueue {
 /** Answers a workflow waiting for its slot: implemented over Step Functions (SendTaskSuccess/Failure). */
 export interface SlotCallbacks {
   /** The task started: the workflow goes on to polling. `gone` when nothing waits on that token any more. */
-  grant(taskToken: string, output: { taskId: string; start: 'started' | 'already-started' }): Promise<'sent' | 'gone'>;
+  grant(
+    taskToken: string,
+    output: { taskId: string; start: 'started' | 'already-started' },
+  ): Promise<'sent' | 'gone'>;
   /** The task cannot be started (IoT refused it for good): the workflow reports START_FAILED. */
   refuse(taskToken: string, error: string, cause: string): Promise<'sent' | 'gone'>;
 }

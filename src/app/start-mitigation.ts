@@ -218,8 +218,7 @@ export function createStartMitigation(deps: StartMitigationDependencies) {
     const queued = deps.startThroughQueue === true;
     // An approve task is never started here: its execution starts it once approved. Through the
     // queue, no task is: the dispatcher starts it when a slot is free.
-    const start =
-      approve || queued ? { deferred: true, alreadyStarted: false } : await startTask(task);
+    const start = approve || queued ? { deferred: true, alreadyStarted: false } : await startTask(task);
     const input: WorkflowInput = {
       taskId: request.taskId,
       auditTaskId: audit.auditTaskId,
@@ -237,7 +236,13 @@ export function createStartMitigation(deps: StartMitigationDependencies) {
     // A workflow that ended without the task's outcome (StartFailed, PollFailed, deadline) is followed
     // again under the next follow number; the task itself was only (re)requested above, with its ids.
     const execution = await followTask(workflows, input);
-    const status = approve ? 'awaiting-approval' : queued ? 'queued' : start.deferred ? 'deferred' : 'started';
+    const status = approve
+      ? 'awaiting-approval'
+      : queued
+        ? 'queued'
+        : start.deferred
+          ? 'deferred'
+          : 'started';
     counters.count(
       status === 'awaiting-approval'
         ? 'ApprovalsRequested'

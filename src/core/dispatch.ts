@@ -128,7 +128,8 @@ export type DispatchEvent = z.infer<typeof DispatchEventSchema>;
 
 /** Reads a dispatcher event; anything that is not an enqueue or a release (a schedule's event) is a tick. */
 export function parseDispatchEvent(event: unknown): DispatchEvent {
-  const action = typeof event === 'object' && event !== null ? (event as { action?: unknown }).action : undefined;
+  const action =
+    typeof event === 'object' && event !== null ? (event as { action?: unknown }).action : undefined;
   if (action !== 'enqueue' && action !== 'release') return { action: 'tick' };
   const parsed = DispatchEventSchema.safeParse(event);
   if (!parsed.success) {

@@ -65,7 +65,10 @@ function resolveName(token: Token, context: ExpressionContext, what: string): st
 function resolveValue(token: Token, context: ExpressionContext, what: string): AttributeValue {
   const value = Object.hasOwn(context.values, token.text) ? context.values[token.text] : undefined;
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw invalid(what, `An expression attribute value used in expression is not defined; attribute value: ${token.text}`);
+    throw invalid(
+      what,
+      `An expression attribute value used in expression is not defined; attribute value: ${token.text}`,
+    );
   }
   return value as AttributeValue;
 }

@@ -125,7 +125,10 @@ export function createLocalDynamoDb() {
         ? base
         : applyUpdate(String(input.UpdateExpression), contextOf(input), base);
     if (updated[table.partitionKey]?.S !== key)
-      throw new AwsJsonError('ValidationException', 'Cannot update attribute pk. This attribute is part of the key');
+      throw new AwsJsonError(
+        'ValidationException',
+        'Cannot update attribute pk. This attribute is part of the key',
+      );
     table.items.set(key, updated);
     return returned(input, existing, updated);
   }
@@ -144,11 +147,20 @@ export function createLocalDynamoDb() {
     const table = tableOf(input);
     const index = table.indexes.find((i) => i.name === input.IndexName);
     if (input.IndexName !== undefined && !index)
-      throw new AwsJsonError('ValidationException', `The table does not have the specified index: ${String(input.IndexName)}`);
+      throw new AwsJsonError(
+        'ValidationException',
+        `The table does not have the specified index: ${String(input.IndexName)}`,
+      );
     const partitionKey = index?.partitionKey ?? table.partitionKey;
-    const { attribute, value } = parseKeyCondition(String(input.KeyConditionExpression ?? ''), contextOf(input));
+    const { attribute, value } = parseKeyCondition(
+      String(input.KeyConditionExpression ?? ''),
+      contextOf(input),
+    );
     if (attribute !== partitionKey)
-      throw new AwsJsonError('ValidationException', `Query condition missed key schema element: ${partitionKey}`);
+      throw new AwsJsonError(
+        'ValidationException',
+        `Query condition missed key schema element: ${partitionKey}`,
+      );
     const filter =
       input.FilterExpression === undefined
         ? () => true
@@ -166,7 +178,11 @@ export function createLocalDynamoDb() {
     if (input.ScanIndexForward === false) matching.reverse();
     const items = matching.filter((item) => filter(item));
     if (input.Select === 'COUNT') return { Count: items.length, ScannedCount: matching.length };
-    return { Items: items.map((item) => structuredClone(item)), Count: items.length, ScannedCount: matching.length };
+    return {
+      Items: items.map((item) => structuredClone(item)),
+      Count: items.length,
+      ScannedCount: matching.length,
+    };
   }
 
   return {

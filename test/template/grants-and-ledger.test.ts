@@ -110,19 +110,54 @@ describe.skipIf(samMissing !== undefined)('template.yaml grants and outcome ledg
     });
   });
 
-  it('grants the outcome ledger to record-outcome only, and only PutItem on that table', () => {
+  it('grants the outcome ledger to record-outcome only (PutItem), the queue to the dispatcher only (on its keys)', () => {
     const dynamodb = identityStatements().filter(({ statement }) =>
       asArray(statement.Action).some((action) => String(action).startsWith('dynamodb:')),
     );
     expect(
-      dynamodb.map(({ id, statement }) => ({ id, action: statement.Action, resource: statement.Resource })),
+      dynamodb.map(({ id, statement }) => ({
+        id,
+        action: statement.Action,
+        resource: statement.Resource,
+        condition: statement.Condition,
+      })),
     ).toEqual([
+      {
+        id: 'DispatcherFunctionRole',
+        action: [
+          'dynamodb:GetItem',
+          'dynamodb:PutItem',
+          'dynamodb:UpdateItem',
+          'dynamodb:DeleteItem',
+          'dynamodb:Query',
+        ],
+        resource: [
+          { 'Fn::GetAtt': ['MitigationQueueTable', 'Arn'] },
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation Fn::Sub string
+          { 'Fn::Sub': '${MitigationQueueTable.Arn}/index/ActiveByRank' },
+        ],
+        condition: {
+          'ForAllValues:StringLike': {
+            'dynamodb:LeadingKeys': ['remediate-*', '#dispatcher-lease', 'tasks'],
+          },
+        },
+      },
       {
         id: 'RecordOutcomeFunctionRole',
         action: 'dynamodb:PutItem',
         resource: { 'Fn::GetAtt': ['OutcomeLedgerTable', 'Arn'] },
+        condition: undefined,
       },
     ]);
+    const queue = props('MitigationQueueTable');
+    expect(queue).toMatchObject({
+      BillingMode: 'PAY_PER_REQUEST',
+      SSESpecification: { SSEEnabled: true },
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      PointInTimeRecoverySpecification: {
+        PointInTimeRecoveryEnabled: { 'Fn::If': ['MitigationQueueRecoverable', true, false] },
+      },
+    });
     const environment = (props('RecordOutcomeFunction').Environment as Json).Variables as Json;
     expect(environment.OUTCOME_LEDGER_TABLE).toEqual({ Ref: 'OutcomeLedgerTable' });
   });

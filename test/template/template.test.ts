@@ -339,6 +339,7 @@ describe('template.yaml', () => {
         EventBusName: busName,
         EventSource: ref('EventSource'),
         RequestApprovalFunctionArn: arnOf('RequestApprovalFunction'),
+        DispatcherFunctionArn: arnOf('DispatcherFunction'),
       });
       expect(machine.StateMachineType).toBe('STANDARD');
       expect(machine.TracingConfiguration).toEqual({ Enabled: true });
@@ -375,6 +376,16 @@ describe('template.yaml', () => {
           namespace: 'AWS/Lambda',
           metric: 'Errors',
           dimensions: [{ Name: 'FunctionName', Value: ref('RequestApprovalFunction') }],
+        },
+        DispatcherErrorsAlarm: {
+          namespace: 'AWS/Lambda',
+          metric: 'Errors',
+          dimensions: [{ Name: 'FunctionName', Value: ref('DispatcherFunction') }],
+        },
+        QueueAgeAlarm: {
+          namespace: ref('MetricsNamespace'),
+          metric: 'OldestQueuedAgeSeconds',
+          dimensions: [{ Name: 'service', Value: 'dispatcher' }],
         },
         AuditNotificationBridgeErrorsAlarm: {
           namespace: 'AWS/Lambda',
@@ -537,7 +548,7 @@ describe('template.yaml', () => {
       expect(properties.StateMachineName).toEqual({ 'Fn::Sub': '${AWS::StackName}-workflow' });
     });
 
-    it('lets the state machine invoke the request-approval function only, unqualified', () => {
+    it('lets the state machine invoke the request-approval and dispatcher functions only, and the schedule the dispatcher only, unqualified', () => {
       // Prepare
       const invokes = statements().filter((s) =>
         asArray(s.statement.Action).map(String).includes('lambda:InvokeFunction'),
@@ -545,7 +556,9 @@ describe('template.yaml', () => {
 
       // Assess
       expect(invokes.map((s) => ({ where: s.where.split('/')[0], resource: s.statement.Resource }))).toEqual([
+        { where: 'DispatcherScheduleRole', resource: arnOf('DispatcherFunction') },
         { where: 'MitigationStateMachineRole', resource: arnOf('RequestApprovalFunction') },
+        { where: 'MitigationStateMachineRole', resource: arnOf('DispatcherFunction') },
       ]);
     });
 
