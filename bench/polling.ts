@@ -236,6 +236,7 @@ export async function polling(ctx: BenchContext): Promise<BenchResult> {
     EventBusName: 'default',
     EventSource: DEFAULT_EVENT_SOURCE,
     RequestApprovalFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:request-approval',
+    DispatcherFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:dispatcher',
   });
   const baseline = prepareWorkflow(JSON.stringify(BASELINE_ASL), {});
   const variants: Record<string, PreparedWorkflow> = {

@@ -24,12 +24,15 @@ const SUBSTITUTIONS = {
   EventBusName: 'audit-bus',
   EventSource: 'custom.iot.remediation',
   RequestApprovalFunctionArn: FUNCTION_ARN,
+  DispatcherFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:dispatcher',
 };
 const REQUEST_APPROVAL = 'arn:aws:states:::lambda:invoke.waitForTaskToken';
 const START = 'arn:aws:states:::aws-sdk:iot:startAuditMitigationActionsTask';
 const DESCRIBE = 'arn:aws:states:::aws-sdk:iot:describeAuditMitigationActionsTask';
 const PUT_EVENTS = 'arn:aws:states:::events:putEvents';
 const START_EXECUTION = 'arn:aws:states:::states:startExecution';
+/** ReleaseSlot (lambda:invoke): only inputs with `queue` reach it (test/unit/statemachine/dispatch.test.ts). */
+const RELEASE_SLOT = 'arn:aws:states:::lambda:invoke';
 const STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:MitigationWorkflow';
 const TASK_ID = 'remediate-audit1-approve';
 const TIMEOUT_SECONDS = 3600;
@@ -132,6 +135,9 @@ async function run(answers: Answer[], input: WorkflowInput = approvalInput()) {
       return { Entries: [{ EventId: 'e1' }], FailedEntryCount: 0 };
     },
     [START_EXECUTION]: () => ({ ExecutionArn: 'arn:child', StartDate: '2026-01-01T00:00:00.000Z' }),
+    [RELEASE_SLOT]: () => {
+      throw new Error('a task outside the queue never releases a slot');
+    },
   };
   const started = clock.now();
   const execution = runWorkflow(prepareWorkflow(ASL_TEXT, SUBSTITUTIONS), {
@@ -170,12 +176,13 @@ describe('the approval gate', () => {
       'ChooseStart',
       'RequestApproval',
       'CheckDecision',
+      'ChooseStartPath',
       'StartMitigationTask',
-      'InitPolling',
     ]);
     // The approval round trip: RequestApproval and CheckDecision, on top of a deferred start
-    // (ChooseStart, StartMitigationTask, InitPolling, one poll of 3 states, Report, Put, Route, end).
-    expect(execution.transitions).toBe(12);
+    // (ChooseStart, ChooseStartPath, StartMitigationTask, InitPolling, one poll of 3 states, Report,
+    // Put, Route, end).
+    expect(execution.transitions).toBe(13);
     expect(details).toEqual([
       expect.objectContaining({
         taskId: TASK_ID,

@@ -8,7 +8,12 @@ const ASL_TEXT = readFileSync(
   'utf8',
 );
 /** The DefinitionSubstitutions template.yaml passes to the state machine. */
-const ALLOWED_PLACEHOLDERS = ['EventBusName', 'EventSource', 'RequestApprovalFunctionArn'];
+const ALLOWED_PLACEHOLDERS = [
+  'EventBusName',
+  'EventSource',
+  'RequestApprovalFunctionArn',
+  'DispatcherFunctionArn',
+];
 
 function substituted(text: string): string {
   return text.replace(/\$\{([^}]*)\}/g, (_placeholder, name: string) => `substituted-${name}`);

@@ -25,12 +25,15 @@ const SUBSTITUTIONS = {
   EventBusName: 'audit-bus',
   EventSource: 'custom.iot.remediation',
   RequestApprovalFunctionArn: REQUEST_APPROVAL_ARN,
+  DispatcherFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:dispatcher',
 };
 const START = 'arn:aws:states:::aws-sdk:iot:startAuditMitigationActionsTask';
 const DESCRIBE = 'arn:aws:states:::aws-sdk:iot:describeAuditMitigationActionsTask';
 const PUT_EVENTS = 'arn:aws:states:::events:putEvents';
 const START_EXECUTION = 'arn:aws:states:::states:startExecution';
 const REQUEST_APPROVAL = 'arn:aws:states:::lambda:invoke.waitForTaskToken';
+/** ReleaseSlot (lambda:invoke): only inputs with `queue` reach it (test/unit/statemachine/dispatch.test.ts). */
+const RELEASE_SLOT = 'arn:aws:states:::lambda:invoke';
 const STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:MitigationWorkflow';
 /** Polls one execution makes before it continues as new (InitPolling's continueAt). */
 const POLLS_PER_EXECUTION = 1000;
@@ -171,7 +174,7 @@ const scenarios: Scenario[] = [
       status: 'SUCCEEDED',
       outcome: 'COMPLETED',
       polls: 2,
-      transitions: 16,
+      transitions: 17,
       startCalls: 3,
       retries: 2,
     },
@@ -186,7 +189,7 @@ const scenarios: Scenario[] = [
       status: 'SUCCEEDED',
       outcome: 'COMPLETED',
       polls: 2,
-      transitions: 15,
+      transitions: 16,
       startCalls: 2,
       retries: 1,
     },
@@ -201,7 +204,7 @@ const scenarios: Scenario[] = [
       status: 'SUCCEEDED',
       outcome: 'COMPLETED',
       polls: 2,
-      transitions: 14,
+      transitions: 15,
       startCalls: 1,
       retries: 0,
     },
@@ -217,7 +220,7 @@ const scenarios: Scenario[] = [
       error: 'StartFailed',
       outcome: 'START_FAILED',
       polls: 0,
-      transitions: 6,
+      transitions: 7,
       startCalls: 1,
       retries: 0,
     },
@@ -356,6 +359,9 @@ async function runScenario(
     },
     [REQUEST_APPROVAL]: () => {
       throw new Error('an auto task never asks for approval');
+    },
+    [RELEASE_SLOT]: () => {
+      throw new Error('a task outside the queue never releases a slot');
     },
     [START_EXECUTION]: (input) => {
       childStarts.push(input);

@@ -25,6 +25,7 @@ const SUBSTITUTIONS = {
   EventBusName: 'default',
   EventSource: 'custom.iot.devicedefender',
   RequestApprovalFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:request-approval',
+  DispatcherFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:dispatcher',
 };
 const DESCRIBE = 'arn:aws:states:::aws-sdk:iot:describeAuditMitigationActionsTask';
 const START = 'arn:aws:states:::aws-sdk:iot:startAuditMitigationActionsTask';
@@ -94,6 +95,10 @@ describe('local Step Functions: memory of Task calls', () => {
         },
         // The approval gate: never reached by an auto task's input.
         'arn:aws:states:::lambda:invoke.waitForTaskToken': () => {
+          throw new Error('not reached');
+        },
+        // ReleaseSlot: only an input with `queue` reaches it.
+        'arn:aws:states:::lambda:invoke': () => {
           throw new Error('not reached');
         },
         [PUT_EVENTS]: () => ({ Entries: [{ EventId: 'e1' }], FailedEntryCount: 0 }),

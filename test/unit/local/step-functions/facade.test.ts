@@ -128,6 +128,7 @@ async function setUp(fakeOptions: Parameters<typeof createFakeIot>[1] = {}) {
       EventBusName: 'audit-bus',
       EventSource: 'custom.iot.remediation',
       RequestApprovalFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:request-approval',
+      DispatcherFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:dispatcher',
     },
     iot: new IoTClient({ endpoint: iotUrl, region: 'us-east-1', credentials, maxAttempts: 1 }),
     clock,
