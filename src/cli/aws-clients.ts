@@ -1,4 +1,5 @@
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { IoTClient } from '@aws-sdk/client-iot';
 import { SFNClient } from '@aws-sdk/client-sfn';
@@ -12,6 +13,8 @@ export interface AwsClients {
   readonly cloudFormation: CloudFormationClient;
   /** The caller's identity, recorded with an approval decision. */
   readonly sts: STSClient;
+  /** The dispatcher's queue table (status). */
+  readonly dynamoDb: DynamoDBClient;
 }
 
 export interface AwsTarget {
@@ -38,5 +41,6 @@ export function createAwsClients(target: AwsTarget): AwsClients {
     events: new EventBridgeClient(config),
     cloudFormation: new CloudFormationClient(config),
     sts: new STSClient(config),
+    dynamoDb: new DynamoDBClient(config),
   };
 }

@@ -12,6 +12,7 @@ export const OUTPUT_KEYS = {
   archive: { key: 'AuditEventArchiveName', option: '--archive' },
   stateMachine: { key: 'MitigationStateMachineArn', option: '--state-machine' },
   rule: { key: 'StartMitigationRuleArn', option: '' },
+  queueTable: { key: 'MitigationQueueTableName', option: '--queue-table' },
 } as const;
 
 /** The stack name `sam deploy` uses: default.global.parameters.stack_name of samconfig.toml. */

@@ -113,6 +113,7 @@ export function localStackOutputs(local: LocalModule, stack: LocalStack): StackO
     AuditEventArchiveArn: stack.bus.archiveArn(local.LOCAL_ARCHIVE_NAME),
     [OUTPUT_KEYS.stateMachine.key]: local.LOCAL_STATE_MACHINE_ARN,
     [OUTPUT_KEYS.rule.key]: stack.bus.ruleArn('default', local.LOCAL_RULE_NAME),
+    [OUTPUT_KEYS.queueTable.key]: local.LOCAL_MITIGATION_QUEUE_TABLE,
   };
 }
 
