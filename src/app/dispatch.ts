@@ -166,10 +166,20 @@ export function createDispatcher(deps: DispatcherDependencies) {
       if (released) metrics.count('SlotsReleased');
       logger.info('Slot released', { queued: released });
     }
-    if (!(await queue.acquireLease(deps.owner, deps.now()))) {
-      logger.info('Another dispatcher is passing: it will pass again for this change');
-      return { dispatched: false, started: [], requeued: [], running: 0, queued: 0 };
+    const idle = { dispatched: false, started: [], requeued: [], running: 0, queued: 0 };
+    try {
+      if (!(await queue.acquireLease(deps.owner, deps.now()))) {
+        logger.info('Another dispatcher is passing: it will pass again for this change');
+        return idle;
+      }
+      return { dispatched: true, ...(await pass()) };
+    } catch (error) {
+      // The entry is written, which is all a workflow's enqueue or release needs: a pass that failed
+      // half-way (a throttled table, Step Functions unreachable) leaves entries STARTING or QUEUED,
+      // which the next pass (at the latest the schedule's tick) starts again. A tick fails loudly.
+      if (input.action === 'tick') throw error;
+      logger.error('Dispatch pass failed: the next pass takes it up', { error: (error as Error).message });
+      return idle;
     }
-    return { dispatched: true, ...(await pass()) };
   };
 }
