@@ -172,7 +172,13 @@ export function createDispatcher(deps: DispatcherDependencies) {
         logger.info('Another dispatcher is passing: it will pass again for this change');
         return idle;
       }
-      return { dispatched: true, ...(await pass()) };
+      try {
+        return { dispatched: true, ...(await pass()) };
+      } catch (error) {
+        // Let go at once rather than when the lease expires; a crash (no catch) waits for the expiry.
+        await queue.releaseLease(deps.owner).catch(() => undefined);
+        throw error;
+      }
     } catch (error) {
       // The entry is written, which is all a workflow's enqueue or release needs: a pass that failed
       // half-way (a throttled table, Step Functions unreachable) leaves entries STARTING or QUEUED,

@@ -204,6 +204,10 @@ export function createLocalDynamoDb() {
     throttle(count: number): void {
       throttled = count;
     },
+    /** Throttles still to answer (see `throttle`). */
+    get pendingThrottles(): number {
+      return throttled;
+    },
     /** Requests served or refused so far. */
     get requests(): number {
       return requests;

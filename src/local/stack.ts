@@ -301,23 +301,31 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   }
   const invokeStartMitigation = (event: unknown) => invoke(handler, 'start-mitigation', event);
   // The approval gate's function; its PutEvents reach this stack's bus through the gateway.
-  // The schedule's tick, on the virtual clock: armed while executions may wait for a slot.
+  // The schedule's tick (template.yaml's DispatcherSchedule, every minute). In the cloud it ticks
+  // whether or not anything waits; here it runs only while some entry waits (QUEUED, or STARTING and
+  // perhaps left half-way): an idle tick does nothing, and a days-long follow would pay ten thousand.
   let tickArmed = false;
   let closed = false;
   const invokeDispatcher = (event: unknown = { action: 'tick', source: 'local.scheduler' }) =>
     invoke(dispatcher, 'dispatcher', event);
   const ticks = new Set<Promise<unknown>>();
+  const someEntryWaits = () =>
+    [...dynamoDb.items(LOCAL_MITIGATION_QUEUE_TABLE).values()].some(
+      (item) => item.state?.S === 'QUEUED' || item.state?.S === 'STARTING',
+    );
   const armTick = (): void => {
     if (tickArmed || closed || !useDispatcher) return;
     tickArmed = true;
     clock.schedule(DISPATCHER_TICK_MS, () => {
       tickArmed = false;
-      if (closed) return;
+      if (closed || !someEntryWaits()) return;
       const tick = invokeDispatcher()
         .catch(() => undefined)
-        .finally(() => ticks.delete(tick));
+        .finally(() => {
+          ticks.delete(tick);
+          armTick();
+        });
       ticks.add(tick);
-      if (runner.executions().some((e) => e.status === 'RUNNING')) armTick();
     });
   };
   invokeStackFunction = async (name, payload) => {
