@@ -424,6 +424,12 @@ describe('template.yaml', () => {
         'ApproximateNumberOfMessagesVisible',
         'Throttles',
         'Duration',
+        // The dispatcher's panel: queue depth, our running tasks, Start calls, LimitExceeded, queue age.
+        'QueueDepth',
+        'RunningTasks',
+        'StartCalls',
+        'StartLimitExceeded',
+        'OldestQueuedAgeSeconds',
       ]) {
         expect(body, metric).toContain(metric);
       }

@@ -9,6 +9,7 @@ import {
   oldestQueuedAgeMs,
   type PlannedTask,
   parseDispatchEvent,
+  parseRemediationConfig,
   type QueueEntryView,
   queueRank,
   STALE_STARTING_MS,
@@ -205,5 +206,17 @@ describe('oldestQueuedAgeMs', () => {
       oldestQueuedAgeMs([entry('r', 'RUNNING', 1, NOW - 9000), entry('q', 'QUEUED', 1, NOW - 3000)], NOW),
     ).toBe(3000);
     expect(oldestQueuedAgeMs([entry('r', 'RUNNING', 1, NOW - 9000)], NOW)).toBe(0);
+  });
+});
+
+describe('config: maxConcurrentTasks', () => {
+  const checks = { CONFLICTING_CLIENT_IDS_CHECK: { actions: ['PublishFindingToSns'] } };
+
+  it('defaults to 10, the account quota', () => {
+    expect(parseRemediationConfig({ checks }).maxConcurrentTasks).toBe(10);
+  });
+
+  it.each([0, 11, 2.5])('refuses %s, naming the field', (value) => {
+    expect(() => parseRemediationConfig({ checks, maxConcurrentTasks: value })).toThrow(/maxConcurrentTasks/);
   });
 });
