@@ -68,6 +68,7 @@ async function run(answer: SlotAnswer, taskStatus = 'COMPLETED', input = queuedI
   const enqueued: { payload: JsonValue; token: string | undefined }[] = [];
   const released: JsonValue[] = [];
   let startCalls = 0;
+  const successors: JsonValue[] = [];
   const handlers: Record<string, TaskResourceHandler> = {
     [CALLBACK]: (parameters, call) => {
       const params = z.object({ FunctionName: z.string(), Payload: z.json() }).parse(parameters);
@@ -106,7 +107,10 @@ async function run(answer: SlotAnswer, taskStatus = 'COMPLETED', input = queuedI
     },
     [DESCRIBE]: () => ({ TaskStatus: taskStatus, TaskStatistics: {} }),
     [PUT_EVENTS]: () => ({ Entries: [{ EventId: 'e1' }], FailedEntryCount: 0 }),
-    [START_EXECUTION]: () => ({ ExecutionArn: 'arn:child', StartDate: '2026-01-01T00:00:00.000Z' }),
+    [START_EXECUTION]: (parameters) => {
+      successors.push(parameters);
+      return { ExecutionArn: 'arn:child', StartDate: '2026-01-01T00:00:00.000Z' };
+    },
   };
   const started = clock.now();
   const execution = runWorkflow(prepareWorkflow(ASL_TEXT, SUBSTITUTIONS), {
@@ -129,6 +133,7 @@ async function run(answer: SlotAnswer, taskStatus = 'COMPLETED', input = queuedI
     execution,
     enqueued,
     released,
+    successors,
     startCalls,
     elapsedSeconds: (clock.now() - started) / 1000,
   };
@@ -221,5 +226,40 @@ describe('the dispatcher states of the workflow', () => {
       'WaitForSlot',
     ]);
     expect(enqueued).toHaveLength(1);
+  });
+
+  it('a long follow hands `queue` to its successor and releases nothing itself: the last execution releases the slot', async () => {
+    // Prepare: a successor's input whose poll count reached the continuation point.
+    const input = queuedInput({
+      deferredStart: false,
+      follow: 2,
+      pollDeadlineSeconds: 86_400,
+      poll: {
+        schedule: [15, 60],
+        lastIndex: 1,
+        index: 1,
+        wait: 60,
+        elapsed: 600,
+        count: 1000,
+        continueAt: 1000,
+      },
+      task: { status: 'IN_PROGRESS', statistics: {} },
+    });
+    // Act
+    const { result, released, successors, enqueued } = await run(
+      { kind: 'grant', afterSeconds: 1 },
+      'IN_PROGRESS',
+      input,
+    );
+    // Assess
+    expect(result).toMatchObject({ status: 'SUCCEEDED', output: { continuedAs: `${TASK_ID}__3` } });
+    expect(enqueued).toEqual([]);
+    expect(released).toEqual([]);
+    expect(successors).toEqual([
+      expect.objectContaining({
+        Name: `${TASK_ID}__3`,
+        Input: expect.objectContaining({ follow: 3, queue: { priority: 42 }, deferredStart: false }),
+      }),
+    ]);
   });
 });
