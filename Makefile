@@ -23,10 +23,13 @@ build-ApprovalPageFunction: node_modules
 	$(NODE) scripts/build.mjs --function approval-page --outdir "$(ARTIFACTS_DIR)"
 build-VerifyAuditFunction: node_modules
 	$(NODE) scripts/build.mjs --function verify-audit --outdir "$(ARTIFACTS_DIR)"
+build-DispatcherFunction: node_modules
+	$(NODE) scripts/build.mjs --function dispatcher --outdir "$(ARTIFACTS_DIR)"
 
 # The build needs the locked dependencies (esbuild, the SDK): `npm ci` once, before `sam build`.
 node_modules:
 	@echo "node_modules is missing: run npm ci before sam build" >&2; exit 1
 
 .PHONY: build-AuditNotificationBridgeFunction build-StartMitigationFunction build-RecordOutcomeFunction \
-	build-RequestApprovalFunction build-WriteReportFunction build-ApprovalPageFunction build-VerifyAuditFunction
+	build-RequestApprovalFunction build-WriteReportFunction build-ApprovalPageFunction build-VerifyAuditFunction \
+	build-DispatcherFunction

@@ -57,7 +57,7 @@ SERVED = {
         'DescribeArchive',
     ],
     'ssm': ['GetParameter', 'PutParameter'],
-    'dynamodb': ['PutItem', 'GetItem'],
+    'dynamodb': ['PutItem', 'GetItem', 'UpdateItem', 'DeleteItem', 'Query'],
     'sts': ['GetCallerIdentity'],
     's3': ['PutObject', 'GetObject', 'HeadObject', 'ListObjectsV2'],
     'secretsmanager': ['GetSecretValue'],

@@ -109,6 +109,8 @@ async function startMitigation(event: unknown, context: Context): Promise<StartM
     pollDeadlineSeconds,
     accountId,
     verifications,
+    // Set when the stack has the dispatcher (template.yaml): tasks are queued, never started here.
+    startThroughQueue: process.env.START_THROUGH_QUEUE === 'true',
   });
   return run(event);
 }

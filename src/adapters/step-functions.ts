@@ -15,6 +15,7 @@ import {
   type ApprovalGateRecord,
   type ApprovalGateState,
   ApprovalNotPendingError,
+  type SlotCallbacks,
   type WorkflowApi,
 } from '../app/ports';
 import {
@@ -305,4 +306,34 @@ export async function readVerification(
     nextToken = page.nextToken;
   } while (nextToken);
   return undefined;
+}
+
+/** Step Functions caps a SendTaskFailure cause at 32,768 characters (SendTaskFailureInput.cause). */
+const MAX_CAUSE_LENGTH = 32_768;
+
+/**
+ * The dispatcher's answers to workflows waiting for a slot (WaitForSlot): SendTaskSuccess when their
+ * task started, SendTaskFailure when IoT refused it for good. A token that no longer waits (the
+ * execution ended, or it was answered before a crash) is `gone`, not an error: the dispatch goes on.
+ */
+export function createStepFunctionsSlotCallbacks(client: SFNClient): SlotCallbacks {
+  async function send(call: () => Promise<unknown>): Promise<'sent' | 'gone'> {
+    try {
+      await call();
+      return 'sent';
+    } catch (error) {
+      if (NOT_PENDING.has((error as Error).name)) return 'gone';
+      throw error;
+    }
+  }
+  return {
+    grant: (taskToken, output) =>
+      send(() => client.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(output) }))),
+    refuse: (taskToken, error, cause) =>
+      send(() =>
+        client.send(
+          new SendTaskFailureCommand({ taskToken, error, cause: cause.slice(0, MAX_CAUSE_LENGTH) }),
+        ),
+      ),
+  };
 }

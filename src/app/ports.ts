@@ -7,6 +7,8 @@ import type {
   DescribedAuditTask,
   ExecutionState,
   MitigationTarget,
+  QueueEntryView,
+  QueueState,
   StartMitigationRequest,
   WorkflowInput,
 } from '../core';
@@ -124,6 +126,7 @@ export interface Counters {
     name:
       | 'TasksStarted'
       | 'TasksDeferred'
+      | 'TasksQueued'
       | 'TasksSkipped'
       | 'DryRuns'
       | 'PlanErrors'
@@ -269,4 +272,72 @@ export class TaskNotFoundError extends Error {
     super(message, options);
     this.name = 'TaskNotFoundError';
   }
+}
+
+/** One entry of the mitigation queue, token included (it never leaves the dispatcher: never logged). */
+export interface QueueEntry extends QueueEntryView {
+  readonly request: StartMitigationRequest;
+  /** The waiting workflow's task token (WaitForSlot). */
+  readonly taskToken: string;
+  readonly executionName: string;
+}
+
+/** A task to queue: its request, its priority and the token of the workflow waiting for its slot. */
+export interface NewQueueEntry {
+  readonly taskId: string;
+  readonly request: StartMitigationRequest;
+  readonly priority: number;
+  readonly taskToken: string;
+  readonly executionName: string;
+}
+
+/**
+ * The per-account queue of mitigation tasks waiting for a slot: implemented over DynamoDB by
+ * src/adapters/dynamodb-queue.ts. Every transition is a conditional write, so that two dispatchers
+ * never move the same entry.
+ */
+export interface MitigationQueue {
+  /**
+   * Queues the task (a new entry, or a DONE one queued again by a re-follow). An entry already
+   * active keeps its place and takes the new token: its state is returned, so that a task started
+   * already (STARTING, RUNNING) can be granted at once.
+   */
+  enqueue(entry: NewQueueEntry, now: number): Promise<QueueState>;
+  /** The entries not DONE (QUEUED, STARTING, RUNNING). */
+  active(): Promise<QueueEntry[]>;
+  /**
+   * QUEUED -> STARTING (or a stale STARTING claimed again: `startingSince` is the one read). False
+   * when another dispatcher moved it first.
+   */
+  claim(taskId: string, now: number, startingSince?: number): Promise<boolean>;
+  /** STARTING -> RUNNING, when the token granted is still the entry's; false when it changed. */
+  markRunning(taskId: string, grantedToken: string): Promise<boolean>;
+  /** STARTING -> QUEUED: IoT refused the start for now (someone else's task took the slot). */
+  requeue(taskId: string): Promise<void>;
+  /** -> DONE (with an expiry for the table's TTL). False when the task had no entry. */
+  release(taskId: string, now: number): Promise<boolean>;
+  /**
+   * The dispatcher's lease: true when this owner holds it now. When another holds it, marks the queue
+   * dirty so that the holder passes again before it lets go, and returns false.
+   */
+  acquireLease(owner: string, now: number): Promise<boolean>;
+  /** Lets go of the lease; false when the queue was marked dirty meanwhile (pass again, still holding it). */
+  releaseLease(owner: string): Promise<boolean>;
+}
+
+/** Answers a workflow waiting for its slot: implemented over Step Functions (SendTaskSuccess/Failure). */
+export interface SlotCallbacks {
+  /** The task started: the workflow goes on to polling. `gone` when nothing waits on that token any more. */
+  grant(
+    taskToken: string,
+    output: { taskId: string; start: 'started' | 'already-started' },
+  ): Promise<'sent' | 'gone'>;
+  /** The task cannot be started (IoT refused it for good): the workflow reports START_FAILED. */
+  refuse(taskToken: string, error: string, cause: string): Promise<'sent' | 'gone'>;
+}
+
+/** The dispatcher's figures, published as metrics (queue depth, running, Start calls, LimitExceeded, queue age). */
+export interface DispatchMetrics {
+  gauge(name: 'QueueDepth' | 'RunningTasks' | 'OldestQueuedAgeSeconds', value: number): void;
+  count(name: 'StartCalls' | 'StartLimitExceeded' | 'TasksQueued' | 'SlotsReleased'): void;
 }

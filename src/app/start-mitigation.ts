@@ -6,6 +6,7 @@ import {
   accountDisagreements,
   type CheckPreview,
   EventMismatchError,
+  expectedTaskSize,
   FINDINGS_NOTIFIED_DETAIL_TYPE,
   InvalidInputError,
   type MitigationPlan,
@@ -39,9 +40,10 @@ import { auditTaskIdOf, readAudit } from './read-audit';
 export interface TaskStartOutcome {
   /**
    * `started` / `deferred`: an `auto` task started now, or handed to the state machine's durable start;
+   * `queued`: an `auto` task handed to its execution, which waits for a slot from the dispatcher;
    * `awaiting-approval`: an `approve` task, whose execution asks for approval before it starts it.
    */
-  readonly status: 'started' | 'deferred' | 'awaiting-approval';
+  readonly status: 'started' | 'deferred' | 'queued' | 'awaiting-approval';
   readonly policy: 'auto' | 'approve';
   /** The mitigation task id, which is also the name of its first execution. */
   readonly taskId: string;
@@ -88,6 +90,11 @@ export interface StartMitigationDependencies {
    * recognised and never remediated. Without it no audit is taken for one.
    */
   readonly verifications?: VerificationRecords;
+  /**
+   * True when the stack has the dispatcher: no task is started here; every execution queues its task
+   * (WaitForSlot) and the dispatcher starts the longest first as slots free.
+   */
+  readonly startThroughQueue?: boolean;
 }
 
 const noCounters: Counters = { count: () => undefined };
@@ -217,8 +224,10 @@ export function createStartMitigation(deps: StartMitigationDependencies) {
     // Each task's log lines carry its id (the next task's replaces it).
     logger.appendKeys({ mitigationTaskId: request.taskId });
     const approve = task.policy === 'approve';
-    // An approve task is never started here: its execution starts it once approved.
-    const start = approve ? { deferred: true, alreadyStarted: false } : await startTask(task);
+    const queued = deps.startThroughQueue === true;
+    // An approve task is never started here: its execution starts it once approved. Through the
+    // queue, no task is: the dispatcher starts it when a slot is free.
+    const start = approve || queued ? { deferred: true, alreadyStarted: false } : await startTask(task);
     const input: WorkflowInput = {
       taskId: request.taskId,
       auditTaskId: audit.auditTaskId,
@@ -232,24 +241,35 @@ export function createStartMitigation(deps: StartMitigationDependencies) {
       decision: null,
       verify: verificationEnabled(config),
       ...(approve ? { approval: approvalRequestOf(plan, task) } : {}),
+      ...(queued ? { queue: { priority: expectedTaskSize(task) } } : {}),
     };
     // A workflow that ended without the task's outcome (StartFailed, PollFailed, deadline) is followed
     // again under the next follow number; the task itself was only (re)requested above, with its ids.
     const execution = await followTask(workflows, input);
-    const status = approve ? 'awaiting-approval' : start.deferred ? 'deferred' : 'started';
+    const status = approve
+      ? 'awaiting-approval'
+      : queued
+        ? 'queued'
+        : start.deferred
+          ? 'deferred'
+          : 'started';
     counters.count(
       status === 'awaiting-approval'
         ? 'ApprovalsRequested'
-        : start.deferred
-          ? 'TasksDeferred'
-          : 'TasksStarted',
+        : status === 'queued'
+          ? 'TasksQueued'
+          : start.deferred
+            ? 'TasksDeferred'
+            : 'TasksStarted',
     );
     logger.info(
       status === 'awaiting-approval'
         ? 'Approval requested through the workflow'
-        : start.deferred
-          ? 'Start deferred to the workflow'
-          : 'Mitigation task started',
+        : status === 'queued'
+          ? 'Task queued for a slot through the workflow'
+          : start.deferred
+            ? 'Start deferred to the workflow'
+            : 'Mitigation task started',
       {
         policy: task.policy,
         checks: Object.keys(request.auditCheckToActionsMapping),

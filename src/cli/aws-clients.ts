@@ -1,4 +1,5 @@
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { IoTClient } from '@aws-sdk/client-iot';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -15,6 +16,8 @@ export interface AwsClients {
   readonly sts: STSClient;
   /** The report bucket (path-style when an endpoint is given: a local endpoint has no bucket hosts). */
   readonly s3: S3Client;
+  /** The dispatcher's queue table (status). */
+  readonly dynamoDb: DynamoDBClient;
 }
 
 export interface AwsTarget {
@@ -42,5 +45,6 @@ export function createAwsClients(target: AwsTarget): AwsClients {
     cloudFormation: new CloudFormationClient(config),
     sts: new STSClient(config),
     s3: new S3Client({ ...config, ...(target.endpoint ? { forcePathStyle: true } : {}) }),
+    dynamoDb: new DynamoDBClient(config),
   };
 }

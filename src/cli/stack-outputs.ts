@@ -13,6 +13,7 @@ export const OUTPUT_KEYS = {
   stateMachine: { key: 'MitigationStateMachineArn', option: '--state-machine' },
   rule: { key: 'StartMitigationRuleArn', option: '' },
   reportBucket: { key: 'ReportBucketName', option: '--bucket' },
+  queueTable: { key: 'MitigationQueueTableName', option: '--queue-table' },
 } as const;
 
 /** The stack name `sam deploy` uses: default.global.parameters.stack_name of samconfig.toml. */

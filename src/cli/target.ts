@@ -123,6 +123,7 @@ export function localStackOutputs(local: LocalModule, stack: LocalStack): StackO
     [OUTPUT_KEYS.stateMachine.key]: local.LOCAL_STATE_MACHINE_ARN,
     [OUTPUT_KEYS.rule.key]: stack.bus.ruleArn('default', local.LOCAL_RULE_NAME),
     [OUTPUT_KEYS.reportBucket.key]: local.LOCAL_REPORT_BUCKET,
+    [OUTPUT_KEYS.queueTable.key]: local.LOCAL_MITIGATION_QUEUE_TABLE,
   };
 }
 

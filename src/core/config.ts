@@ -133,6 +133,11 @@ export const RemediationConfigSchema = z
      * resources are compliant now. Left out: on in `apply` mode, off in `dry-run` (verificationEnabled).
      */
     verify: z.boolean().optional(),
+    /**
+     * How many audit mitigation tasks the dispatcher runs at once (1 to 10, IoT's per-account quota);
+     * lower it to leave slots to people and other tools.
+     */
+    maxConcurrentTasks: z.number().int().min(1).max(10).default(10),
     /** Per audit check (API names): the actions to apply. */
     checks: z.record(z.string(), CheckRemediationSchema),
   })

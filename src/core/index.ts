@@ -5,6 +5,7 @@ export * from './audit-event';
 export * from './audit-summary';
 export * from './check-catalog';
 export * from './config';
+export * from './dispatch';
 export * from './duration';
 export * from './errors';
 export * from './finding';

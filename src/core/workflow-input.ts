@@ -129,6 +129,12 @@ export const WorkflowInputSchema = z.object({
    * (older inputs) means no verification.
    */
   verify: z.boolean().optional(),
+  /**
+   * Set when the task is started through the dispatcher's queue (WaitForSlot, ReleaseSlot): its
+   * priority is the task's expected size (findings x actions, from IoT's counts). Inputs without it
+   * (older ones) retry the start in the state machine instead.
+   */
+  queue: z.object({ priority: z.number().int().positive() }).optional(),
 });
 
 export type WorkflowInput = z.infer<typeof WorkflowInputSchema>;

@@ -1,7 +1,11 @@
 import { AwsJsonError, awsJsonHandler } from './aws-json-server';
-
-// The one condition the local stack evaluates: the outcome ledger's claim.
-const ATTRIBUTE_NOT_EXISTS = /^\s*attribute_not_exists\s*\(\s*(#?[A-Za-z0-9_]+)\s*\)\s*$/;
+import {
+  applyUpdate,
+  type ExpressionContext,
+  type Item,
+  parseCondition,
+  parseKeyCondition,
+} from './dynamodb-expressions';
 
 /**
  * DynamoDB's `__type` of an error (the SDKs read the part after '#'): Coral's common errors under
@@ -14,50 +18,66 @@ function errorType(name: string): string {
   return `com.amazonaws.dynamodb.v20120810#${name}`;
 }
 
-type Item = Record<string, unknown>;
+/** A global secondary index: its keys (string attributes); items without its partition key are left out. */
+export interface LocalIndex {
+  readonly name: string;
+  readonly partitionKey: string;
+  readonly sortKey?: string;
+}
 
 interface Table {
   readonly partitionKey: string;
+  readonly indexes: readonly LocalIndex[];
   readonly items: Map<string, Item>;
 }
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
-/** The attribute a `attribute_not_exists(...)` condition names, or a ValidationException. */
-function conditionAttribute(input: Record<string, unknown>): string | undefined {
-  const expression = input.ConditionExpression;
-  if (expression === undefined) return undefined;
-  const match = typeof expression === 'string' ? ATTRIBUTE_NOT_EXISTS.exec(expression) : null;
-  if (!match?.[1]) {
-    throw new AwsJsonError(
-      'ValidationException',
-      `Invalid ConditionExpression: the local stack evaluates only attribute_not_exists(<attribute>), not '${String(expression)}'`,
-    );
-  }
-  const name = match[1];
-  if (!name.startsWith('#')) return name;
-  const names = isRecord(input.ExpressionAttributeNames) ? input.ExpressionAttributeNames : {};
-  const resolved = Object.hasOwn(names, name) ? names[name] : undefined;
-  if (typeof resolved !== 'string') {
-    throw new AwsJsonError(
-      'ValidationException',
-      `Invalid ConditionExpression: An expression attribute name used in the document path is not defined; attribute name: ${name}`,
-    );
-  }
-  return resolved;
+function contextOf(input: Record<string, unknown>): ExpressionContext {
+  return {
+    names: isRecord(input.ExpressionAttributeNames) ? input.ExpressionAttributeNames : {},
+    values: isRecord(input.ExpressionAttributeValues) ? input.ExpressionAttributeValues : {},
+  };
+}
+
+/** Throws ConditionalCheckFailedException when the request's condition does not hold for `existing`. */
+function checkCondition(input: Record<string, unknown>, existing: Item | undefined): void {
+  if (input.ConditionExpression === undefined) return;
+  const holds = parseCondition(String(input.ConditionExpression), contextOf(input));
+  if (!holds(existing))
+    throw new AwsJsonError('ConditionalCheckFailedException', 'The conditional request failed');
+}
+
+/** The attributes ReturnValues asks for (ALL_NEW / ALL_OLD), or nothing. */
+function returned(input: Record<string, unknown>, before: Item | undefined, after: Item | undefined) {
+  if (input.ReturnValues === 'ALL_NEW' && after) return { Attributes: structuredClone(after) };
+  if (input.ReturnValues === 'ALL_OLD' && before) return { Attributes: structuredClone(before) };
+  return {};
 }
 
 /**
- * DynamoDB in memory, as far as the product uses it: PutItem with an optional attribute_not_exists
- * condition and GetItem by key, on tables the local stack creates (template.yaml's OutcomeLedgerTable). Requests arrive
- * validated against the DynamoDB model by awsJsonHandler; what is here is what the model cannot say:
- * the tables, their keys and the condition.
+ * DynamoDB in memory, as far as the product uses it: PutItem, GetItem, UpdateItem, DeleteItem with
+ * condition and update expressions (dynamodb-expressions.ts), and Query on a global secondary index by
+ * its partition key, sorted by its sort key, on tables the local stack creates (template.yaml's
+ * OutcomeLedgerTable and MitigationQueueTable). Requests arrive validated against the DynamoDB model
+ * by awsJsonHandler; what is here is what the model cannot say: the tables, their keys, the
+ * expressions. `throttle(n)` makes the next n requests fail as a throttled table does.
  */
 export function createLocalDynamoDb() {
   const tables = new Map<string, Table>();
+  let throttled = 0;
+  let requests = 0;
 
   function tableOf(input: Record<string, unknown>): Table {
+    requests++;
+    if (throttled > 0) {
+      throttled--;
+      throw new AwsJsonError(
+        'ProvisionedThroughputExceededException',
+        'The level of configured provisioned throughput for the table was exceeded.',
+      );
+    }
     const tableRef = String(input.TableName);
     const table = tables.get(
       tableRef.startsWith('arn:') ? tableRef.slice(tableRef.lastIndexOf('/') + 1) : tableRef,
@@ -66,51 +86,131 @@ export function createLocalDynamoDb() {
     return table;
   }
 
-  function putItem(input: Record<string, unknown>): Record<string, never> {
-    const table = tableOf(input);
-    const item = isRecord(input.Item) ? input.Item : {};
-    const key = item[table.partitionKey];
+  function keyOf(table: Table, item: unknown, where: string): string {
+    const key = isRecord(item) ? item[table.partitionKey] : undefined;
     if (!isRecord(key) || typeof key.S !== 'string') {
       throw new AwsJsonError(
         'ValidationException',
-        `One or more parameter values were invalid: Missing the key ${table.partitionKey} in the item`,
+        `One or more parameter values were invalid: Missing the key ${table.partitionKey} in the ${where}`,
       );
     }
-    const attribute = conditionAttribute(input);
-    const existing = table.items.get(key.S);
-    if (attribute !== undefined && existing !== undefined && Object.hasOwn(existing, attribute)) {
-      throw new AwsJsonError('ConditionalCheckFailedException', 'The conditional request failed');
-    }
-    table.items.set(key.S, structuredClone(item));
-    return {};
+    return key.S;
   }
 
-  /** GetItem by the partition key; every read is consistent here (one copy in memory). */
-  function getItem(input: Record<string, unknown>): { Item?: Item } {
+  function putItem(input: Record<string, unknown>) {
     const table = tableOf(input);
-    const keys = isRecord(input.Key) ? input.Key : {};
-    const key = keys[table.partitionKey];
-    if (Object.keys(keys).length !== 1 || !isRecord(key) || typeof key.S !== 'string') {
-      throw new AwsJsonError('ValidationException', 'The provided key element does not match the schema');
-    }
-    const item = table.items.get(key.S);
-    return item === undefined ? {} : { Item: structuredClone(item) };
+    const item = (isRecord(input.Item) ? input.Item : {}) as Item;
+    const key = keyOf(table, item, 'item');
+    const existing = table.items.get(key);
+    checkCondition(input, existing);
+    table.items.set(key, structuredClone(item));
+    return returned(input, existing, undefined);
+  }
+
+  function getItem(input: Record<string, unknown>) {
+    const table = tableOf(input);
+    const existing = table.items.get(keyOf(table, input.Key, 'key'));
+    return existing ? { Item: structuredClone(existing) } : {};
+  }
+
+  function updateItem(input: Record<string, unknown>) {
+    const table = tableOf(input);
+    const keyItem = (isRecord(input.Key) ? input.Key : {}) as Item;
+    const key = keyOf(table, keyItem, 'key');
+    const existing = table.items.get(key);
+    checkCondition(input, existing);
+    const base: Item = existing ?? structuredClone(keyItem);
+    const updated =
+      input.UpdateExpression === undefined
+        ? base
+        : applyUpdate(String(input.UpdateExpression), contextOf(input), base);
+    if (updated[table.partitionKey]?.S !== key)
+      throw new AwsJsonError(
+        'ValidationException',
+        'Cannot update attribute pk. This attribute is part of the key',
+      );
+    table.items.set(key, updated);
+    return returned(input, existing, updated);
+  }
+
+  function deleteItem(input: Record<string, unknown>) {
+    const table = tableOf(input);
+    const key = keyOf(table, input.Key, 'key');
+    const existing = table.items.get(key);
+    checkCondition(input, existing);
+    table.items.delete(key);
+    return returned(input, existing, undefined);
+  }
+
+  /** Query on an index by its partition key, sorted by its sort key; one page (the whole answer). */
+  function query(input: Record<string, unknown>) {
+    const table = tableOf(input);
+    const index = table.indexes.find((i) => i.name === input.IndexName);
+    if (input.IndexName !== undefined && !index)
+      throw new AwsJsonError(
+        'ValidationException',
+        `The table does not have the specified index: ${String(input.IndexName)}`,
+      );
+    const partitionKey = index?.partitionKey ?? table.partitionKey;
+    const { attribute, value } = parseKeyCondition(
+      String(input.KeyConditionExpression ?? ''),
+      contextOf(input),
+    );
+    if (attribute !== partitionKey)
+      throw new AwsJsonError(
+        'ValidationException',
+        `Query condition missed key schema element: ${partitionKey}`,
+      );
+    const filter =
+      input.FilterExpression === undefined
+        ? () => true
+        : parseCondition(String(input.FilterExpression), contextOf(input), 'FilterExpression');
+    const sortKey = index?.sortKey;
+    const matching = [...table.items.values()]
+      .filter((item) => JSON.stringify(item[attribute]) === JSON.stringify(value))
+      .filter((item) => sortKey === undefined || item[sortKey] !== undefined)
+      .sort((a, b) => {
+        if (sortKey === undefined) return 0;
+        const x = String(a[sortKey]?.S ?? a[sortKey]?.N ?? '');
+        const y = String(b[sortKey]?.S ?? b[sortKey]?.N ?? '');
+        return x < y ? -1 : x > y ? 1 : 0;
+      });
+    if (input.ScanIndexForward === false) matching.reverse();
+    const items = matching.filter((item) => filter(item));
+    if (input.Select === 'COUNT') return { Count: items.length, ScannedCount: matching.length };
+    return {
+      Items: items.map((item) => structuredClone(item)),
+      Count: items.length,
+      ScannedCount: matching.length,
+    };
   }
 
   return {
     handle: awsJsonHandler(
       'DynamoDB_20120810',
       'application/x-amz-json-1.0',
-      { PutItem: putItem, GetItem: getItem },
+      { PutItem: putItem, GetItem: getItem, UpdateItem: updateItem, DeleteItem: deleteItem, Query: query },
       { errorType },
     ),
-    /** Creates an empty table keyed by a string partition key. */
-    createTable(name: string, partitionKey: string): void {
-      tables.set(name, { partitionKey, items: new Map() });
+    /** Creates an empty table keyed by a string partition key, with its global secondary indexes. */
+    createTable(name: string, partitionKey: string, indexes: readonly LocalIndex[] = []): void {
+      tables.set(name, { partitionKey, indexes, items: new Map() });
     },
     /** The items of a table, by partition key. */
     items(name: string): ReadonlyMap<string, Item> {
       return tables.get(name)?.items ?? new Map();
+    },
+    /** The next `count` requests fail with ProvisionedThroughputExceededException (the SDK retries them). */
+    throttle(count: number): void {
+      throttled = count;
+    },
+    /** Throttles still to answer (see `throttle`). */
+    get pendingThrottles(): number {
+      return throttled;
+    },
+    /** Requests served or refused so far. */
+    get requests(): number {
+      return requests;
     },
   };
 }

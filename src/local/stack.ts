@@ -66,6 +66,11 @@ export interface LocalApprovalLink {
   readonly url: string;
 }
 
+/** template.yaml's MitigationQueueTable (partition key `pk`, index ActiveByRank). */
+export const LOCAL_MITIGATION_QUEUE_TABLE = 'iot-audit-remediation-mitigation-queue';
+/** template.yaml's DispatcherSchedule: the dispatcher's safety tick. */
+export const DISPATCHER_TICK_MS = 60_000;
+
 export interface LocalStackOptions {
   /** Seeds the IoT emulator (parsed with ScenarioSchema). */
   readonly scenario: unknown;
@@ -103,6 +108,14 @@ export interface LocalStackOptions {
   readonly approvalLinkSecret?: string;
   /** Told the approval page link of each approval request, when its event reaches the bus. */
   readonly onApprovalLink?: (link: LocalApprovalLink) => void;
+  /**
+   * `true` (default, as deployed): start-mitigation queues every task and the dispatcher starts them
+   * (WaitForSlot, ReleaseSlot, a tick every minute while executions run); `false`: the older path,
+   * start-mitigation starts the task and a blocked start is retried by the state machine.
+   */
+  readonly dispatcher?: boolean;
+  /** The dispatcher function; the built bundle by default. */
+  readonly dispatcherHandler?: LambdaHandler;
 }
 
 export interface LocalStack {
@@ -113,10 +126,12 @@ export interface LocalStack {
   readonly emulator: IotEmulator;
   readonly stepFunctions: LocalStepFunctions;
   readonly bus: LocalEventBus;
-  /** DynamoDB: the outcome ledger table (LOCAL_OUTCOME_LEDGER_TABLE). */
+  /** DynamoDB: the outcome ledger (LOCAL_OUTCOME_LEDGER_TABLE) and mitigation queue (LOCAL_MITIGATION_QUEUE_TABLE) tables. */
   readonly dynamoDb: LocalDynamoDb;
   /** S3: the report bucket (LOCAL_REPORT_BUCKET). */
   readonly s3: LocalS3;
+  /** Invokes the dispatcher once (the schedule's tick when `event` is left out). */
+  invokeDispatcher(event?: unknown): Promise<unknown>;
   /** The environment the handler runs with: only the endpoint differs from the cloud's. */
   readonly handlerEnvironment: Readonly<Record<string, string>>;
   /** The approval page's base URL (`<url>/approvals`), served by the approval-page handler. */
@@ -225,6 +240,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   dynamoDb.createTable(LOCAL_OUTCOME_LEDGER_TABLE, 'pk');
   const s3 = createLocalS3({ now: () => clock.now() });
   s3.createBucket(LOCAL_REPORT_BUCKET);
+  dynamoDb.createTable(LOCAL_MITIGATION_QUEUE_TABLE, 'pk', [
+    { name: 'ActiveByRank', partitionKey: 'queue', sortKey: 'rank' },
+  ]);
+  const useDispatcher = options.dispatcher !== false;
   const bus = createLocalEventBus({
     clock,
     accountId: scenario.accountId,
@@ -260,6 +279,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const requestApprovalArn = `arn:aws:lambda:${scenario.region}:${scenario.accountId}:function:request-approval`;
   const writeReportArn = `arn:aws:lambda:${scenario.region}:${scenario.accountId}:function:write-report`;
   const verifyAuditArn = `arn:aws:lambda:${scenario.region}:${scenario.accountId}:function:verify-audit`;
+  const dispatcherArn = `arn:aws:lambda:${scenario.region}:${scenario.accountId}:function:dispatcher`;
   let invokeStackFunction: NonNullable<LocalStackOptions['invokeFunction']> = async (name) => {
     throw new LambdaServiceError('ResourceNotFoundException', `Function not found: ${name}`);
   };
@@ -271,6 +291,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       RequestApprovalFunctionArn: requestApprovalArn,
       WriteReportFunctionArn: writeReportArn,
       VerifyAuditFunctionArn: verifyAuditArn,
+      DispatcherFunctionArn: dispatcherArn,
     },
     stateMachineArn: LOCAL_STATE_MACHINE_ARN,
     // The state machine's IoT calls go through the real SDK too; Step Functions retries per the ASL.
@@ -320,6 +341,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     S3_FORCE_PATH_STYLE: 'true',
     APPROVAL_LINK_SECRET_ARN: linkSecretArn,
     APPROVAL_PAGE_URL: `${url}${APPROVALS_PATH.replace(/\/$/, '')}`,
+    MITIGATION_QUEUE_TABLE: LOCAL_MITIGATION_QUEUE_TABLE,
+    START_THROUGH_QUEUE: useDispatcher ? 'true' : 'false',
   };
   Object.assign(process.env, handlerEnvironment);
   const handler = options.handler ?? (await loadBundledHandler('start-mitigation'));
@@ -333,6 +356,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   );
   const pageHandler = pageModule.createPageHandler(() => clock.now());
   const verifyAudit = await loadBundledHandler('verify-audit');
+  const dispatcher = options.dispatcherHandler ?? (await loadBundledHandler('dispatcher'));
 
   let holders = 0;
   let invocations = 0;
@@ -348,14 +372,50 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     return virtual ? runOnVirtualTimers(virtual, run) : run();
   }
   const invokeStartMitigation = (event: unknown) => invoke(handler, 'start-mitigation', event);
-  // The functions the state machine invokes (the approval gate's, whose PutEvents reach this stack's
+  // The other functions the state machine invokes (the approval gate's, whose PutEvents reach this stack's
   // bus through the gateway, the report writer's and the verification's), with template.yaml's timeouts.
   const stackFunctions = new Map<string, { fn: LambdaHandler; name: string; timeoutMs: number }>([
     [requestApprovalArn, { fn: requestApproval, name: 'request-approval', timeoutMs: 30_000 }],
     [writeReportArn, { fn: writeReport, name: 'write-report', timeoutMs: 900_000 }],
     [verifyAuditArn, { fn: verifyAudit, name: 'verify-audit', timeoutMs: 300_000 }],
   ]);
+  // The schedule's tick (template.yaml's DispatcherSchedule, every minute). In the cloud it ticks
+  // whether or not anything waits; here it runs only while some entry waits (QUEUED, or STARTING and
+  // perhaps left half-way): an idle tick does nothing, and a days-long follow would pay ten thousand.
+  let tickArmed = false;
+  let closed = false;
+  const invokeDispatcher = (event: unknown = { action: 'tick', source: 'local.scheduler' }) =>
+    invoke(dispatcher, 'dispatcher', event);
+  const ticks = new Set<Promise<unknown>>();
+  const someEntryWaits = () =>
+    [...dynamoDb.items(LOCAL_MITIGATION_QUEUE_TABLE).values()].some(
+      (item) => item.state?.S === 'QUEUED' || item.state?.S === 'STARTING',
+    );
+  const armTick = (): void => {
+    if (tickArmed || closed || !useDispatcher) return;
+    tickArmed = true;
+    clock.schedule(DISPATCHER_TICK_MS, () => {
+      tickArmed = false;
+      if (closed || !someEntryWaits()) return;
+      const tick = invokeDispatcher()
+        .catch(() => undefined)
+        .finally(() => {
+          ticks.delete(tick);
+          armTick();
+        });
+      ticks.add(tick);
+    });
+  };
   invokeStackFunction = async (name, payload) => {
+    if (name === dispatcherArn || name === 'dispatcher') {
+      armTick();
+      return dispatcher(payload, {
+        functionName: 'dispatcher',
+        awsRequestId: `local-${++invocations}`,
+        invokedFunctionArn: dispatcherArn,
+        getRemainingTimeInMillis: () => 30_000,
+      });
+    }
     const target = stackFunctions.get(name) ?? [...stackFunctions.values()].find((f) => f.name === name);
     if (target === undefined)
       throw new LambdaServiceError('ResourceNotFoundException', `Function not found: ${name}`);
@@ -497,10 +557,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     scriptedDecisions: scripted.results,
     bridgeDeadLetters,
     invokeStartMitigation,
+    invokeDispatcher,
     async settled() {
       await Promise.all([...notifications]);
       await bus.drained();
       await runner.waitForAll();
+      await Promise.all([...ticks]);
       await bus.drained();
     },
     runAsClient(work) {
@@ -515,6 +577,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       }
     },
     async close() {
+      closed = true;
       driver?.stop();
       clientRequests.stop();
       const abortedExecutions = runner.executions().filter((e) => e.status === 'RUNNING').length;

@@ -8,7 +8,8 @@ import type { VirtualClock } from './clock';
  * taken on the stack's virtual clock instead of the wall clock: a throttled call is retried after
  * its backoff in simulated time (the quota bucket refills in that time, as in the cloud), and the
  * run repeats whatever the machine's speed. Timers outside that context (the test runner's, the time
- * driver's, `node:timers` imports such as middy's timeout) stay on the wall clock.
+ * driver's, `node:timers` imports such as middy's timeout) stay on the wall clock. `Date.now` reads
+ * the virtual clock within that context too (`new Date()` does not).
  */
 const storage = new AsyncLocalStorage<VirtualClock>();
 const realSetTimeout = globalThis.setTimeout;
@@ -48,6 +49,9 @@ function install(): void {
     return new VirtualTimeout(clock.schedule(delay, () => callback(...args)));
   };
   globalThis.setTimeout = virtualSetTimeout as unknown as typeof setTimeout;
+  // Date.now too: what a function does with the time (a lease, an entry's age) reads simulated time.
+  const realNow = Date.now;
+  Date.now = () => storage.getStore()?.now() ?? realNow();
   globalThis.clearTimeout = ((timer: unknown) => {
     if (timer instanceof VirtualTimeout) timer.cancel();
     else realClearTimeout(timer as Parameters<typeof clearTimeout>[0]);

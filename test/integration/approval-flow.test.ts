@@ -176,6 +176,8 @@ describe('the approval workflow on the local stack', () => {
     const { stack: local, sfn } = await open(true);
     await local.invokeStartMitigation(auditEvent);
     await until(() => approvalRequested(local).length === 1);
+    // The auto task starts through the dispatcher, a moment after its workflow asked for a slot.
+    await until(() => local.emulator.mitigationTasks().length === 1);
     const token = await pendingToken(local, sfn, APPROVE_TASK);
     // While the approval waits: no approve task in IoT, and a duplicate delivery changes nothing.
     expect(local.emulator.mitigationTasks().map((t) => t.taskId)).toEqual([AUTO_TASK]);

@@ -175,6 +175,9 @@ describe('approvals through the local stack', () => {
     });
     expect(gate?.checks[0]?.resources.map((r) => r.findingId)).toEqual(['shared-1', 'shared-2', 'shared-3']);
     expect(Date.parse(gate?.expiresAt ?? '') - Date.parse(gate?.requestedAt ?? '')).toBe(3600_000);
+    // The auto task starts through the dispatcher, a moment after its workflow asked for a slot.
+    for (let i = 0; i < 500 && local.emulator.mitigationTasks().length === 0; i++)
+      await new Promise((resolve) => setTimeout(resolve, 10));
     expect(local.emulator.mitigationTasks().map((t) => t.taskId)).toEqual([AUTO_TASK]);
   });
 

@@ -6,6 +6,8 @@ import { defaultAuditEvents, measure, putOnBus, type Run, report, startRun } fro
 // fails and Lambda retries the asynchronous invocation (about 1 and 2 minutes later, kept here on
 // the virtual clock). The retry must find the task already there and start the one execution.
 // https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html
+// Only the start path without the dispatcher starts a task before the execution: with the
+// dispatcher, the handler starts no task (dispatcher.test.ts covers its own crash).
 
 const scheduled = defaultAuditEvents().find((e) => e.source === 'scheduled-audit-non-compliant.json');
 let run: Run | undefined;
@@ -24,6 +26,7 @@ describe('reliability: handler dies between the task and the execution', () => {
     // Prepare: every StartExecution attempt of the first invocation (SDK retries included) fails.
     if (scheduled === undefined) throw new Error('events/scheduled-audit-non-compliant.json is missing');
     run = await startRun({
+      dispatcher: false,
       seed: 301,
       decideStepFunctionsFault: (operation) =>
         operation === 'StartExecution' && run?.handler.failures.length === 0 ? fault : undefined,

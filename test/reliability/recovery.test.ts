@@ -16,6 +16,10 @@ import {
 // state is reached on the local stack, then the same event is replayed (put on the bus again, as
 // `iot-remediate replay` does) and the task must be followed to its end by a new execution named
 // after the next follow number, with the mitigation task started once.
+// These scenarios pin the start path without the dispatcher (start-mitigation starts the task, the
+// state machine retries a blocked start): the path an execution of an older input still takes.
+// The dispatcher's own failure scenarios are in dispatcher.test.ts.
+const OLDER_PATH = { dispatcher: false } as const;
 
 const AUDIT = 'a3aea009955e501a31b764abe1bebd3d';
 const event = defaultAuditEvents().find((e) => e.auditTaskId === AUDIT) as AuditEvent;
@@ -72,7 +76,7 @@ async function replayRecovers(current: Run, endState: string): Promise<void> {
 describe('reliability: recovery of workflows that ended without the task outcome', () => {
   it('START_FAILED (deferred start throttled for its 600 attempts): a replay starts the task once and follows it', async () => {
     // Prepare: IoT throttles every start, so the handler defers and the state machine gives up.
-    run = await startRun({ faults: { StartAuditMitigationActionsTask: { throttleRate: 1 } } });
+    run = await startRun({ ...OLDER_PATH, faults: { StartAuditMitigationActionsTask: { throttleRate: 1 } } });
     await deliver(run);
     expect(executionsOf(run)).toMatchObject([{ status: 'FAILED', error: 'StartFailed' }]);
     expect(run.stack.emulator.mitigationTasks()).toEqual([]);
@@ -84,7 +88,7 @@ describe('reliability: recovery of workflows that ended without the task outcome
 
   it('START_FAILED, recovered by the operator: `iot-remediate replay` (a subprocess) follows the new execution to COMPLETED', async () => {
     // Prepare
-    run = await startRun({ faults: { StartAuditMitigationActionsTask: { throttleRate: 1 } } });
+    run = await startRun({ ...OLDER_PATH, faults: { StartAuditMitigationActionsTask: { throttleRate: 1 } } });
     await deliver(run);
     expect(executionsOf(run)).toMatchObject([{ status: 'FAILED', error: 'StartFailed' }]);
     run.stack.emulator.setFaults(undefined);
@@ -118,6 +122,7 @@ describe('reliability: recovery of workflows that ended without the task outcome
   it('POLL_FAILED (describe failing past its retries while the task runs): a replay follows the running task', async () => {
     // Prepare: a task of hours; every describe fails with a 500.
     run = await startRun({
+      ...OLDER_PATH,
       scenario: scenarioTaking(600),
       faults: { DescribeAuditMitigationActionsTask: { serverErrorRate: 1 } },
     });
@@ -133,6 +138,7 @@ describe('reliability: recovery of workflows that ended without the task outcome
   it('POLL_FAILED, recovered by task id: `iot-remediate refollow <taskId>` (a subprocess) follows the task in <taskId>__2', async () => {
     // Prepare
     run = await startRun({
+      ...OLDER_PATH,
       scenario: scenarioTaking(600),
       faults: { DescribeAuditMitigationActionsTask: { serverErrorRate: 1 } },
     });
@@ -184,7 +190,7 @@ describe('reliability: recovery of workflows that ended without the task outcome
 
   it('DEADLINE_EXCEEDED (task longer than the poll deadline): a replay follows it on to COMPLETED', async () => {
     // Prepare: the task (18 action executions of 75 s: 1350 s) lasts longer than one deadline, less than two.
-    run = await startRun({ scenario: scenarioTaking(75), pollDeadlineSeconds: 900 });
+    run = await startRun({ ...OLDER_PATH, scenario: scenarioTaking(75), pollDeadlineSeconds: 900 });
     await deliver(run);
     expect(executionsOf(run)).toMatchObject([{ status: 'FAILED', error: 'PollDeadlineExceeded' }]);
     const [task] = run.stack.emulator.mitigationTasks();
@@ -196,7 +202,7 @@ describe('reliability: recovery of workflows that ended without the task outcome
 
   it('a task IoT already completed after its workflow gave up: the re-follow reports it on its first poll', async () => {
     // Prepare: DEADLINE_EXCEEDED as above, then the task completes with no workflow following it.
-    run = await startRun({ scenario: scenarioTaking(75), pollDeadlineSeconds: 900 });
+    run = await startRun({ ...OLDER_PATH, scenario: scenarioTaking(75), pollDeadlineSeconds: 900 });
     await deliver(run);
     const stack = run.stack;
     await stack.clock.sleep(3600_000);
@@ -211,7 +217,7 @@ describe('reliability: recovery of workflows that ended without the task outcome
   it('a task that ended FAILED was reported: a replay follows nothing again', async () => {
     // Prepare: audit 7d1c... ends FAILED in the default scenario.
     const failing = defaultAuditEvents().find((e) => e.auditTaskId === '7d1c0e5b9a8f4c2e8b6a4d2f0e1c3b5a');
-    run = await startRun();
+    run = await startRun(OLDER_PATH);
     putOnBus(run.stack, [failing?.entry as AuditEvent['entry']]);
     await run.stack.settled();
     expect(executionsOf(run)).toMatchObject([{ status: 'FAILED', error: 'MitigationTaskFailed' }]);
@@ -237,7 +243,7 @@ describe('reliability: recovery of workflows that ended without the task outcome
         (a) => a.name !== 'ReplaceDefaultPolicyVersion',
       ),
     };
-    run = await startRun({ scenario });
+    run = await startRun({ ...OLDER_PATH, scenario });
 
     // Act
     await deliver(run);

@@ -110,7 +110,7 @@ describe.skipIf(samMissing !== undefined)('template.yaml grants and outcome ledg
     });
   });
 
-  it('grants the outcome ledger: record-outcome claims events, start-mitigation and verify-audit read and write verification records only', () => {
+  it('grants the outcome ledger: record-outcome claims events, start-mitigation and verify-audit read and write verification records only; the queue to the dispatcher only (on its keys)', () => {
     const dynamodb = identityStatements().filter(({ statement }) =>
       asArray(statement.Action).some((action) => String(action).startsWith('dynamodb:')),
     );
@@ -124,6 +124,26 @@ describe.skipIf(samMissing !== undefined)('template.yaml grants and outcome ledg
         condition: statement.Condition,
       })),
     ).toEqual([
+      {
+        id: 'DispatcherFunctionRole',
+        action: [
+          'dynamodb:GetItem',
+          'dynamodb:PutItem',
+          'dynamodb:UpdateItem',
+          'dynamodb:DeleteItem',
+          'dynamodb:Query',
+        ],
+        resource: [
+          { 'Fn::GetAtt': ['MitigationQueueTable', 'Arn'] },
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation Fn::Sub string
+          { 'Fn::Sub': '${MitigationQueueTable.Arn}/index/ActiveByRank' },
+        ],
+        condition: {
+          'ForAllValues:StringLike': {
+            'dynamodb:LeadingKeys': ['remediate-*', '#dispatcher-lease', 'tasks'],
+          },
+        },
+      },
       { id: 'RecordOutcomeFunctionRole', action: 'dynamodb:PutItem', resource: table, condition: undefined },
       {
         id: 'StartMitigationFunctionRole',
@@ -138,6 +158,15 @@ describe.skipIf(samMissing !== undefined)('template.yaml grants and outcome ledg
         condition: verificationKeys,
       },
     ]);
+    const queue = props('MitigationQueueTable');
+    expect(queue).toMatchObject({
+      BillingMode: 'PAY_PER_REQUEST',
+      SSESpecification: { SSEEnabled: true },
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      PointInTimeRecoverySpecification: {
+        PointInTimeRecoveryEnabled: { 'Fn::If': ['MitigationQueueRecoverable', true, false] },
+      },
+    });
     for (const fn of ['RecordOutcomeFunction', 'StartMitigationFunction', 'VerifyAuditFunction']) {
       const environment = (props(fn).Environment as Json).Variables as Json;
       expect(environment.OUTCOME_LEDGER_TABLE, fn).toEqual({ Ref: 'OutcomeLedgerTable' });

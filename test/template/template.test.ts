@@ -367,6 +367,7 @@ describe('template.yaml', () => {
         RequestApprovalFunctionArn: arnOf('RequestApprovalFunction'),
         WriteReportFunctionArn: arnOf('WriteReportFunction'),
         VerifyAuditFunctionArn: arnOf('VerifyAuditFunction'),
+        DispatcherFunctionArn: arnOf('DispatcherFunction'),
       });
       expect(machine.StateMachineType).toBe('STANDARD');
       expect(machine.TracingConfiguration).toEqual({ Enabled: true });
@@ -403,6 +404,16 @@ describe('template.yaml', () => {
           namespace: 'AWS/Lambda',
           metric: 'Errors',
           dimensions: [{ Name: 'FunctionName', Value: ref('RequestApprovalFunction') }],
+        },
+        DispatcherErrorsAlarm: {
+          namespace: 'AWS/Lambda',
+          metric: 'Errors',
+          dimensions: [{ Name: 'FunctionName', Value: ref('DispatcherFunction') }],
+        },
+        QueueAgeAlarm: {
+          namespace: ref('MetricsNamespace'),
+          metric: 'OldestQueuedAgeSeconds',
+          dimensions: [{ Name: 'service', Value: 'dispatcher' }],
         },
         AuditNotificationBridgeErrorsAlarm: {
           namespace: 'AWS/Lambda',
@@ -449,6 +460,12 @@ describe('template.yaml', () => {
         'ApproximateNumberOfMessagesVisible',
         'Throttles',
         'Duration',
+        // The dispatcher's panel: queue depth, our running tasks, Start calls, LimitExceeded, queue age.
+        'QueueDepth',
+        'RunningTasks',
+        'StartCalls',
+        'StartLimitExceeded',
+        'OldestQueuedAgeSeconds',
       ]) {
         expect(body, metric).toContain(metric);
       }
@@ -574,7 +591,7 @@ describe('template.yaml', () => {
       expect(properties.StateMachineName).toEqual({ 'Fn::Sub': '${AWS::StackName}-workflow' });
     });
 
-    it('lets the state machine invoke the request-approval, write-report and verify-audit functions only, unqualified', () => {
+    it('lets the state machine invoke the request-approval, write-report, verify-audit and dispatcher functions only, and the schedule the dispatcher only, unqualified', () => {
       // Prepare
       const invokes = statements().filter((s) =>
         asArray(s.statement.Action).map(String).includes('lambda:InvokeFunction'),
@@ -582,18 +599,22 @@ describe('template.yaml', () => {
 
       // Assess
       expect(invokes.map((s) => ({ where: s.where.split('/')[0], resource: s.statement.Resource }))).toEqual([
+        { where: 'DispatcherScheduleRole', resource: arnOf('DispatcherFunction') },
         { where: 'MitigationStateMachineRole', resource: arnOf('RequestApprovalFunction') },
         { where: 'MitigationStateMachineRole', resource: arnOf('WriteReportFunction') },
         { where: 'MitigationStateMachineRole', resource: arnOf('VerifyAuditFunction') },
+        { where: 'MitigationStateMachineRole', resource: arnOf('DispatcherFunction') },
       ]);
     });
 
     it('gives verify-audit and start-mitigation the ledger only under the verification keys', () => {
       // Prepare
-      const ledger = statements().filter((s) =>
-        asArray(s.statement.Action)
-          .map(String)
-          .some((a) => a.startsWith('dynamodb:')),
+      const ledger = statements().filter(
+        (s) =>
+          asArray(s.statement.Action)
+            .map(String)
+            .some((a) => a.startsWith('dynamodb:')) &&
+          JSON.stringify(s.statement.Resource).includes('OutcomeLedgerTable'),
       );
 
       // Assess: record-outcome claims any event id; the others touch only verification#<auditTaskId>.

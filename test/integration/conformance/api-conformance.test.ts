@@ -16,6 +16,7 @@ import {
 import {
   LOCAL_APPROVAL_LINK_SECRET,
   LOCAL_ARCHIVE_NAME,
+  LOCAL_MITIGATION_QUEUE_TABLE,
   LOCAL_OUTCOME_LEDGER_TABLE,
   LOCAL_RULE_NAME,
   LOCAL_STATE_MACHINE_ARN,
@@ -381,6 +382,45 @@ const BASELINES: readonly Baseline[] = [
       ReturnConsumedCapacity: 'NONE',
     }),
   },
+  {
+    service: 'dynamodb',
+    operation: 'UpdateItem',
+    input: () => ({
+      TableName: LOCAL_MITIGATION_QUEUE_TABLE,
+      Key: { pk: { S: 'remediate-conformance' } },
+      UpdateExpression: 'SET #state = :queued, #queue = :queue, #rank = :rank REMOVE startingSince',
+      ConditionExpression: 'attribute_not_exists(pk) OR #state <> :running',
+      ExpressionAttributeNames: { '#state': 'state', '#queue': 'queue', '#rank': 'rank' },
+      ExpressionAttributeValues: {
+        ':queued': { S: 'QUEUED' },
+        ':running': { S: 'RUNNING' },
+        ':queue': { S: 'tasks' },
+        ':rank': { S: '000000000001#remediate-conformance' },
+      },
+      ReturnValues: 'ALL_NEW',
+    }),
+  },
+  {
+    service: 'dynamodb',
+    operation: 'Query',
+    input: () => ({
+      TableName: LOCAL_MITIGATION_QUEUE_TABLE,
+      IndexName: 'ActiveByRank',
+      KeyConditionExpression: '#queue = :queue',
+      ExpressionAttributeNames: { '#queue': 'queue' },
+      ExpressionAttributeValues: { ':queue': { S: 'tasks' } },
+    }),
+  },
+  {
+    service: 'dynamodb',
+    operation: 'DeleteItem',
+    input: () => ({
+      TableName: LOCAL_MITIGATION_QUEUE_TABLE,
+      Key: { pk: { S: 'remediate-conformance' } },
+      ConditionExpression: 'attribute_exists(pk)',
+      ReturnValues: 'ALL_OLD',
+    }),
+  },
 ];
 
 /** Requests that must fail with a declared error, for the error-body checks. */
@@ -476,6 +516,41 @@ const DECLARED_ERRORS: ReadonlyArray<[Baseline['service'], string, Record<string
     'PutItem',
     { TableName: 'no-such-table', Item: { pk: { S: 'k' } } },
     'ResourceNotFoundException',
+  ],
+  [
+    'dynamodb',
+    'UpdateItem',
+    {
+      TableName: LOCAL_MITIGATION_QUEUE_TABLE,
+      Key: { pk: { S: 'remediate-none' } },
+      UpdateExpression: 'SET #state = :s',
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeNames: { '#state': 'state' },
+      ExpressionAttributeValues: { ':s': { S: 'DONE' } },
+    },
+    'ConditionalCheckFailedException',
+  ],
+  [
+    'dynamodb',
+    'DeleteItem',
+    {
+      TableName: LOCAL_MITIGATION_QUEUE_TABLE,
+      Key: { pk: { S: 'remediate-none' } },
+      ConditionExpression: 'attribute_exists(pk)',
+    },
+    'ConditionalCheckFailedException',
+  ],
+  [
+    'dynamodb',
+    'Query',
+    {
+      TableName: LOCAL_MITIGATION_QUEUE_TABLE,
+      IndexName: 'NoSuchIndex',
+      KeyConditionExpression: '#q = :q',
+      ExpressionAttributeNames: { '#q': 'queue' },
+      ExpressionAttributeValues: { ':q': { S: 'tasks' } },
+    },
+    'ValidationException',
   ],
   [
     'dynamodb',

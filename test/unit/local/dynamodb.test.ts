@@ -178,7 +178,7 @@ describe('local DynamoDB PutItem', () => {
       ),
     );
     expect(answer.name).toBe('ValidationException');
-    expect(answer.message).toMatch(/attribute_not_exists/);
+    expect(answer.message).toMatch(/Invalid ConditionExpression/);
   });
 });
 

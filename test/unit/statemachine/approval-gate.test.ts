@@ -27,8 +27,10 @@ const SUBSTITUTIONS = {
   RequestApprovalFunctionArn: FUNCTION_ARN,
   WriteReportFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:write-report',
   VerifyAuditFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:verify-audit',
+  DispatcherFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:dispatcher',
 };
 const REQUEST_APPROVAL = 'arn:aws:states:::lambda:invoke.waitForTaskToken';
+/** WriteReport, and ReleaseSlot, which only inputs with `queue` reach (test/unit/statemachine/dispatch.test.ts). */
 const WRITE_REPORT = 'arn:aws:states:::lambda:invoke';
 /** What write-report answers once a started task has ended. */
 const REPORT_POINTER = {
@@ -186,13 +188,13 @@ describe('the approval gate', () => {
       'ChooseStart',
       'RequestApproval',
       'CheckDecision',
+      'ChooseStartPath',
       'StartMitigationTask',
-      'InitPolling',
     ]);
     // The approval round trip: RequestApproval and CheckDecision, on top of a deferred start
-    // (ChooseStart, StartMitigationTask, InitPolling, one poll of 3 states, Report, WriteReport,
-    // Put, ChooseVerification, Route, end).
-    expect(execution.transitions).toBe(14);
+    // (ChooseStart, ChooseStartPath, StartMitigationTask, InitPolling, one poll of 3 states, Report,
+    // WriteReport, Put, ChooseVerification, Route, end).
+    expect(execution.transitions).toBe(15);
     expect(details).toEqual([
       expect.objectContaining({
         taskId: TASK_ID,

@@ -32,7 +32,13 @@ describe('the API model extract', () => {
         expect(operation.output === undefined || shapes[operation.output] !== undefined, name).toBe(true);
       }
     }
-    expect(Object.keys(operationsOf('dynamodb'))).toEqual(['PutItem', 'GetItem']);
+    expect(Object.keys(operationsOf('dynamodb'))).toEqual([
+      'PutItem',
+      'GetItem',
+      'UpdateItem',
+      'DeleteItem',
+      'Query',
+    ]);
   });
 
   it('compiles every pattern of every served service', () => {

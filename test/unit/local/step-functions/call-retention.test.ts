@@ -28,6 +28,7 @@ const SUBSTITUTIONS = {
   RequestApprovalFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:request-approval',
   WriteReportFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:write-report',
   VerifyAuditFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:verify-audit',
+  DispatcherFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:dispatcher',
 };
 const DESCRIBE = 'arn:aws:states:::aws-sdk:iot:describeAuditMitigationActionsTask';
 const START = 'arn:aws:states:::aws-sdk:iot:startAuditMitigationActionsTask';
@@ -100,7 +101,8 @@ describe('local Step Functions: memory of Task calls', () => {
         'arn:aws:states:::lambda:invoke.waitForTaskToken': () => {
           throw new Error('not reached');
         },
-        // WriteReport, at the deadline: a pointer to a report.
+        // WriteReport, at the deadline: a pointer to a report (ReleaseSlot: only an input with `queue`
+        // reaches it, and this one has none).
         'arn:aws:states:::lambda:invoke': () => ({ StatusCode: 200, Payload: {} }),
         [PUT_EVENTS]: () => ({ Entries: [{ EventId: 'e1' }], FailedEntryCount: 0 }),
         [CONTINUE_AS_NEW]: () => ({}),

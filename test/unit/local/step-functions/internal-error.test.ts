@@ -30,6 +30,7 @@ const SUBSTITUTIONS = {
   RequestApprovalFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:request-approval',
   WriteReportFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:write-report',
   VerifyAuditFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:verify-audit',
+  DispatcherFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:dispatcher',
 };
 const DESCRIBE = 'arn:aws:states:::aws-sdk:iot:describeAuditMitigationActionsTask';
 const START = 'arn:aws:states:::aws-sdk:iot:startAuditMitigationActionsTask';
@@ -79,7 +80,8 @@ describe('local stack internal errors', () => {
         'arn:aws:states:::lambda:invoke.waitForTaskToken': () => {
           throw new Error('not reached');
         },
-        // WriteReport: not reached either, the execution fails before the task ends.
+        // WriteReport: not reached either, the execution fails before the task ends; ReleaseSlot: only
+        // an input with `queue` reaches it.
         'arn:aws:states:::lambda:invoke': () => {
           throw new Error('not reached');
         },
