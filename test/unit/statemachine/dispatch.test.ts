@@ -10,6 +10,7 @@ import {
   type TaskResourceHandler,
 } from '../../../src/local/step-functions/workflow-runner';
 import { startTimeDriver, type TimeDriver } from '../../../src/local/time-driver';
+import { VERIFICATION_NOT_REACHED } from './verification-not-reached';
 
 // WaitForSlot and ReleaseSlot of statemachine/mitigation-workflow.asl.json on the local interpreter:
 // the dispatcher is a local handler, its SendTaskSuccess / SendTaskFailure a promise the test settles.
@@ -74,6 +75,8 @@ async function run(answer: SlotAnswer, taskStatus = 'COMPLETED', input = queuedI
   let written = 0;
   const successors: JsonValue[] = [];
   const handlers: Record<string, TaskResourceHandler> = {
+    // The verification audit's resources: these inputs have no `verify` (INVOKE is replaced below).
+    ...VERIFICATION_NOT_REACHED,
     [CALLBACK]: (parameters, call) => {
       const params = z.object({ FunctionName: z.string(), Payload: z.json() }).parse(parameters);
       if (params.FunctionName === APPROVAL_ARN) {

@@ -26,6 +26,7 @@ const SUBSTITUTIONS = {
   EventSource: 'custom.iot.remediation',
   RequestApprovalFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:request-approval',
   VerifyAuditFunctionArn: VERIFY_ARN,
+  DispatcherFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:dispatcher',
   WriteReportFunctionArn: WRITE_REPORT_ARN,
 };
 const START = 'arn:aws:states:::aws-sdk:iot:startAuditMitigationActionsTask';
