@@ -1,4 +1,3 @@
-import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import {
   DescribeAuditTaskCommand,
   type DescribeAuditTaskCommandOutput,
@@ -15,6 +14,7 @@ import {
   SFNClient,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -26,8 +26,8 @@ import { allAuto } from '../../app/fakes';
 const iot = mockClient(IoTClient);
 const sfn = mockClient(SFNClient);
 const ssm = mockClient(SSMClient);
-/** The outcome ledger: no verification audit recorded (every audit here is an ordinary one). */
-const dynamoDb = mockClient(DynamoDBClient);
+// The ledger, where verification audits are recorded: these audits are none (no item).
+const ledger = mockClient(DynamoDBClient);
 /**
  * The shipped config with every check `auto`, served through SSM as an operator would: these tests
  * pin the start path of tasks started at once (the approve path: test/unit/app and test/integration).
@@ -58,11 +58,10 @@ let handler: (event: unknown, context: Context) => Promise<unknown>;
 beforeAll(async () => {
   process.env.STATE_MACHINE_ARN = STATE_MACHINE_ARN;
   process.env.POLL_DEADLINE_SECONDS = '3600';
+  process.env.OUTCOME_LEDGER_TABLE = 'outcome-ledger';
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
   process.env.POWERTOOLS_METRICS_DISABLED = 'true';
   process.env.REMEDIATION_CONFIG_PARAMETER = CONFIG_PARAMETER;
-  // Read when the module loads (the verification records); set here, not left to another test file.
-  process.env.OUTCOME_LEDGER_TABLE = 'outcome-ledger';
   ({ handler } = await import('../../../../functions/start-mitigation/index'));
 });
 afterAll(() => {
@@ -72,8 +71,8 @@ beforeEach(() => {
   iot.reset();
   sfn.reset();
   ssm.reset();
-  dynamoDb.reset();
-  dynamoDb.on(GetItemCommand).resolves({});
+  ledger.reset();
+  ledger.on(GetItemCommand).resolves({});
   ssm
     .on(GetParameterCommand, { Name: CONFIG_PARAMETER })
     .resolves({ Parameter: { Value: JSON.stringify(autoConfig) } });
