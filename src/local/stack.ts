@@ -409,12 +409,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   invokeStackFunction = async (name, payload) => {
     if (name === dispatcherArn || name === 'dispatcher') {
       armTick();
-      return dispatcher(payload, {
-        functionName: 'dispatcher',
-        awsRequestId: `local-${++invocations}`,
-        invokedFunctionArn: dispatcherArn,
-        getRemainingTimeInMillis: () => 30_000,
-      });
+      // In small steps too: a pass whose SDK backs off (a SendTaskSuccess retried) needs time to pass.
+      return inSmallSteps(
+        dispatcher(payload, {
+          functionName: 'dispatcher',
+          awsRequestId: `local-${++invocations}`,
+          invokedFunctionArn: dispatcherArn,
+          getRemainingTimeInMillis: () => 30_000,
+        }),
+      );
     }
     const target = stackFunctions.get(name) ?? [...stackFunctions.values()].find((f) => f.name === name);
     if (target === undefined)
