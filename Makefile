@@ -21,6 +21,8 @@ build-WriteReportFunction: node_modules
 	$(NODE) scripts/build.mjs --function write-report --outdir "$(ARTIFACTS_DIR)"
 build-ApprovalPageFunction: node_modules
 	$(NODE) scripts/build.mjs --function approval-page --outdir "$(ARTIFACTS_DIR)"
+build-RetryFailedFindingsFunction: node_modules
+	$(NODE) scripts/build.mjs --function retry-failed-findings --outdir "$(ARTIFACTS_DIR)"
 build-VerifyAuditFunction: node_modules
 	$(NODE) scripts/build.mjs --function verify-audit --outdir "$(ARTIFACTS_DIR)"
 
@@ -29,4 +31,5 @@ node_modules:
 	@echo "node_modules is missing: run npm ci before sam build" >&2; exit 1
 
 .PHONY: build-AuditNotificationBridgeFunction build-StartMitigationFunction build-RecordOutcomeFunction \
-	build-RequestApprovalFunction build-WriteReportFunction build-ApprovalPageFunction build-VerifyAuditFunction
+	build-RequestApprovalFunction build-WriteReportFunction build-ApprovalPageFunction build-VerifyAuditFunction \
+	build-RetryFailedFindingsFunction

@@ -248,6 +248,7 @@ export async function polling(ctx: BenchContext): Promise<BenchResult> {
     RequestApprovalFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:request-approval',
     WriteReportFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:write-report',
     VerifyAuditFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:verify-audit',
+    RetryFailedFindingsFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:retry-failed-findings',
   });
   const baseline = prepareWorkflow(JSON.stringify(BASELINE_ASL), {});
   const variants: Record<string, PreparedWorkflow> = {

@@ -18,6 +18,7 @@ import {
   toStepFunctionsStartRequest,
   unknownNonCompliantChecks,
   verificationEnabled,
+  workflowRetryOf,
   type WorkflowInput,
 } from '../core';
 import { followTask } from './follow-task';
@@ -231,6 +232,7 @@ export function createStartMitigation(deps: StartMitigationDependencies) {
       protectedCount: protectedCountOf(plan, task),
       decision: null,
       verify: verificationEnabled(config),
+      retryFailed: workflowRetryOf(config.retryFailedFindings),
       ...(approve ? { approval: approvalRequestOf(plan, task) } : {}),
     };
     // A workflow that ended without the task's outcome (StartFailed, PollFailed, deadline) is followed

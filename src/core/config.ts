@@ -8,6 +8,7 @@ import {
   MITIGATION_ACTION_TYPES,
 } from './check-catalog';
 import { approvalTimeoutProblem } from './duration';
+import { RetryFailedFindingsSchema } from './retry';
 import { InvalidConfigError, type Problem } from './errors';
 import { toProblems } from './zod-problems';
 
@@ -133,6 +134,11 @@ export const RemediationConfigSchema = z
      * resources are compliant now. Left out: on in `apply` mode, off in `dry-run` (verificationEnabled).
      */
     verify: z.boolean().optional(),
+    /**
+     * A bounded follow-up of the findings whose actions failed: `attempts` tasks targeting only them
+     * (findingIds, 25 a task), each `delay` after the previous task ended. Default: 1 after PT15M.
+     */
+    retryFailedFindings: RetryFailedFindingsSchema.default({ attempts: 1, delay: 'PT15M' }),
     /** Per audit check (API names): the actions to apply. */
     checks: z.record(z.string(), CheckRemediationSchema),
   })

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { WorkflowRetrySchema } from './retry';
 
 /**
  * The contract between the start-mitigation function and the state machine
@@ -129,6 +130,11 @@ export const WorkflowInputSchema = z.object({
    * (older inputs) means no verification.
    */
   verify: z.boolean().optional(),
+  /**
+   * Retry of the findings whose actions failed (config `retryFailedFindings`): attempt 0 for a task
+   * the audit planned, n for the n-th follow-up. Absent (older inputs): no retry.
+   */
+  retryFailed: WorkflowRetrySchema.optional(),
 });
 
 export type WorkflowInput = z.infer<typeof WorkflowInputSchema>;

@@ -260,6 +260,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const requestApprovalArn = `arn:aws:lambda:${scenario.region}:${scenario.accountId}:function:request-approval`;
   const writeReportArn = `arn:aws:lambda:${scenario.region}:${scenario.accountId}:function:write-report`;
   const verifyAuditArn = `arn:aws:lambda:${scenario.region}:${scenario.accountId}:function:verify-audit`;
+  const retryArn = `arn:aws:lambda:${scenario.region}:${scenario.accountId}:function:retry-failed-findings`;
   let invokeStackFunction: NonNullable<LocalStackOptions['invokeFunction']> = async (name) => {
     throw new LambdaServiceError('ResourceNotFoundException', `Function not found: ${name}`);
   };
@@ -271,6 +272,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       RequestApprovalFunctionArn: requestApprovalArn,
       WriteReportFunctionArn: writeReportArn,
       VerifyAuditFunctionArn: verifyAuditArn,
+      RetryFailedFindingsFunctionArn: retryArn,
     },
     stateMachineArn: LOCAL_STATE_MACHINE_ARN,
     // The state machine's IoT calls go through the real SDK too; Step Functions retries per the ASL.
@@ -333,6 +335,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   );
   const pageHandler = pageModule.createPageHandler(() => clock.now());
   const verifyAudit = await loadBundledHandler('verify-audit');
+  const retryFailedFindings = await loadBundledHandler('retry-failed-findings');
 
   let holders = 0;
   let invocations = 0;
@@ -354,6 +357,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     [requestApprovalArn, { fn: requestApproval, name: 'request-approval', timeoutMs: 30_000 }],
     [writeReportArn, { fn: writeReport, name: 'write-report', timeoutMs: 900_000 }],
     [verifyAuditArn, { fn: verifyAudit, name: 'verify-audit', timeoutMs: 300_000 }],
+    [retryArn, { fn: retryFailedFindings, name: 'retry-failed-findings', timeoutMs: 60_000 }],
   ]);
   invokeStackFunction = async (name, payload) => {
     const target = stackFunctions.get(name) ?? [...stackFunctions.values()].find((f) => f.name === name);

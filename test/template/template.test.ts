@@ -367,6 +367,7 @@ describe('template.yaml', () => {
         RequestApprovalFunctionArn: arnOf('RequestApprovalFunction'),
         WriteReportFunctionArn: arnOf('WriteReportFunction'),
         VerifyAuditFunctionArn: arnOf('VerifyAuditFunction'),
+        RetryFailedFindingsFunctionArn: arnOf('RetryFailedFindingsFunction'),
       });
       expect(machine.StateMachineType).toBe('STANDARD');
       expect(machine.TracingConfiguration).toEqual({ Enabled: true });
@@ -574,7 +575,7 @@ describe('template.yaml', () => {
       expect(properties.StateMachineName).toEqual({ 'Fn::Sub': '${AWS::StackName}-workflow' });
     });
 
-    it('lets the state machine invoke the request-approval, write-report and verify-audit functions only, unqualified', () => {
+    it('lets the state machine invoke the request-approval, write-report, retry-failed-findings and verify-audit functions only, unqualified', () => {
       // Prepare
       const invokes = statements().filter((s) =>
         asArray(s.statement.Action).map(String).includes('lambda:InvokeFunction'),
@@ -584,6 +585,7 @@ describe('template.yaml', () => {
       expect(invokes.map((s) => ({ where: s.where.split('/')[0], resource: s.statement.Resource }))).toEqual([
         { where: 'MitigationStateMachineRole', resource: arnOf('RequestApprovalFunction') },
         { where: 'MitigationStateMachineRole', resource: arnOf('WriteReportFunction') },
+        { where: 'MitigationStateMachineRole', resource: arnOf('RetryFailedFindingsFunction') },
         { where: 'MitigationStateMachineRole', resource: arnOf('VerifyAuditFunction') },
       ]);
     });

@@ -27,6 +27,7 @@ const SUBSTITUTIONS = {
   RequestApprovalFunctionArn: FUNCTION_ARN,
   WriteReportFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:write-report',
   VerifyAuditFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:verify-audit',
+  RetryFailedFindingsFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:retry-failed-findings',
 };
 const REQUEST_APPROVAL = 'arn:aws:states:::lambda:invoke.waitForTaskToken';
 const WRITE_REPORT = 'arn:aws:states:::lambda:invoke';

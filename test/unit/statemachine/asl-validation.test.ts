@@ -14,6 +14,7 @@ const ALLOWED_PLACEHOLDERS = [
   'RequestApprovalFunctionArn',
   'WriteReportFunctionArn',
   'VerifyAuditFunctionArn',
+  'RetryFailedFindingsFunctionArn',
 ];
 
 function substituted(text: string): string {

@@ -27,6 +27,7 @@ const SUBSTITUTIONS = {
   RequestApprovalFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:request-approval',
   VerifyAuditFunctionArn: VERIFY_ARN,
   WriteReportFunctionArn: WRITE_REPORT_ARN,
+  RetryFailedFindingsFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:retry-failed-findings',
 };
 const START = 'arn:aws:states:::aws-sdk:iot:startAuditMitigationActionsTask';
 const DESCRIBE = 'arn:aws:states:::aws-sdk:iot:describeAuditMitigationActionsTask';

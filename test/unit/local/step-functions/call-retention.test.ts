@@ -28,6 +28,7 @@ const SUBSTITUTIONS = {
   RequestApprovalFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:request-approval',
   WriteReportFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:write-report',
   VerifyAuditFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:verify-audit',
+  RetryFailedFindingsFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:retry-failed-findings',
 };
 const DESCRIBE = 'arn:aws:states:::aws-sdk:iot:describeAuditMitigationActionsTask';
 const START = 'arn:aws:states:::aws-sdk:iot:startAuditMitigationActionsTask';

@@ -130,6 +130,7 @@ async function setUp(fakeOptions: Parameters<typeof createFakeIot>[1] = {}) {
       RequestApprovalFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:request-approval',
       WriteReportFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:write-report',
       VerifyAuditFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:verify-audit',
+      RetryFailedFindingsFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:retry-failed-findings',
     },
     iot: new IoTClient({ endpoint: iotUrl, region: 'us-east-1', credentials, maxAttempts: 1 }),
     clock,
