@@ -53,12 +53,14 @@ describe('reliability: handler dies between the task and the execution', () => {
     });
     // The retry's start was answered with the task the first invocation had started.
     expect(stack.emulator.stats().mitigationTasks).toMatchObject({ started: 1, existingTaskAnswers: 1 });
+    // The task's own outcome, then the notification of its verification audit, recognised as such.
     expect(probe.outcomes).toEqual([
       expect.objectContaining({
         status: 'started',
         taskAlreadyStarted: false,
         executionAlreadyExisted: false,
       }),
+      expect.objectContaining({ status: 'verification-audit', verifiedTaskId: expect.any(String) }),
     ]);
     const [execution] = stack.stepFunctions.executions();
     expect(execution?.status).toBe('SUCCEEDED');

@@ -14,6 +14,7 @@ import {
   SFNClient,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -25,6 +26,8 @@ import { allAuto } from '../../app/fakes';
 const iot = mockClient(IoTClient);
 const sfn = mockClient(SFNClient);
 const ssm = mockClient(SSMClient);
+// The ledger, where verification audits are recorded: these audits are none (no item).
+const ledger = mockClient(DynamoDBClient);
 /**
  * The shipped config with every check `auto`, served through SSM as an operator would: these tests
  * pin the start path of tasks started at once (the approve path: test/unit/app and test/integration).
@@ -55,6 +58,7 @@ let handler: (event: unknown, context: Context) => Promise<unknown>;
 beforeAll(async () => {
   process.env.STATE_MACHINE_ARN = STATE_MACHINE_ARN;
   process.env.POLL_DEADLINE_SECONDS = '3600';
+  process.env.OUTCOME_LEDGER_TABLE = 'outcome-ledger';
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
   process.env.POWERTOOLS_METRICS_DISABLED = 'true';
   process.env.REMEDIATION_CONFIG_PARAMETER = CONFIG_PARAMETER;
@@ -67,6 +71,8 @@ beforeEach(() => {
   iot.reset();
   sfn.reset();
   ssm.reset();
+  ledger.reset();
+  ledger.on(GetItemCommand).resolves({});
   ssm
     .on(GetParameterCommand, { Name: CONFIG_PARAMETER })
     .resolves({ Parameter: { Value: JSON.stringify(autoConfig) } });
