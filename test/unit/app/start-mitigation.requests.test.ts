@@ -182,7 +182,6 @@ describe('start-mitigation: what it sends, field by field', () => {
           decision: null,
           // The shipped config runs in apply mode without `verify`: verified.
           verify: true,
-      retryFailed: { attempt: 0, attempts: 1, delaySeconds: 900 },
           // And retries failed findings once, 15 minutes after the task ended (the default).
           retryFailed: { attempt: 0, attempts: 1, delaySeconds: 900 },
         },
