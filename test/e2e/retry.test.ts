@@ -1,5 +1,18 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { allAutoConfigFile } from '../fixtures';
+
+/** The all-auto config with the given retry of failed findings, in a new file. */
+function configFile(retryFailedFindings: unknown): string {
+  const config = JSON.parse(readFileSync(allAutoConfigFile(), 'utf8'));
+  config.retryFailedFindings = retryFailedFindings;
+  const path = join(mkdtempSync(join(tmpdir(), 'iot-remediate-')), 'retry.json');
+  writeFileSync(path, JSON.stringify(config));
+  return path;
+}
+
 import { runCli } from './helpers';
 
 // The legacy-names audit's finding kq-0002 fails in scenarios/default.json (its thing is in too many
@@ -16,7 +29,7 @@ describe('retry of failed findings through the CLI', () => {
       '--events',
       'events/on-demand-audit-legacy-check-names.json',
       '--config',
-      allAutoConfigFile(),
+      configFile({ attempts: 1, delay: 'PT15M' }),
       '--json',
     ]);
     // Exit 1: the report has failed findings.
@@ -26,14 +39,7 @@ describe('retry of failed findings through the CLI', () => {
   });
 
   it('a config asking for 4 attempts is refused before anything starts: exit 2, the field named', async () => {
-    const { mkdtempSync, writeFileSync, readFileSync } = await import('node:fs');
-    const { join } = await import('node:path');
-    const { tmpdir } = await import('node:os');
-    const config = JSON.parse(readFileSync(allAutoConfigFile(), 'utf8'));
-    config.retryFailedFindings = { attempts: 4 };
-    const path = join(mkdtempSync(join(tmpdir(), 'iot-remediate-')), 'retry.json');
-    writeFileSync(path, JSON.stringify(config));
-    const { code, stdout } = await runCli(['validate-config', path]);
+    const { code, stdout } = await runCli(['validate-config', configFile({ attempts: 4 })]);
     expect(code).toBe(2);
     expect(stdout).toContain('retryFailedFindings.attempts: Too big: expected number to be <=3');
   });
