@@ -18,8 +18,8 @@ import {
   toStepFunctionsStartRequest,
   unknownNonCompliantChecks,
   verificationEnabled,
-  workflowRetryOf,
   type WorkflowInput,
+  workflowRetryOf,
 } from '../core';
 import { followTask } from './follow-task';
 import { type PlanBudget, planAudit } from './plan-audit';

@@ -8,8 +8,8 @@ import {
   MITIGATION_ACTION_TYPES,
 } from './check-catalog';
 import { approvalTimeoutProblem } from './duration';
-import { RetryFailedFindingsSchema } from './retry';
 import { InvalidConfigError, type Problem } from './errors';
+import { RetryFailedFindingsSchema } from './retry';
 import { toProblems } from './zod-problems';
 
 const ACTION_NAME = /^[a-zA-Z0-9_-]+$/;

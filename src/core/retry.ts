@@ -34,9 +34,15 @@ export const RetryFailedFindingsSchema = z
       .superRefine((text, ctx) => {
         const seconds = parseIsoDurationSeconds(text);
         if (seconds === undefined)
-          ctx.addIssue({ code: 'custom', message: `'${text}' is not an ISO-8601 duration (e.g. PT15M, PT1H)` });
+          ctx.addIssue({
+            code: 'custom',
+            message: `'${text}' is not an ISO-8601 duration (e.g. PT15M, PT1H)`,
+          });
         else if (seconds > MAX_RETRY_DELAY_SECONDS)
-          ctx.addIssue({ code: 'custom', message: `'${text}' is ${seconds} s; at most ${MAX_RETRY_DELAY_SECONDS} s (P7D)` });
+          ctx.addIssue({
+            code: 'custom',
+            message: `'${text}' is ${seconds} s; at most ${MAX_RETRY_DELAY_SECONDS} s (P7D)`,
+          });
       }),
   })
   .strict();
@@ -79,7 +85,12 @@ export function originalGroupOf(taskId: string, auditTaskId: string): string {
 
 /** What a retry step does: start these tasks, or give up on the findings that still fail. */
 export type RetryPlan =
-  | { readonly action: 'retry'; readonly attempt: number; readonly requests: StartMitigationRequest[]; readonly leftOut: number }
+  | {
+      readonly action: 'retry';
+      readonly attempt: number;
+      readonly requests: StartMitigationRequest[];
+      readonly leftOut: number;
+    }
   | { readonly action: 'give-up'; readonly reason: string; readonly stillFailing: number };
 
 /**
@@ -97,8 +108,11 @@ export function planRetry(input: {
   const { retry } = input;
   const byId = new Map<string, FailedFinding>();
   for (const f of input.failed) if (input.mapping[f.check]) byId.set(f.findingId, f);
-  const failed = [...byId.values()].sort((a, b) => (a.findingId < b.findingId ? -1 : a.findingId > b.findingId ? 1 : 0));
-  if (failed.length === 0) return { action: 'give-up', reason: 'no failed finding of a mitigated check', stillFailing: 0 };
+  const failed = [...byId.values()].sort((a, b) =>
+    a.findingId < b.findingId ? -1 : a.findingId > b.findingId ? 1 : 0,
+  );
+  if (failed.length === 0)
+    return { action: 'give-up', reason: 'no failed finding of a mitigated check', stillFailing: 0 };
   if (retry.attempt >= retry.attempts)
     return {
       action: 'give-up',
