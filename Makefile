@@ -21,6 +21,8 @@ build-WriteReportFunction: node_modules
 	$(NODE) scripts/build.mjs --function write-report --outdir "$(ARTIFACTS_DIR)"
 build-ApprovalPageFunction: node_modules
 	$(NODE) scripts/build.mjs --function approval-page --outdir "$(ARTIFACTS_DIR)"
+build-RetryFailedFindingsFunction: node_modules
+	$(NODE) scripts/build.mjs --function retry-failed-findings --outdir "$(ARTIFACTS_DIR)"
 build-VerifyAuditFunction: node_modules
 	$(NODE) scripts/build.mjs --function verify-audit --outdir "$(ARTIFACTS_DIR)"
 build-DispatcherFunction: node_modules
@@ -32,4 +34,4 @@ node_modules:
 
 .PHONY: build-AuditNotificationBridgeFunction build-StartMitigationFunction build-RecordOutcomeFunction \
 	build-RequestApprovalFunction build-WriteReportFunction build-ApprovalPageFunction build-VerifyAuditFunction \
-	build-DispatcherFunction
+	build-DispatcherFunction build-RetryFailedFindingsFunction

@@ -249,6 +249,7 @@ export async function polling(ctx: BenchContext): Promise<BenchResult> {
     WriteReportFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:write-report',
     VerifyAuditFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:verify-audit',
     DispatcherFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:dispatcher',
+    RetryFailedFindingsFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:retry-failed-findings',
   });
   const baseline = prepareWorkflow(JSON.stringify(BASELINE_ASL), {});
   const variants: Record<string, PreparedWorkflow> = {

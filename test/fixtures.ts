@@ -16,9 +16,11 @@ export function sampleEvents(): Array<[string, unknown]> {
 }
 
 /**
- * The shipped config (config/remediation.json) with every check's policy `auto`: for the tests of
- * the start and follow path, written for tasks started at once; the shipped config sends its
- * destructive checks through the approval gate instead (test/integration/approval-flow.test.ts).
+ * The shipped config (config/remediation.json) with every check's policy `auto` and no retry of
+ * failed findings: for the tests of the start and follow path, written for one task per audit,
+ * started at once; the shipped config sends its destructive checks through the approval gate
+ * instead (test/integration/approval-flow.test.ts), and retries failed findings once
+ * (test/integration/retry-failed-findings.test.ts).
  */
 export function allAutoConfig(): Record<string, unknown> {
   const config = readJson('config/remediation.json') as {
@@ -27,6 +29,7 @@ export function allAutoConfig(): Record<string, unknown> {
   return {
     ...config,
     defaultPolicy: 'auto',
+    retryFailedFindings: { attempts: 0, delay: 'PT15M' },
     checks: Object.fromEntries(
       Object.entries(config.checks).map(([check, remediation]) => [
         check,

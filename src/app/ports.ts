@@ -139,6 +139,11 @@ export interface Counters {
   ): void;
 }
 
+/** Metrics of the retry of failed findings: findings handed to a retry task, and those given up on. */
+export interface RetryCounters {
+  count(name: 'FindingsRetried' | 'FindingsStillFailing', value: number): void;
+}
+
 /** IoT would not start the task now (throttling or the 10-concurrent-task quota): hand it to the state machine. */
 export class StartBlockedError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {

@@ -20,6 +20,7 @@ import {
   unknownNonCompliantChecks,
   verificationEnabled,
   type WorkflowInput,
+  workflowRetryOf,
 } from '../core';
 import { followTask } from './follow-task';
 import { type PlanBudget, planAudit } from './plan-audit';
@@ -240,6 +241,7 @@ export function createStartMitigation(deps: StartMitigationDependencies) {
       protectedCount: protectedCountOf(plan, task),
       decision: null,
       verify: verificationEnabled(config),
+      retryFailed: workflowRetryOf(config.retryFailedFindings),
       ...(approve ? { approval: approvalRequestOf(plan, task) } : {}),
       ...(queued ? { queue: { priority: expectedTaskSize(task) } } : {}),
     };

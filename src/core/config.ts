@@ -9,6 +9,7 @@ import {
 } from './check-catalog';
 import { approvalTimeoutProblem } from './duration';
 import { InvalidConfigError, type Problem } from './errors';
+import { RetryFailedFindingsSchema } from './retry';
 import { toProblems } from './zod-problems';
 
 const ACTION_NAME = /^[a-zA-Z0-9_-]+$/;
@@ -138,6 +139,11 @@ export const RemediationConfigSchema = z
      * lower it to leave slots to people and other tools.
      */
     maxConcurrentTasks: z.number().int().min(1).max(10).default(10),
+    /**
+     * A bounded follow-up of the findings whose actions failed: `attempts` tasks targeting only them
+     * (findingIds, 25 a task), each `delay` after the previous task ended. Default: 1 after PT15M.
+     */
+    retryFailedFindings: RetryFailedFindingsSchema.default({ attempts: 1, delay: 'PT15M' }),
     /** Per audit check (API names): the actions to apply. */
     checks: z.record(z.string(), CheckRemediationSchema),
   })

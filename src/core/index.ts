@@ -14,6 +14,7 @@ export * from './planner';
 export * from './policy';
 export * from './protection';
 export * from './report';
+export * from './retry';
 export * from './start-request';
 export * from './strict-json';
 export * from './task-statistics';

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { WorkflowRetrySchema } from './retry';
 
 /**
  * The contract between the start-mitigation function and the state machine
@@ -135,6 +136,11 @@ export const WorkflowInputSchema = z.object({
    * (older ones) retry the start in the state machine instead.
    */
   queue: z.object({ priority: z.number().int().positive() }).optional(),
+  /**
+   * Retry of the findings whose actions failed (config `retryFailedFindings`): attempt 0 for a task
+   * the audit planned, n for the n-th follow-up. Absent (older inputs): no retry.
+   */
+  retryFailed: WorkflowRetrySchema.optional(),
 });
 
 export type WorkflowInput = z.infer<typeof WorkflowInputSchema>;

@@ -280,6 +280,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const writeReportArn = `arn:aws:lambda:${scenario.region}:${scenario.accountId}:function:write-report`;
   const verifyAuditArn = `arn:aws:lambda:${scenario.region}:${scenario.accountId}:function:verify-audit`;
   const dispatcherArn = `arn:aws:lambda:${scenario.region}:${scenario.accountId}:function:dispatcher`;
+  const retryArn = `arn:aws:lambda:${scenario.region}:${scenario.accountId}:function:retry-failed-findings`;
   let invokeStackFunction: NonNullable<LocalStackOptions['invokeFunction']> = async (name) => {
     throw new LambdaServiceError('ResourceNotFoundException', `Function not found: ${name}`);
   };
@@ -292,6 +293,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       WriteReportFunctionArn: writeReportArn,
       VerifyAuditFunctionArn: verifyAuditArn,
       DispatcherFunctionArn: dispatcherArn,
+      RetryFailedFindingsFunctionArn: retryArn,
     },
     stateMachineArn: LOCAL_STATE_MACHINE_ARN,
     // The state machine's IoT calls go through the real SDK too; Step Functions retries per the ASL.
@@ -357,6 +359,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const pageHandler = pageModule.createPageHandler(() => clock.now());
   const verifyAudit = await loadBundledHandler('verify-audit');
   const dispatcher = options.dispatcherHandler ?? (await loadBundledHandler('dispatcher'));
+  const retryFailedFindings = await loadBundledHandler('retry-failed-findings');
 
   let holders = 0;
   let invocations = 0;
@@ -378,6 +381,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     [requestApprovalArn, { fn: requestApproval, name: 'request-approval', timeoutMs: 30_000 }],
     [writeReportArn, { fn: writeReport, name: 'write-report', timeoutMs: 900_000 }],
     [verifyAuditArn, { fn: verifyAudit, name: 'verify-audit', timeoutMs: 300_000 }],
+    [retryArn, { fn: retryFailedFindings, name: 'retry-failed-findings', timeoutMs: 60_000 }],
   ]);
   // The schedule's tick (template.yaml's DispatcherSchedule, every minute). In the cloud it ticks
   // whether or not anything waits; here it runs only while some entry waits (QUEUED, or STARTING and

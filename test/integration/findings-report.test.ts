@@ -59,6 +59,8 @@ const CONFIG = {
   mode: 'apply',
   acceptAuditStatuses: ['COMPLETED'],
   defaultPolicy: 'auto',
+  // One task: its failures are retried elsewhere (retry-failed-findings.test.ts).
+  retryFailedFindings: { attempts: 0 },
   actionTypes: {
     DeactivateDeviceCertificate: 'UPDATE_DEVICE_CERTIFICATE',
     PublishFindingToSns: 'PUBLISH_FINDING_TO_SNS',

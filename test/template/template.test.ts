@@ -368,6 +368,7 @@ describe('template.yaml', () => {
         WriteReportFunctionArn: arnOf('WriteReportFunction'),
         VerifyAuditFunctionArn: arnOf('VerifyAuditFunction'),
         DispatcherFunctionArn: arnOf('DispatcherFunction'),
+        RetryFailedFindingsFunctionArn: arnOf('RetryFailedFindingsFunction'),
       });
       expect(machine.StateMachineType).toBe('STANDARD');
       expect(machine.TracingConfiguration).toEqual({ Enabled: true });
@@ -591,7 +592,7 @@ describe('template.yaml', () => {
       expect(properties.StateMachineName).toEqual({ 'Fn::Sub': '${AWS::StackName}-workflow' });
     });
 
-    it('lets the state machine invoke the request-approval, write-report, verify-audit and dispatcher functions only, and the schedule the dispatcher only, unqualified', () => {
+    it('lets the state machine invoke the request-approval, write-report, retry-failed-findings, verify-audit and dispatcher functions only, and the schedule the dispatcher only, unqualified', () => {
       // Prepare
       const invokes = statements().filter((s) =>
         asArray(s.statement.Action).map(String).includes('lambda:InvokeFunction'),
@@ -602,6 +603,7 @@ describe('template.yaml', () => {
         { where: 'DispatcherScheduleRole', resource: arnOf('DispatcherFunction') },
         { where: 'MitigationStateMachineRole', resource: arnOf('RequestApprovalFunction') },
         { where: 'MitigationStateMachineRole', resource: arnOf('WriteReportFunction') },
+        { where: 'MitigationStateMachineRole', resource: arnOf('RetryFailedFindingsFunction') },
         { where: 'MitigationStateMachineRole', resource: arnOf('VerifyAuditFunction') },
         { where: 'MitigationStateMachineRole', resource: arnOf('DispatcherFunction') },
       ]);

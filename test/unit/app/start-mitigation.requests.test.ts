@@ -182,6 +182,8 @@ describe('start-mitigation: what it sends, field by field', () => {
           decision: null,
           // The shipped config runs in apply mode without `verify`: verified.
           verify: true,
+          // And retries failed findings once, 15 minutes after the task ended (the default).
+          retryFailed: { attempt: 0, attempts: 1, delaySeconds: 900 },
         },
       },
     ]);
@@ -217,6 +219,7 @@ describe('start-mitigation: what it sends, field by field', () => {
       protectedCount: 0,
       decision: null,
       verify: true,
+      retryFailed: { attempt: 0, attempts: 1, delaySeconds: 900 },
     });
     expect(outcome).toMatchObject({
       status: 'deferred',

@@ -28,6 +28,7 @@ const SUBSTITUTIONS = {
   WriteReportFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:write-report',
   VerifyAuditFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:verify-audit',
   DispatcherFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:dispatcher',
+  RetryFailedFindingsFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:retry-failed-findings',
 };
 const REQUEST_APPROVAL = 'arn:aws:states:::lambda:invoke.waitForTaskToken';
 /** WriteReport, and ReleaseSlot, which only inputs with `queue` reach (test/unit/statemachine/dispatch.test.ts). */

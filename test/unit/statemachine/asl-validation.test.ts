@@ -15,6 +15,7 @@ const ALLOWED_PLACEHOLDERS = [
   'WriteReportFunctionArn',
   'VerifyAuditFunctionArn',
   'DispatcherFunctionArn',
+  'RetryFailedFindingsFunctionArn',
 ];
 
 function substituted(text: string): string {

@@ -28,6 +28,7 @@ const SUBSTITUTIONS = {
   VerifyAuditFunctionArn: VERIFY_ARN,
   DispatcherFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:dispatcher',
   WriteReportFunctionArn: WRITE_REPORT_ARN,
+  RetryFailedFindingsFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:retry-failed-findings',
 };
 const START = 'arn:aws:states:::aws-sdk:iot:startAuditMitigationActionsTask';
 const DESCRIBE = 'arn:aws:states:::aws-sdk:iot:describeAuditMitigationActionsTask';

@@ -29,6 +29,7 @@ const SUBSTITUTIONS = {
   WriteReportFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:write-report',
   VerifyAuditFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:verify-audit',
   DispatcherFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:dispatcher',
+  RetryFailedFindingsFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:retry-failed-findings',
 };
 const START = 'arn:aws:states:::aws-sdk:iot:startAuditMitigationActionsTask';
 const DESCRIBE = 'arn:aws:states:::aws-sdk:iot:describeAuditMitigationActionsTask';
@@ -656,8 +657,10 @@ describe('mitigation-workflow.asl.json', () => {
         Input: {
           ...base,
           follow: 2,
-          // An input without `verify` (as from an older function): its successor does not verify either.
+          // An input without `verify` or `retryFailed` (as from an older function): its successor does
+          // not verify or retry either.
           verify: false,
+          retryFailed: { attempt: 0, attempts: 0, delaySeconds: 0 },
           poll: {
             schedule: SCHEDULE,
             lastIndex: SCHEDULE.length - 1,

@@ -29,6 +29,7 @@ const SUBSTITUTIONS = {
   WriteReportFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:write-report',
   VerifyAuditFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:verify-audit',
   DispatcherFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:dispatcher',
+  RetryFailedFindingsFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:retry-failed-findings',
 };
 const DESCRIBE = 'arn:aws:states:::aws-sdk:iot:describeAuditMitigationActionsTask';
 const START = 'arn:aws:states:::aws-sdk:iot:startAuditMitigationActionsTask';

@@ -131,6 +131,7 @@ async function setUp(fakeOptions: Parameters<typeof createFakeIot>[1] = {}) {
       WriteReportFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:write-report',
       VerifyAuditFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:verify-audit',
       DispatcherFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:dispatcher',
+      RetryFailedFindingsFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:retry-failed-findings',
     },
     iot: new IoTClient({ endpoint: iotUrl, region: 'us-east-1', credentials, maxAttempts: 1 }),
     clock,
