@@ -28,6 +28,7 @@ const SUBSTITUTIONS = {
   RequestApprovalFunctionArn: APPROVAL_ARN,
   WriteReportFunctionArn: WRITE_REPORT_ARN,
   VerifyAuditFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:verify-audit',
+  RetryFailedFindingsFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:retry-failed-findings',
   DispatcherFunctionArn: DISPATCHER_ARN,
 };
 const CALLBACK = 'arn:aws:states:::lambda:invoke.waitForTaskToken';
