@@ -70,7 +70,7 @@ describe('iot-remediate status: the dispatcher queue', () => {
     for (const e of queued) expect(Number.isNaN(Date.parse(e.waitingSince))).toBe(false);
     // The token never leaves the table.
     expect(json.stdout).not.toMatch(/taskToken|token/i);
-    expect(text.code).toBe(0);
+    expect(text.code, `${text.stdout}\n${text.stderr}`).toBe(0);
     expect(text.stdout).toContain(
       `mitigation queue (${LOCAL_MITIGATION_QUEUE_TABLE}): 5 queued, 10 holding a slot`,
     );
