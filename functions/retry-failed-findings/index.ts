@@ -9,6 +9,7 @@ import { createS3ReportStore } from '../../src/adapters/s3';
 import { createStepFunctionsWorkflowApi } from '../../src/adapters/step-functions';
 import { createRetryFailedFindings } from '../../src/app/retry-failed-findings';
 import { RetryStepInputSchema } from '../../src/core';
+import { requiredEnv } from '../../src/middleware/environment';
 import { logFailure } from '../../src/middleware/log-failure';
 
 /**
@@ -23,12 +24,6 @@ const metrics = new Metrics({
   serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'retry-failed-findings',
   logger,
 });
-
-function requiredEnv(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`environment variable ${name} is not set`);
-  return value;
-}
 
 // Clients are built once per container; AWS_ENDPOINT_URL points them at the local stack when set.
 const s3 = new S3Client({ forcePathStyle: process.env.S3_FORCE_PATH_STYLE === 'true' });

@@ -26,6 +26,7 @@ import {
   parseStrictJson,
   type RemediationConfig,
 } from '../../src/core';
+import { requiredEnv } from '../../src/middleware/environment';
 import { logFailure } from '../../src/middleware/log-failure';
 
 /**
@@ -56,12 +57,6 @@ const events = createEventSink(createEventPublisher({ client: new EventBridgeCli
   eventBusName: process.env.EVENT_BUS_NAME || 'default',
   source: process.env.EVENT_SOURCE || DEFAULT_EVENT_SOURCE,
 });
-function requiredEnv(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`environment variable ${name} is not set`);
-  return value;
-}
-
 // The verification audits the workflows started, recorded in the outcome ledger table.
 const verifications = createDynamoDbVerificationRecords(
   new DynamoDBClient({}),

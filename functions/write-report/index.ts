@@ -8,6 +8,7 @@ import { createIotFindingsApi, createIotMitigationResults } from '../../src/adap
 import { createS3ReportStore } from '../../src/adapters/s3';
 import { createFindingsReport } from '../../src/app/findings-report';
 import { REPORT_READ_BUDGET, WriteReportInputSchema } from '../../src/core';
+import { requiredEnv } from '../../src/middleware/environment';
 import { logFailure } from '../../src/middleware/log-failure';
 
 /**
@@ -17,12 +18,6 @@ import { logFailure } from '../../src/middleware/log-failure';
  */
 
 const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'write-report' });
-
-function requiredEnv(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`environment variable ${name} is not set`);
-  return value;
-}
 
 // Time kept after the last execution read, to list, render and store the report.
 const WRITE_MARGIN_MS = 30_000;

@@ -122,6 +122,23 @@ const tokens = new WeakMap<ApprovalGateRecord, string>();
 /** Events read per GetExecutionHistory page (the API's maximum is 1,000). */
 const HISTORY_PAGE = 200;
 
+/** An execution's history events, newest first, page by page as they are consumed. */
+async function* historyNewestFirst(client: SFNClient, executionArn: string): AsyncGenerator<HistoryEvent> {
+  let nextToken: string | undefined;
+  do {
+    const page = await client.send(
+      new GetExecutionHistoryCommand({
+        executionArn,
+        reverseOrder: true,
+        maxResults: HISTORY_PAGE,
+        nextToken,
+      }),
+    );
+    yield* page.events ?? [];
+    nextToken = page.nextToken;
+  } while (nextToken);
+}
+
 /**
  * The last approval gate of an execution, from its history read newest first: the last TaskScheduled
  * of a callback task carrying a gate Payload, and the answer to it if any came (a later TaskSucceeded /
@@ -134,55 +151,43 @@ async function lastGate(
   executionStatus: string,
 ): Promise<ApprovalGateRecord | undefined> {
   let answer: HistoryEvent | undefined;
-  let nextToken: string | undefined;
-  do {
-    const page = await client.send(
-      new GetExecutionHistoryCommand({
-        executionArn,
-        reverseOrder: true,
-        maxResults: HISTORY_PAGE,
-        nextToken,
-      }),
-    );
-    for (const event of page.events ?? []) {
-      if (event.type !== undefined && ANSWER_TYPES.has(event.type)) {
-        const details =
-          event.taskSucceededEventDetails ?? event.taskFailedEventDetails ?? event.taskTimedOutEventDetails;
-        if (isCallback(details?.resource)) answer ??= event;
-        continue;
-      }
-      if (event.type !== 'TaskScheduled' || !isCallback(event.taskScheduledEventDetails?.resource)) continue;
-      const scheduled = event.taskScheduledEventDetails;
-      const payload = gatePayload(scheduled?.parameters);
-      if (!payload) {
-        // Another callback task: its answer was not the gate's.
-        answer = undefined;
-        continue;
-      }
-      const scheduledAt = event.timestamp?.getTime() ?? 0;
-      const timeoutSeconds = scheduled?.timeoutInSeconds ?? payload.approval.timeoutSeconds;
-      const state: ApprovalGateState = answer
-        ? stateOfAnswer(answer)
-        : executionStatus === 'RUNNING'
-          ? { kind: 'pending' }
-          : { kind: 'closed', executionStatus };
-      const record: ApprovalGateRecord = {
-        executionName,
-        executionStatus,
-        taskId: payload.taskId,
-        auditTaskId: payload.auditTaskId,
-        requestedAt: payload.requestedAt ?? new Date(scheduledAt).toISOString(),
-        expiresAt: new Date(scheduledAt + timeoutSeconds * 1000).toISOString(),
-        timeoutSeconds,
-        checks: payload.approval.checks,
-        protectedCount: payload.approval.protectedCount,
-        state,
-      };
-      if (state.kind === 'pending') tokens.set(record, payload.taskToken);
-      return record;
+  for await (const event of historyNewestFirst(client, executionArn)) {
+    if (event.type !== undefined && ANSWER_TYPES.has(event.type)) {
+      const details =
+        event.taskSucceededEventDetails ?? event.taskFailedEventDetails ?? event.taskTimedOutEventDetails;
+      if (isCallback(details?.resource)) answer ??= event;
+      continue;
     }
-    nextToken = page.nextToken;
-  } while (nextToken);
+    if (event.type !== 'TaskScheduled' || !isCallback(event.taskScheduledEventDetails?.resource)) continue;
+    const scheduled = event.taskScheduledEventDetails;
+    const payload = gatePayload(scheduled?.parameters);
+    if (!payload) {
+      // Another callback task: its answer was not the gate's.
+      answer = undefined;
+      continue;
+    }
+    const scheduledAt = event.timestamp?.getTime() ?? 0;
+    const timeoutSeconds = scheduled?.timeoutInSeconds ?? payload.approval.timeoutSeconds;
+    const state: ApprovalGateState = answer
+      ? stateOfAnswer(answer)
+      : executionStatus === 'RUNNING'
+        ? { kind: 'pending' }
+        : { kind: 'closed', executionStatus };
+    const record: ApprovalGateRecord = {
+      executionName,
+      executionStatus,
+      taskId: payload.taskId,
+      auditTaskId: payload.auditTaskId,
+      requestedAt: payload.requestedAt ?? new Date(scheduledAt).toISOString(),
+      expiresAt: new Date(scheduledAt + timeoutSeconds * 1000).toISOString(),
+      timeoutSeconds,
+      checks: payload.approval.checks,
+      protectedCount: payload.approval.protectedCount,
+      state,
+    };
+    if (state.kind === 'pending') tokens.set(record, payload.taskToken);
+    return record;
+  }
   return undefined;
 }
 
@@ -283,28 +288,15 @@ export async function readVerification(
   client: SFNClient,
   executionArn: string,
 ): Promise<VerificationDetail | undefined> {
-  let nextToken: string | undefined;
-  do {
-    const page = await client.send(
-      new GetExecutionHistoryCommand({
-        executionArn,
-        reverseOrder: true,
-        maxResults: HISTORY_PAGE,
-        nextToken,
-      }),
-    );
-    for (const event of page.events ?? []) {
-      const scheduled = event.taskScheduledEventDetails;
-      if (event.type !== 'TaskScheduled' || scheduled?.resourceType !== 'events') continue;
-      const entry = PutEventsParametersSchema.safeParse(jsonOrUndefined(scheduled.parameters)).data
-        ?.Entries[0];
-      if (entry?.DetailType === TASK_FINISHED_DETAIL_TYPE) return undefined;
-      if (entry?.DetailType !== VERIFICATION_FINISHED_DETAIL_TYPE) continue;
-      const detail = VerificationDetailSchema.safeParse(jsonOrUndefined(entry.Detail));
-      if (detail.success) return detail.data;
-    }
-    nextToken = page.nextToken;
-  } while (nextToken);
+  for await (const event of historyNewestFirst(client, executionArn)) {
+    const scheduled = event.taskScheduledEventDetails;
+    if (event.type !== 'TaskScheduled' || scheduled?.resourceType !== 'events') continue;
+    const entry = PutEventsParametersSchema.safeParse(jsonOrUndefined(scheduled.parameters)).data?.Entries[0];
+    if (entry?.DetailType === TASK_FINISHED_DETAIL_TYPE) return undefined;
+    if (entry?.DetailType !== VERIFICATION_FINISHED_DETAIL_TYPE) continue;
+    const detail = VerificationDetailSchema.safeParse(jsonOrUndefined(entry.Detail));
+    if (detail.success) return detail.data;
+  }
   return undefined;
 }
 
