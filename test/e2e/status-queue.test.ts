@@ -34,7 +34,15 @@ describe('iot-remediate status: the dispatcher queue', () => {
   it('lists the tasks holding a slot, then the queued ones in start order with priority and waiting time', async () => {
     // Prepare: the burst, until the dispatcher has filled the 10 slots and queued the rest.
     const workload = burstWorkload(15, 1401, 'status');
-    stack = await startLocalStack({ scenario: workload.scenario, config: CONFIG });
+    // The request rates are off: the test holds the virtual clock so that the queue stands still while
+    // two CLI processes read it, and a held clock never refills a rate bucket (the stack's own calls
+    // just before can leave too few Describe tokens for 2 x 10 reads, which failed under load with
+    // ThrottlingException). The concurrency quota (10 tasks) stays: it is what fills the queue.
+    stack = await startLocalStack({
+      scenario: workload.scenario,
+      config: CONFIG,
+      quotas: { maxConcurrentMitigationTasks: 10, rates: false },
+    });
     const local = stack;
     for (let i = 0; i < workload.events.length; i += 10)
       local.bus.putEvents(workload.events.slice(i, i + 10));
