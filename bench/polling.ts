@@ -24,6 +24,7 @@ import {
   prepareWorkflow,
   runWorkflow,
 } from '../src/local/step-functions/workflow-runner';
+import { workflowSubstitutions } from '../src/local/step-functions/workflow-substitutions';
 import { startTimeDriver } from '../src/local/time-driver';
 import { burstWorkload } from './burst-drain';
 import {
@@ -242,15 +243,10 @@ export async function polling(ctx: BenchContext): Promise<BenchResult> {
   const durations = [...NAMED_DURATIONS_S, ...sampled];
 
   const text = readFileSync(join(ctx.root, STATE_MACHINE_FILE), 'utf8');
-  const product = prepareWorkflow(text, {
-    EventBusName: 'default',
-    EventSource: DEFAULT_EVENT_SOURCE,
-    RequestApprovalFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:request-approval',
-    WriteReportFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:write-report',
-    VerifyAuditFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:verify-audit',
-    DispatcherFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:dispatcher',
-    RetryFailedFindingsFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:retry-failed-findings',
-  });
+  const product = prepareWorkflow(
+    text,
+    workflowSubstitutions({ eventBusName: 'default', eventSource: DEFAULT_EVENT_SOURCE }),
+  );
   const baseline = prepareWorkflow(JSON.stringify(BASELINE_ASL), {});
   const variants: Record<string, PreparedWorkflow> = {
     product,

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { workflowSubstitutions } from '../../src/local/step-functions/workflow-substitutions';
 
 /**
  * Offline checks of template.yaml: cfn-lint, and assertions on the template after the real SAM
@@ -361,6 +362,8 @@ describe('template.yaml', () => {
       const placeholders = new Set([...asl.matchAll(/\$\{([A-Za-z0-9_]+)\}/g)].map((m) => m[1]));
       const machine = props('MitigationStateMachine');
       expect(new Set(Object.keys(machine.DefinitionSubstitutions as Json))).toEqual(placeholders);
+      // The local stack and the workflow tests substitute the same placeholders.
+      expect(new Set(Object.keys(workflowSubstitutions()))).toEqual(placeholders);
       expect(machine.DefinitionSubstitutions).toEqual({
         EventBusName: busName,
         EventSource: ref('EventSource'),

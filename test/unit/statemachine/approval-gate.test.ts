@@ -9,6 +9,10 @@ import {
   runWorkflow,
   type TaskResourceHandler,
 } from '../../../src/local/step-functions/workflow-runner';
+import {
+  workflowFunctionArn,
+  workflowSubstitutions,
+} from '../../../src/local/step-functions/workflow-substitutions';
 import { startTimeDriver, type TimeDriver } from '../../../src/local/time-driver';
 import { VERIFICATION_NOT_REACHED } from './verification-not-reached';
 
@@ -20,16 +24,8 @@ const ASL_TEXT = readFileSync(
   new URL('../../../statemachine/mitigation-workflow.asl.json', import.meta.url),
   'utf8',
 );
-const FUNCTION_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:request-approval';
-const SUBSTITUTIONS = {
-  EventBusName: 'audit-bus',
-  EventSource: 'custom.iot.remediation',
-  RequestApprovalFunctionArn: FUNCTION_ARN,
-  WriteReportFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:write-report',
-  VerifyAuditFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:verify-audit',
-  DispatcherFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:dispatcher',
-  RetryFailedFindingsFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:retry-failed-findings',
-};
+const FUNCTION_ARN = workflowFunctionArn('request-approval');
+const SUBSTITUTIONS = workflowSubstitutions();
 const REQUEST_APPROVAL = 'arn:aws:states:::lambda:invoke.waitForTaskToken';
 /** WriteReport, and ReleaseSlot, which only inputs with `queue` reach (test/unit/statemachine/dispatch.test.ts). */
 const WRITE_REPORT = 'arn:aws:states:::lambda:invoke';

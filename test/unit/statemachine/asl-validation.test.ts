@@ -2,21 +2,14 @@ import { readFileSync } from 'node:fs';
 import aslLanguageService from 'amazon-states-language-service';
 import aslValidator from 'asl-validator';
 import { describe, expect, it } from 'vitest';
+import { workflowSubstitutions } from '../../../src/local/step-functions/workflow-substitutions';
 
 const ASL_TEXT = readFileSync(
   new URL('../../../statemachine/mitigation-workflow.asl.json', import.meta.url),
   'utf8',
 );
 /** The DefinitionSubstitutions template.yaml passes to the state machine. */
-const ALLOWED_PLACEHOLDERS = [
-  'EventBusName',
-  'EventSource',
-  'RequestApprovalFunctionArn',
-  'WriteReportFunctionArn',
-  'VerifyAuditFunctionArn',
-  'DispatcherFunctionArn',
-  'RetryFailedFindingsFunctionArn',
-];
+const ALLOWED_PLACEHOLDERS = Object.keys(workflowSubstitutions());
 
 function substituted(text: string): string {
   return text.replace(/\$\{([^}]*)\}/g, (_placeholder, name: string) => `substituted-${name}`);

@@ -9,6 +9,10 @@ import {
   runWorkflow,
   type TaskResourceHandler,
 } from '../../../src/local/step-functions/workflow-runner';
+import {
+  workflowFunctionArn,
+  workflowSubstitutions,
+} from '../../../src/local/step-functions/workflow-substitutions';
 import { startTimeDriver, type TimeDriver } from '../../../src/local/time-driver';
 import { VERIFICATION_NOT_REACHED } from './verification-not-reached';
 
@@ -19,18 +23,10 @@ const ASL_TEXT = readFileSync(
   new URL('../../../statemachine/mitigation-workflow.asl.json', import.meta.url),
   'utf8',
 );
-const DISPATCHER_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:dispatcher';
-const APPROVAL_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:request-approval';
-const WRITE_REPORT_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:write-report';
-const SUBSTITUTIONS = {
-  EventBusName: 'audit-bus',
-  EventSource: 'custom.iot.remediation',
-  RequestApprovalFunctionArn: APPROVAL_ARN,
-  WriteReportFunctionArn: WRITE_REPORT_ARN,
-  VerifyAuditFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:verify-audit',
-  RetryFailedFindingsFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:retry-failed-findings',
-  DispatcherFunctionArn: DISPATCHER_ARN,
-};
+const DISPATCHER_ARN = workflowFunctionArn('dispatcher');
+const APPROVAL_ARN = workflowFunctionArn('request-approval');
+const WRITE_REPORT_ARN = workflowFunctionArn('write-report');
+const SUBSTITUTIONS = workflowSubstitutions();
 const CALLBACK = 'arn:aws:states:::lambda:invoke.waitForTaskToken';
 const INVOKE = 'arn:aws:states:::lambda:invoke';
 const START = 'arn:aws:states:::aws-sdk:iot:startAuditMitigationActionsTask';

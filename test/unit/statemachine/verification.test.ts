@@ -9,6 +9,10 @@ import {
   runWorkflow,
   type TaskResourceHandler,
 } from '../../../src/local/step-functions/workflow-runner';
+import {
+  workflowFunctionArn,
+  workflowSubstitutions,
+} from '../../../src/local/step-functions/workflow-substitutions';
 import { startTimeDriver, type TimeDriver } from '../../../src/local/time-driver';
 
 /**
@@ -19,17 +23,9 @@ const ASL_TEXT = readFileSync(
   new URL('../../../statemachine/mitigation-workflow.asl.json', import.meta.url),
   'utf8',
 );
-const VERIFY_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:verify-audit';
-const WRITE_REPORT_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:write-report';
-const SUBSTITUTIONS = {
-  EventBusName: 'audit-bus',
-  EventSource: 'custom.iot.remediation',
-  RequestApprovalFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:request-approval',
-  VerifyAuditFunctionArn: VERIFY_ARN,
-  DispatcherFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:dispatcher',
-  WriteReportFunctionArn: WRITE_REPORT_ARN,
-  RetryFailedFindingsFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:retry-failed-findings',
-};
+const VERIFY_ARN = workflowFunctionArn('verify-audit');
+const WRITE_REPORT_ARN = workflowFunctionArn('write-report');
+const SUBSTITUTIONS = workflowSubstitutions();
 const START = 'arn:aws:states:::aws-sdk:iot:startAuditMitigationActionsTask';
 const DESCRIBE = 'arn:aws:states:::aws-sdk:iot:describeAuditMitigationActionsTask';
 const PUT_EVENTS = 'arn:aws:states:::events:putEvents';

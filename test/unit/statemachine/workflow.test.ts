@@ -14,6 +14,10 @@ import {
   runWorkflow,
   type TaskResourceHandler,
 } from '../../../src/local/step-functions/workflow-runner';
+import {
+  workflowFunctionArn,
+  workflowSubstitutions,
+} from '../../../src/local/step-functions/workflow-substitutions';
 import { startTimeDriver, type TimeDriver } from '../../../src/local/time-driver';
 import { VERIFICATION_NOT_REACHED } from './verification-not-reached';
 
@@ -21,16 +25,8 @@ const ASL_TEXT = readFileSync(
   new URL('../../../statemachine/mitigation-workflow.asl.json', import.meta.url),
   'utf8',
 );
-const REQUEST_APPROVAL_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:request-approval';
-const SUBSTITUTIONS = {
-  EventBusName: 'audit-bus',
-  EventSource: 'custom.iot.remediation',
-  RequestApprovalFunctionArn: REQUEST_APPROVAL_ARN,
-  WriteReportFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:write-report',
-  VerifyAuditFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:verify-audit',
-  DispatcherFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:dispatcher',
-  RetryFailedFindingsFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:retry-failed-findings',
-};
+const REQUEST_APPROVAL_ARN = workflowFunctionArn('request-approval');
+const SUBSTITUTIONS = workflowSubstitutions();
 const START = 'arn:aws:states:::aws-sdk:iot:startAuditMitigationActionsTask';
 const DESCRIBE = 'arn:aws:states:::aws-sdk:iot:describeAuditMitigationActionsTask';
 const PUT_EVENTS = 'arn:aws:states:::events:putEvents';
@@ -500,7 +496,7 @@ describe('mitigation-workflow.asl.json', () => {
     // Assess: one report per ended task, written before the event that points to it.
     expect(reportRequests).toEqual([
       {
-        FunctionName: 'arn:aws:lambda:us-east-1:123456789012:function:write-report',
+        FunctionName: workflowFunctionArn('write-report'),
         Payload: { taskId: TASK_ID, auditTaskId: 'audit1' },
       },
     ]);

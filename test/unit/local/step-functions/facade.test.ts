@@ -15,6 +15,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { WorkflowInput } from '../../../../src/core/workflow-input';
 import { VirtualClock } from '../../../../src/local/clock';
 import { createLocalStepFunctions, type LocalStepFunctions } from '../../../../src/local/step-functions';
+import { workflowSubstitutions } from '../../../../src/local/step-functions/workflow-substitutions';
 import { startTimeDriver, type TimeDriver } from '../../../../src/local/time-driver';
 
 const ASL_TEXT = readFileSync(
@@ -124,15 +125,7 @@ async function setUp(fakeOptions: Parameters<typeof createFakeIot>[1] = {}) {
   const events: PutEventsRequestEntry[] = [];
   const sfnLocal: LocalStepFunctions = createLocalStepFunctions({
     definition: ASL_TEXT,
-    substitutions: {
-      EventBusName: 'audit-bus',
-      EventSource: 'custom.iot.remediation',
-      RequestApprovalFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:request-approval',
-      WriteReportFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:write-report',
-      VerifyAuditFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:verify-audit',
-      DispatcherFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:dispatcher',
-      RetryFailedFindingsFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:retry-failed-findings',
-    },
+    substitutions: workflowSubstitutions(),
     iot: new IoTClient({ endpoint: iotUrl, region: 'us-east-1', credentials, maxAttempts: 1 }),
     clock,
     randomFor: () => () => 0.5,

@@ -11,6 +11,7 @@ import {
   prepareWorkflow,
   runWorkflow,
 } from '../../../../src/local/step-functions/workflow-runner';
+import { workflowSubstitutions } from '../../../../src/local/step-functions/workflow-substitutions';
 import { startTimeDriver, type TimeDriver } from '../../../../src/local/time-driver';
 import { VERIFICATION_NOT_REACHED } from '../../statemachine/verification-not-reached';
 
@@ -24,15 +25,10 @@ const ASL_TEXT = readFileSync(
   new URL('../../../../statemachine/mitigation-workflow.asl.json', import.meta.url),
   'utf8',
 );
-const SUBSTITUTIONS = {
-  EventBusName: 'default',
-  EventSource: 'custom.iot.devicedefender',
-  RequestApprovalFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:request-approval',
-  WriteReportFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:write-report',
-  VerifyAuditFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:verify-audit',
-  DispatcherFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:dispatcher',
-  RetryFailedFindingsFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:retry-failed-findings',
-};
+const SUBSTITUTIONS = workflowSubstitutions({
+  eventBusName: 'default',
+  eventSource: 'custom.iot.devicedefender',
+});
 const DESCRIBE = 'arn:aws:states:::aws-sdk:iot:describeAuditMitigationActionsTask';
 const START = 'arn:aws:states:::aws-sdk:iot:startAuditMitigationActionsTask';
 const PUT_EVENTS = 'arn:aws:states:::events:putEvents';
