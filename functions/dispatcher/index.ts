@@ -15,6 +15,7 @@ import { createStepFunctionsSlotCallbacks } from '../../src/adapters/step-functi
 import { createConfigSource } from '../../src/app/config-source';
 import { createDispatcher, type DispatchOutcome } from '../../src/app/dispatch';
 import { parseRemediationConfig, parseStrictJson, type RemediationConfig } from '../../src/core';
+import { requiredEnv } from '../../src/middleware/environment';
 import { logFailure } from '../../src/middleware/log-failure';
 
 /**
@@ -38,12 +39,6 @@ const sfn = new SFNClient({ maxAttempts: 6 });
 // retried with backoff: 8 attempts, about 10 s in all, inside the 30 s timeout.
 const dynamoDb = new DynamoDBClient({ maxAttempts: 8 });
 const ssm = lazySsmClient();
-
-function requiredEnv(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`environment variable ${name} is not set`);
-  return value;
-}
 
 /** The config (only maxConcurrentTasks is read here): the SSM parameter when one is set, else the bundled one. */
 async function loadConfig(): Promise<RemediationConfig> {

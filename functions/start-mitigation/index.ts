@@ -16,6 +16,7 @@ import {
   createIotMitigationApi,
   createIotResourceDirectory,
 } from '../../src/adapters/iot';
+import { perCallRetryStrategy } from '../../src/adapters/per-call-retry';
 import { lazySsmClient, readParameter } from '../../src/adapters/ssm';
 import { createStepFunctionsWorkflowApi } from '../../src/adapters/step-functions';
 import { createConfigSource } from '../../src/app/config-source';
@@ -46,11 +47,12 @@ const metrics = new Metrics({
 const iot = new IoTClient({});
 // The audit is read (DescribeAuditTask, 25/s per account) by every invocation before it plans: a
 // burst of hundreds of audits at once is several seconds of that quota, more than the SDK's default
-// 3 attempts (about 1.5 s) and Lambda's 2 async retries absorb. 10 attempts back off for about 20 s
-// in all (capped at 20 s each), well inside the function's 60 s timeout. The start keeps the default:
-// a throttled start is handed to the state machine, not waited for here.
-const AUDIT_READ_ATTEMPTS = 10;
-const iotReads = new IoTClient({ maxAttempts: AUDIT_READ_ATTEMPTS });
+// 3 attempts (about 1.5 s) and Lambda's 2 async retries absorb. 8 attempts back off (full jitter,
+// 0.5 s doubling, at most 20 s each) for about 26 s on average and at most 52 s, inside the
+// function's 60 s timeout; each call has its own budget (per-call-retry.ts says why the SDK's shared
+// retry quota is not enough). The start keeps the default: a throttled start is handed to the state
+// machine, not waited for here.
+const iotReads = new IoTClient({ retryStrategy: perCallRetryStrategy({ maxAttempts: 8 }) });
 const sfn = new SFNClient({});
 // The notify-policy checks' event ("Audit Findings Notified") goes to the stack's bus.
 const events = createEventSink(createEventPublisher({ client: new EventBridgeClient({}) }), {
