@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import type { ApprovalDecision, WorkflowInput } from '../../../src/core/workflow-input';
@@ -15,15 +14,19 @@ import {
 } from '../../../src/local/step-functions/workflow-substitutions';
 import { startTimeDriver, type TimeDriver } from '../../../src/local/time-driver';
 import { VERIFICATION_NOT_REACHED } from './verification-not-reached';
+import {
+  ASL_TEXT,
+  DESCRIBE,
+  PUT_EVENTS,
+  START,
+  START_EXECUTION,
+  STATE_MACHINE_ARN,
+} from './workflow-fixture';
 
 // The approval gate of statemachine/mitigation-workflow.asl.json on the local interpreter: the
 // request-approval function is a local handler, the decision a promise the test settles (as
 // SendTaskSuccess / SendTaskFailure settle the callback on the local API).
 
-const ASL_TEXT = readFileSync(
-  new URL('../../../statemachine/mitigation-workflow.asl.json', import.meta.url),
-  'utf8',
-);
 const FUNCTION_ARN = workflowFunctionArn('request-approval');
 const SUBSTITUTIONS = workflowSubstitutions();
 const REQUEST_APPROVAL = 'arn:aws:states:::lambda:invoke.waitForTaskToken';
@@ -39,11 +42,6 @@ const REPORT_POINTER = {
   partial: false,
   errorCodes: {},
 };
-const START = 'arn:aws:states:::aws-sdk:iot:startAuditMitigationActionsTask';
-const DESCRIBE = 'arn:aws:states:::aws-sdk:iot:describeAuditMitigationActionsTask';
-const PUT_EVENTS = 'arn:aws:states:::events:putEvents';
-const START_EXECUTION = 'arn:aws:states:::states:startExecution';
-const STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:MitigationWorkflow';
 const TASK_ID = 'remediate-audit1-approve';
 const TIMEOUT_SECONDS = 3600;
 const STATISTICS = {

@@ -1,13 +1,9 @@
-import { readFileSync } from 'node:fs';
 import aslLanguageService from 'amazon-states-language-service';
 import aslValidator from 'asl-validator';
 import { describe, expect, it } from 'vitest';
 import { workflowSubstitutions } from '../../../src/local/step-functions/workflow-substitutions';
+import { ASL_TEXT } from './workflow-fixture';
 
-const ASL_TEXT = readFileSync(
-  new URL('../../../statemachine/mitigation-workflow.asl.json', import.meta.url),
-  'utf8',
-);
 /** The DefinitionSubstitutions template.yaml passes to the state machine. */
 const ALLOWED_PLACEHOLDERS = Object.keys(workflowSubstitutions());
 

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import type { WorkflowInput } from '../../../src/core/workflow-input';
@@ -15,25 +14,24 @@ import {
 } from '../../../src/local/step-functions/workflow-substitutions';
 import { startTimeDriver, type TimeDriver } from '../../../src/local/time-driver';
 import { VERIFICATION_NOT_REACHED } from './verification-not-reached';
+import {
+  ASL_TEXT,
+  CALLBACK,
+  DESCRIBE,
+  INVOKE,
+  PUT_EVENTS,
+  START,
+  START_EXECUTION,
+  STATE_MACHINE_ARN,
+} from './workflow-fixture';
 
 // WaitForSlot and ReleaseSlot of statemachine/mitigation-workflow.asl.json on the local interpreter:
 // the dispatcher is a local handler, its SendTaskSuccess / SendTaskFailure a promise the test settles.
 
-const ASL_TEXT = readFileSync(
-  new URL('../../../statemachine/mitigation-workflow.asl.json', import.meta.url),
-  'utf8',
-);
 const DISPATCHER_ARN = workflowFunctionArn('dispatcher');
 const APPROVAL_ARN = workflowFunctionArn('request-approval');
 const WRITE_REPORT_ARN = workflowFunctionArn('write-report');
 const SUBSTITUTIONS = workflowSubstitutions();
-const CALLBACK = 'arn:aws:states:::lambda:invoke.waitForTaskToken';
-const INVOKE = 'arn:aws:states:::lambda:invoke';
-const START = 'arn:aws:states:::aws-sdk:iot:startAuditMitigationActionsTask';
-const DESCRIBE = 'arn:aws:states:::aws-sdk:iot:describeAuditMitigationActionsTask';
-const PUT_EVENTS = 'arn:aws:states:::events:putEvents';
-const START_EXECUTION = 'arn:aws:states:::states:startExecution';
-const STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:MitigationWorkflow';
 const TASK_ID = 'remediate-audit1-auto';
 
 function queuedInput(overrides: Partial<WorkflowInput> = {}): WorkflowInput {

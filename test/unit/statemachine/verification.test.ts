@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import type { WorkflowInput } from '../../../src/core/workflow-input';
@@ -14,24 +13,16 @@ import {
   workflowSubstitutions,
 } from '../../../src/local/step-functions/workflow-substitutions';
 import { startTimeDriver, type TimeDriver } from '../../../src/local/time-driver';
+import { ASL_TEXT, DESCRIBE, INVOKE, PUT_EVENTS, START, START_EXECUTION } from './workflow-fixture';
 
 /**
  * The verification audit in the real ASL (aws-local-stepfunctions on a virtual clock), its Task
  * resources answered by local handlers: after the finished event, when the input says `verify`.
  */
-const ASL_TEXT = readFileSync(
-  new URL('../../../statemachine/mitigation-workflow.asl.json', import.meta.url),
-  'utf8',
-);
 const VERIFY_ARN = workflowFunctionArn('verify-audit');
 const WRITE_REPORT_ARN = workflowFunctionArn('write-report');
 const SUBSTITUTIONS = workflowSubstitutions();
-const START = 'arn:aws:states:::aws-sdk:iot:startAuditMitigationActionsTask';
-const DESCRIBE = 'arn:aws:states:::aws-sdk:iot:describeAuditMitigationActionsTask';
-const PUT_EVENTS = 'arn:aws:states:::events:putEvents';
-const START_EXECUTION = 'arn:aws:states:::states:startExecution';
 const REQUEST_APPROVAL = 'arn:aws:states:::lambda:invoke.waitForTaskToken';
-const INVOKE = 'arn:aws:states:::lambda:invoke';
 const START_AUDIT = 'arn:aws:states:::aws-sdk:iot:startOnDemandAuditTask';
 const DESCRIBE_AUDIT = 'arn:aws:states:::aws-sdk:iot:describeAuditTask';
 const TASK_ID = 'remediate-audit1-auto';

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import type { WorkflowInput } from '../../../src/core/workflow-input';
@@ -20,17 +19,17 @@ import {
 } from '../../../src/local/step-functions/workflow-substitutions';
 import { startTimeDriver, type TimeDriver } from '../../../src/local/time-driver';
 import { VERIFICATION_NOT_REACHED } from './verification-not-reached';
+import {
+  ASL_TEXT,
+  DESCRIBE,
+  PUT_EVENTS,
+  START,
+  START_EXECUTION,
+  STATE_MACHINE_ARN,
+} from './workflow-fixture';
 
-const ASL_TEXT = readFileSync(
-  new URL('../../../statemachine/mitigation-workflow.asl.json', import.meta.url),
-  'utf8',
-);
 const REQUEST_APPROVAL_ARN = workflowFunctionArn('request-approval');
 const SUBSTITUTIONS = workflowSubstitutions();
-const START = 'arn:aws:states:::aws-sdk:iot:startAuditMitigationActionsTask';
-const DESCRIBE = 'arn:aws:states:::aws-sdk:iot:describeAuditMitigationActionsTask';
-const PUT_EVENTS = 'arn:aws:states:::events:putEvents';
-const START_EXECUTION = 'arn:aws:states:::states:startExecution';
 const REQUEST_APPROVAL = 'arn:aws:states:::lambda:invoke.waitForTaskToken';
 /** WriteReport and ReleaseSlot (lambda:invoke); only inputs with `queue` reach ReleaseSlot
  * (test/unit/statemachine/dispatch.test.ts). */
@@ -45,7 +44,6 @@ const REPORT_POINTER = {
   partial: false,
   errorCodes: {},
 };
-const STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:MitigationWorkflow';
 /** Polls one execution makes before it continues as new (InitPolling's continueAt). */
 const POLLS_PER_EXECUTION = 1000;
 /** Counts seen by CheckTaskStatus at the cap are odd (11, 13...): the first one past 1000. */

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -12,6 +11,7 @@ import {
 import { workflowSubstitutions } from '../../../../src/local/step-functions/workflow-substitutions';
 import { startTimeDriver, type TimeDriver } from '../../../../src/local/time-driver';
 import { VERIFICATION_NOT_REACHED } from '../../statemachine/verification-not-reached';
+import { ASL_TEXT, DESCRIBE, PUT_EVENTS, START } from '../../statemachine/workflow-fixture';
 
 /**
  * A deferred start retries StartAuditMitigationActionsTask hundreds of times in one execution; in a
@@ -19,17 +19,10 @@ import { VERIFICATION_NOT_REACHED } from '../../statemachine/verification-not-re
  * until the execution ends (memory quadratic in the burst).
  */
 
-const ASL_TEXT = readFileSync(
-  new URL('../../../../statemachine/mitigation-workflow.asl.json', import.meta.url),
-  'utf8',
-);
 const SUBSTITUTIONS = workflowSubstitutions({
   eventBusName: 'default',
   eventSource: 'custom.iot.devicedefender',
 });
-const DESCRIBE = 'arn:aws:states:::aws-sdk:iot:describeAuditMitigationActionsTask';
-const START = 'arn:aws:states:::aws-sdk:iot:startAuditMitigationActionsTask';
-const PUT_EVENTS = 'arn:aws:states:::events:putEvents';
 const CONTINUE_AS_NEW = 'arn:aws:states:::states:startExecution';
 const TASK_ID = 'remediate-audit1-abc';
 const INPUT: WorkflowInput = {

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
@@ -17,12 +16,8 @@ import { VirtualClock } from '../../../../src/local/clock';
 import { createLocalStepFunctions, type LocalStepFunctions } from '../../../../src/local/step-functions';
 import { workflowSubstitutions } from '../../../../src/local/step-functions/workflow-substitutions';
 import { startTimeDriver, type TimeDriver } from '../../../../src/local/time-driver';
+import { ASL_TEXT, STATE_MACHINE_ARN } from '../../statemachine/workflow-fixture';
 
-const ASL_TEXT = readFileSync(
-  new URL('../../../../statemachine/mitigation-workflow.asl.json', import.meta.url),
-  'utf8',
-);
-const STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:MitigationWorkflow';
 const CHECK = 'DEVICE_CERTIFICATE_EXPIRING_CHECK';
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 
