@@ -1,6 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Log } from '../src/app/ports';
 
 /** Reads a JSON file relative to the repository root. */
 export function readJson(path: string): unknown {
@@ -48,3 +49,11 @@ export function allAutoConfigFile(): string {
   writeFileSync(path, JSON.stringify(allAutoConfig()));
   return path;
 }
+
+/** A logger that says nothing: the use-case tests assert on what the ports were asked, not on logs. */
+export const silentLog: Log = {
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+  appendKeys: () => undefined,
+};

@@ -12,6 +12,7 @@ import {
 import { type StartMitigationRequest, toStepFunctionsStartRequest } from '../../../src/core';
 import { createLocalDynamoDb, type LocalDynamoDb } from '../../../src/local/dynamodb';
 import { createGateway } from '../../../src/local/gateway';
+import { silentLog } from '../../fixtures';
 
 /**
  * The dispatcher use case over the DynamoDB queue adapter, against the local DynamoDB through the real
@@ -43,13 +44,6 @@ beforeEach(() => {
   tableName = `${TABLE}-${++table}`;
   dynamoDb.createTable(tableName, 'pk', [{ name: 'ActiveByRank', partitionKey: 'queue', sortKey: 'rank' }]);
 });
-
-const silent = {
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-  appendKeys: () => undefined,
-};
 
 function request(taskId: string): StartMitigationRequest {
   return {
@@ -124,7 +118,7 @@ function dispatcher(
     maxConcurrentTasks,
     owner: `request-${++invocation}`,
     now,
-    logger: silent,
+    logger: silentLog,
   });
 }
 

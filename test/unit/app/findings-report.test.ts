@@ -1,14 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createFindingsReport, readStoredReport } from '../../../src/app/findings-report';
-import type { Log, MitigationResults, MitigationTaskDescription, ReportStore } from '../../../src/app/ports';
+import type { MitigationResults, MitigationTaskDescription, ReportStore } from '../../../src/app/ports';
 import { type AuditFinding, type CheckFindings, parseJsonLines } from '../../../src/core';
-
-const silent: Log = {
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-  appendKeys: () => undefined,
-};
+import { silentLog } from '../../fixtures';
 
 function finding(checkName: string, n: number, extra: Partial<AuditFinding> = {}): AuditFinding {
   return {
@@ -116,7 +110,7 @@ describe('createFindingsReport', () => {
     const iot = fakeIot(task(), FINDINGS, FAILING);
     const store = memoryStore();
     const clock = fakeClock();
-    const write = createFindingsReport({ ...iot, store, prefix: 'reports', logger: silent, ...clock });
+    const write = createFindingsReport({ ...iot, store, prefix: 'reports', logger: silentLog, ...clock });
 
     // Act
     const report = await write({ taskId: 't-1', auditTaskId: 'audit-1' });
@@ -154,7 +148,7 @@ describe('createFindingsReport', () => {
       ...iot,
       store,
       prefix: 'reports',
-      logger: silent,
+      logger: silentLog,
       ...fakeClock(),
       readBudget: 4,
     });
@@ -181,7 +175,7 @@ describe('createFindingsReport', () => {
       ...iot,
       store: memoryStore(),
       prefix: 'reports',
-      logger: silent,
+      logger: silentLog,
       ...clock,
       readDeadline: () => deadline,
     });
@@ -214,7 +208,7 @@ describe('createFindingsReport', () => {
       ...iot,
       store: memoryStore(),
       prefix: 'r',
-      logger: silent,
+      logger: silentLog,
       ...fakeClock(),
     })({
       taskId: 't-2',
@@ -244,7 +238,7 @@ describe('createFindingsReport', () => {
       ...iot,
       store: memoryStore(),
       prefix: 'r',
-      logger: silent,
+      logger: silentLog,
       ...clock,
     })({
       taskId: 't-3',

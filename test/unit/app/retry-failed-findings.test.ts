@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import type { ReportStore, WorkflowApi } from '../../../src/app/ports';
 import { createRetryFailedFindings } from '../../../src/app/retry-failed-findings';
 import { type ReportRow, type RetryStepInput, toJsonLines, type WorkflowInput } from '../../../src/core';
+import { silentLog } from '../../fixtures';
 
 const AUDIT = '7d1c0e5b9a8f4c2e8b6a4d2f0e1c3b5a';
 const TASK = `remediate-${AUDIT}-auto`;
-const silent = { debug() {}, info() {}, warn() {}, error() {}, appendKeys() {} };
 
 function row(
   findingId: string,
@@ -52,7 +52,7 @@ function harness(rows: ReportRow[] | undefined) {
     reports,
     prefix: 'reports',
     workflows,
-    logger: silent,
+    logger: silentLog,
     counters: { count: (name, value) => counted.push([name, value]) },
   });
   return { retry, reads, started, counted };

@@ -12,7 +12,7 @@ import {
   type RemediationConfig,
   type WorkflowInput,
 } from '../../../src/core';
-import { readJson } from '../../fixtures';
+import { readJson, silentLog } from '../../fixtures';
 import { allAuto, emptyDirectory, fakeFindings, recordingEvents } from './fakes';
 
 // Every check auto: these tests pin the start path of tasks started at once (approvals: start-mitigation.policies.test.ts).
@@ -28,12 +28,6 @@ const describedScheduled = (() => {
     auditDetails: Object.fromEntries(detail.auditDetails.map(({ checkName, ...rest }) => [checkName, rest])),
   };
 })();
-const silent = {
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-  appendKeys: () => undefined,
-};
 
 /** Fakes of the ports that record what they were asked. */
 function harness(options: { config?: RemediationConfig; startFails?: Error } = {}) {
@@ -67,7 +61,7 @@ function harness(options: { config?: RemediationConfig; startFails?: Error } = {
     directory: emptyDirectory,
     events: recordingEvents(),
     config: options.config ?? config,
-    logger: silent,
+    logger: silentLog,
     counters,
     pollDeadlineSeconds: 600,
     accountId: '123456789012',

@@ -2,17 +2,11 @@ import { describe, expect, it } from 'vitest';
 import type { Counters, MitigationApi, WorkflowApi } from '../../../src/app/ports';
 import { createStartMitigation } from '../../../src/app/start-mitigation';
 import { type DescribedAuditTask, parseRemediationConfig, type WorkflowInput } from '../../../src/core';
-import { readJson } from '../../fixtures';
+import { readJson, silentLog } from '../../fixtures';
 import { allAuto, emptyDirectory, fakeFindings, recordingEvents } from './fakes';
 
 // Every check auto: these tests pin the start path of tasks started at once (approvals: start-mitigation.policies.test.ts).
 const config = allAuto(parseRemediationConfig(readJson('config/remediation.json')));
-const silent = {
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-  appendKeys: () => undefined,
-};
 const NEW_CHECK = 'SOME_CHECK_AWS_ADDED_LATER_CHECK';
 
 /** The sample scheduled audit with extra checks appended to its auditDetails. */
@@ -81,7 +75,7 @@ function harness(event: ReturnType<typeof scheduledWith>) {
     directory: emptyDirectory,
     events: recordingEvents(),
     config,
-    logger: silent,
+    logger: silentLog,
     counters,
     pollDeadlineSeconds: 600,
     accountId: '123456789012',

@@ -28,7 +28,6 @@ import {
   STATE_MACHINE_ARN,
 } from './workflow-fixture';
 
-const REQUEST_APPROVAL_ARN = workflowFunctionArn('request-approval');
 const SUBSTITUTIONS = workflowSubstitutions();
 const REQUEST_APPROVAL = 'arn:aws:states:::lambda:invoke.waitForTaskToken';
 /** WriteReport and ReleaseSlot (lambda:invoke); only inputs with `queue` reach ReleaseSlot
