@@ -191,14 +191,17 @@ describe('the dispatcher states of the workflow', () => {
     // Waiting costs no transition: only the grant, then one poll 15 s later.
     expect(elapsedSeconds).toBe(2400 + 15);
     expect(released).toEqual([{ action: 'release', taskId: TASK_ID }]);
-    // The report is written and the finished event put before the slot is released.
+    // The slot is released as soon as IoT has ended the task: the report, the finished event and a
+    // verification audit (minutes, no IoT slot held) come after it.
     expect(written).toBe(1);
-    expect(execution.statesEntered.slice(-7)).toEqual([
+    expect(execution.statesEntered.slice(-9)).toEqual([
+      'ReportTaskFinished',
+      'FreeSlotFirst',
+      'ReleaseSlot',
+      'AfterRelease',
       'WriteReport',
       'PutFinishedEvent',
       'ChooseVerification',
-      'RouteOutcome',
-      'ReleaseSlot',
       'RouteOutcome',
       'Completed',
     ]);
