@@ -656,28 +656,56 @@ export interface AppliedAction {
   readonly completedAt: number;
 }
 
-/** Every action execution COMPLETED at `nowMs`, task by task in start order. Cost: linear in executions. */
+/**
+ * The completed actions of tasks that had ended when last read: an ended task changes no more (the
+ * clock only moves forward), so each on-demand audit does not build every task's view again.
+ */
+const appliedByEndedTask = new WeakMap<MitigationTaskRecord, readonly AppliedAction[]>();
+
+/**
+ * Every action execution COMPLETED at `nowMs`, task by task in start order. Cost: linear in the
+ * executions of tasks in progress, plus one entry per action applied by the ended ones.
+ */
 export function appliedActions(state: EmulatorState, nowMs: number): AppliedAction[] {
   const out: AppliedAction[] = [];
   for (const task of state.tasks.values()) {
-    const actions = new Map(task.actionsDefinition.map((a) => [a.name, a]));
-    for (const e of viewTask(task.plan, task.startMs, nowMs, task.cancelMs).executions) {
-      if (e.status !== 'COMPLETED') continue;
-      const finding = state.finding(e.findingId);
-      const action = actions.get(e.actionName);
-      if (finding === undefined || action === undefined) continue;
-      out.push({
-        taskId: task.taskId,
-        findingId: e.findingId,
-        checkName: finding.checkName,
-        actionName: action.name,
-        actionType: action.type,
-        actionParams: action.params,
-        resourceType: finding.resourceType,
-        resourceIdentifier: finding.resourceIdentifier,
-        completedAt: e.endMs ?? nowMs,
-      });
+    const known = appliedByEndedTask.get(task);
+    if (known !== undefined) {
+      for (const applied of known) out.push(applied);
+      continue;
     }
+    const view = viewTask(task.plan, task.startMs, nowMs, task.cancelMs);
+    const applied = appliedOf(state, task, view.executions, nowMs);
+    if (view.status !== 'IN_PROGRESS') appliedByEndedTask.set(task, applied);
+    for (const a of applied) out.push(a);
+  }
+  return out;
+}
+
+function appliedOf(
+  state: EmulatorState,
+  task: MitigationTaskRecord,
+  executions: TaskView['executions'],
+  nowMs: number,
+): AppliedAction[] {
+  const actions = new Map(task.actionsDefinition.map((a) => [a.name, a]));
+  const out: AppliedAction[] = [];
+  for (const e of executions) {
+    if (e.status !== 'COMPLETED') continue;
+    const finding = state.finding(e.findingId);
+    const action = actions.get(e.actionName);
+    if (finding === undefined || action === undefined) continue;
+    out.push({
+      taskId: task.taskId,
+      findingId: e.findingId,
+      checkName: finding.checkName,
+      actionName: action.name,
+      actionType: action.type,
+      actionParams: action.params,
+      resourceType: finding.resourceType,
+      resourceIdentifier: finding.resourceIdentifier,
+      completedAt: e.endMs ?? nowMs,
+    });
   }
   return out;
 }
