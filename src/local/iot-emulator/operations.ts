@@ -347,12 +347,9 @@ function sameIdentifier(wanted: Record<string, unknown>, actual: Record<string, 
 const listAuditFindings: Handler = (ctx, request) => {
   const req = input.parseListFindingsInput(request.input);
   if (req.startMs !== undefined) checkRetention(ctx, req.startMs);
-  const byId = req.taskId !== undefined ? ctx.state.audits.get(req.taskId) : undefined;
   const audits =
     req.taskId !== undefined
-      ? byId !== undefined
-        ? [byId]
-        : []
+      ? [ctx.state.audits.get(req.taskId)].filter((a) => a !== undefined)
       : [...ctx.state.audits.values()].filter(
           (a) => a.startMs >= (req.startMs ?? 0) && a.startMs <= (req.endMs ?? Number.POSITIVE_INFINITY),
         );
