@@ -1,6 +1,7 @@
 /**
  * One burst through the local stack in this process (run fresh per size by bench/local-scaling.ts, so
- * that its RSS is its own): `tsx bench/local-scaling-run.ts <audits> <seed>` prints one JSON line.
+ * that its RSS is its own): `tsx bench/local-scaling-run.ts <audits> <seed> [no-verify]` prints one
+ * JSON line.
  *
  * Workload: `audits` audit-completion events put on the bus 10 per simulated second (the rate of
  * StartAuditMitigationActionsTask; put all at once, past a few hundred most would be dead-lettered:
@@ -9,6 +10,7 @@
  * 2 min, on the virtual clock with the emulator's real quotas (10 concurrent tasks): most starts
  * are deferred to the state machine's durable retry, as in a real burst.
  */
+import { readFileSync } from 'node:fs';
 import { TASK_FINISHED_DETAIL_TYPE } from '../src/core';
 import { startLocalStack } from '../src/local/stack';
 import { burstWorkload } from './burst-drain';
@@ -16,6 +18,8 @@ import { withSeededMathRandom } from './lib';
 
 export interface ScalingRun {
   readonly audits: number;
+  /** Whether finished tasks were verified (the bundled config's default in apply mode). */
+  readonly verify: boolean;
   readonly wallMs: number;
   readonly peakRssMB: number;
   readonly virtualMin: number;
@@ -25,17 +29,36 @@ export interface ScalingRun {
   readonly tasks: number;
   readonly startCalls: number;
   readonly describeCalls: number;
+  /** ListAuditFindings calls (the verification reads most of them). */
+  readonly findingsListCalls: number;
   readonly deadLetters: number;
 }
 
-async function run(audits: number, seed: number): Promise<ScalingRun> {
+/**
+ * The bundled config, with verification turned off when `verify` is false: each verification audit
+ * finds every resource of the check in the account (all the burst's audits found some), and the
+ * verification reads up to 40 pages of them, so with verification the work per audit grows with the
+ * burst whatever the local stack does.
+ */
+function configFor(verify: boolean): unknown {
+  if (verify) return undefined;
+  const bundled = JSON.parse(readFileSync(new URL('../config/remediation.json', import.meta.url), 'utf8'));
+  return { ...bundled, verify: false };
+}
+
+async function run(audits: number, seed: number, verify: boolean): Promise<ScalingRun> {
   const workload = burstWorkload(audits, seed, 'scale', { minMinutes: 0.5, maxMinutes: 2 });
   let peakRss = process.memoryUsage.rss();
   const sampler = setInterval(() => {
     peakRss = Math.max(peakRss, process.memoryUsage.rss());
   }, 50);
   const started = performance.now();
-  const stack = await startLocalStack({ scenario: workload.scenario, clock: 'virtual', seed });
+  const stack = await startLocalStack({
+    scenario: workload.scenario,
+    clock: 'virtual',
+    seed,
+    config: configFor(verify),
+  });
   try {
     const t0 = stack.clock.now();
     for (let i = 0; i < workload.events.length; i += 10) {
@@ -49,6 +72,7 @@ async function run(audits: number, seed: number): Promise<ScalingRun> {
     const stats = stack.emulator.stats();
     return {
       audits,
+      verify,
       wallMs,
       peakRssMB: peakRss / 2 ** 20,
       virtualMin: (stack.clock.now() - t0) / 60000,
@@ -59,6 +83,7 @@ async function run(audits: number, seed: number): Promise<ScalingRun> {
       tasks: stack.emulator.mitigationTasks().length,
       startCalls: stats.operations.StartAuditMitigationActionsTask?.calls ?? 0,
       describeCalls: stats.operations.DescribeAuditMitigationActionsTask?.calls ?? 0,
+      findingsListCalls: stats.operations.ListAuditFindings?.calls ?? 0,
       deadLetters: stack.bus.deadLetters().length,
     };
   } finally {
@@ -67,13 +92,14 @@ async function run(audits: number, seed: number): Promise<ScalingRun> {
   }
 }
 
-const [audits, seed] = process.argv.slice(2).map(Number);
+const [audits, seed] = process.argv.slice(2, 4).map(Number);
+const verify = process.argv[4] !== 'no-verify';
 if (!Number.isInteger(audits) || !Number.isInteger(seed)) {
-  console.error('usage: tsx bench/local-scaling-run.ts <audits> <seed>');
+  console.error('usage: tsx bench/local-scaling-run.ts <audits> <seed> [no-verify]');
   process.exit(2);
 }
 const result = await withSeededMathRandom((seed as number) + (audits as number), () =>
-  run(audits as number, seed as number),
+  run(audits as number, seed as number, verify),
 );
 console.log(JSON.stringify(result));
 process.exit(0);

@@ -38,13 +38,14 @@ function run(
   });
 }
 
-async function burst(ctx: BenchContext, audits: number): Promise<ScalingRun> {
+async function burst(ctx: BenchContext, audits: number, verify: boolean): Promise<ScalingRun> {
   const { stdout } = await run(ctx, process.execPath, [
     '--import',
     'tsx',
     'bench/local-scaling-run.ts',
     String(audits),
     String(ctx.seed),
+    ...(verify ? [] : ['no-verify']),
   ]);
   return JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as ScalingRun;
 }
@@ -79,13 +80,19 @@ export async function localScaling(ctx: BenchContext): Promise<BenchResult> {
   // The quick run keeps to small sizes: `npm run bench -- --quick` must stay under a minute.
   const sizes = ctx.quick ? [10, 30] : [10, 100, 1000];
   const runs: ScalingRun[] = [];
-  for (const audits of sizes) {
-    const r = await burst(ctx, audits);
-    ctx.log(
-      `  ${audits} audits: ${round(r.wallMs / 1000, 1)} s wall, ${round(r.wallMs / audits, 1)} ms per audit, peak RSS ${round(r.peakRssMB, 0)} MB, ${r.succeeded}/${audits} workflows succeeded, ${r.deadLetters} dead-lettered, ${r.startCalls} Start calls, ${round(r.virtualMin, 1)} simulated min`,
-    );
-    runs.push(r);
+  // As deployed (the bundled config verifies every mitigated task), then, in the full run, without
+  // verification: what the local stack itself costs per audit, apart from the verification reads.
+  for (const verify of ctx.quick ? [true] : [true, false]) {
+    for (const audits of sizes) {
+      const r = await burst(ctx, audits, verify);
+      ctx.log(
+        `  ${audits} audits${verify ? '' : ' (verification off)'}: ${round(r.wallMs / 1000, 1)} s wall, ${round(r.wallMs / audits, 1)} ms per audit, peak RSS ${round(r.peakRssMB, 0)} MB, ${r.succeeded}/${audits} workflows succeeded, ${r.deadLetters} dead-lettered, ${r.startCalls} Start calls, ${r.findingsListCalls} ListAuditFindings calls, ${round(r.virtualMin, 1)} simulated min`,
+      );
+      runs.push(r);
+    }
   }
+  const unverified = runs.filter((r) => !r.verify);
+  const verified = runs.filter((r) => r.verify);
 
   const replayCount = ctx.quick ? 10 : 100;
   const files = recordedEvents(ctx, replayCount);
@@ -115,8 +122,8 @@ export async function localScaling(ctx: BenchContext): Promise<BenchResult> {
     `  replay --local of ${replayCount} events: ${round(replay.ms / 1000, 1)} s wall, exit ${replay.code}, ${replay.ended}/${replay.workflows} COMPLETED`,
   );
 
-  const bySize = new Map(runs.map((r) => [r.audits, r]));
-  const largest = runs.at(-1) as ScalingRun;
+  const bySize = new Map(verified.map((r) => [r.audits, r]));
+  const largest = verified.at(-1) as ScalingRun;
   const hundred = bySize.get(100);
   const figures: Figure[] = [];
   if (largest.audits === 1000) {
@@ -149,6 +156,35 @@ export async function localScaling(ctx: BenchContext): Promise<BenchResult> {
         target: { op: '<=', ratio: 1.5 },
       }),
     );
+    const plain = new Map(unverified.map((r) => [r.audits, r]));
+    const [plain100, plain1000] = [plain.get(100), plain.get(1000)];
+    if (plain100 && plain1000)
+      figures.push(
+        figure({
+          name: 'verification off (info): 1,000 audits, wall time',
+          value: round(plain1000.wallMs / 1000, 1),
+          unit: 's',
+          against: 'bound',
+          baseline: 30,
+          baselineUnit: 's',
+        }),
+        figure({
+          name: 'verification off (info): 1,000 audits, peak RSS',
+          value: round(plain1000.peakRssMB, 0),
+          unit: 'MB',
+          against: 'bound',
+          baseline: 300,
+          baselineUnit: 'MB',
+        }),
+        figure({
+          name: 'verification off (info): time per audit at 1,000 against at 100',
+          value: round(plain1000.wallMs / 1000, 2),
+          unit: 'ms',
+          against: 'per audit at 100',
+          baseline: round(plain100.wallMs / 100, 2),
+          baselineUnit: 'ms',
+        }),
+      );
   } else {
     const smallest = runs[0] as ScalingRun;
     figures.push(
@@ -165,7 +201,7 @@ export async function localScaling(ctx: BenchContext): Promise<BenchResult> {
   for (const r of runs) {
     figures.push(
       figure({
-        name: `${r.audits} audits: every workflow succeeded, none dead-lettered`,
+        name: `${r.audits} audits${r.verify ? '' : ' (verification off)'}: every workflow succeeded, none dead-lettered`,
         value: r.audits - r.succeeded + r.deadLetters,
         unit: '',
         against: 'audits',
@@ -191,9 +227,10 @@ export async function localScaling(ctx: BenchContext): Promise<BenchResult> {
     figures,
     details: {
       workload:
-        "N audit-completion events put on the local bus 10 per simulated second (the Start quota), each audit one non-compliant check mapped to one action, task work uniform 0.5-2 min (seeded); the real bundled functions, real ASL, the emulator's quotas (10 concurrent tasks, 10 starts/s, 25 describes/s), virtual clock; one fresh process per size (RSS sampled every 50 ms); replay: the built CLI as a subprocess, 100 event files of the same kind, --local --scenario",
+        "N audit-completion events put on the local bus 10 per simulated second (the Start quota), each audit one non-compliant check (the same check, its own resources) mapped to one action, task work uniform 0.5-2 min (seeded); the real bundled functions and config, real ASL, the dispatcher's queue, the emulator's quotas (10 concurrent tasks, 10 starts/s, 25 describes/s), virtual clock; one fresh process per size (RSS sampled every 50 ms). As deployed, every mitigated task is verified by an on-demand audit of its check, which finds every resource of the check in the account (about 12 per audit of the burst) and is read up to 40 pages of 250: the reads per audit grow with the burst (verify: false rows: the same runs with the config's verify off). Replay: the built CLI as a subprocess, 100 event files of the same kind, --local --scenario",
       scaling: runs.map((r) => ({
         audits: r.audits,
+        verify: r.verify,
         wallS: round(r.wallMs / 1000, 2),
         perAuditMs: round(r.wallMs / r.audits, 1),
         peakRssMB: round(r.peakRssMB, 0),
@@ -201,6 +238,7 @@ export async function localScaling(ctx: BenchContext): Promise<BenchResult> {
         deadLetters: r.deadLetters,
         startCalls: r.startCalls,
         describeCalls: r.describeCalls,
+        findingsListCalls: r.findingsListCalls,
         simulatedMin: round(r.virtualMin, 1),
       })),
     },

@@ -240,6 +240,7 @@ export async function followWorkflows(workflows: TrackedWorkflow[], options: Fol
   options.onRound?.(workflows);
   let discovering = options.discover !== undefined;
   let interval = options.pollIntervalMs;
+  const progressReads = new Map<TrackedWorkflow, number>();
   const maxInterval = Math.max(options.pollIntervalMs, options.maxQuietIntervalMs ?? 0);
   while (discovering || workflows.some((w) => w.end === undefined)) {
     if (options.clock.now() - started > options.timeoutMs) return;
@@ -252,7 +253,7 @@ export async function followWorkflows(workflows: TrackedWorkflow[], options: Fol
         workflows.push(...found.workflows);
         discovering = !found.done;
       }
-      await lookAt(workflows, options, started);
+      await lookAt(workflows, options, started, progressReads);
       if (options.until) enough = await options.until(workflows);
     });
     options.onRound?.(workflows);
@@ -297,19 +298,67 @@ async function moveAlongChain(
   return endedBefore && options.clock.now() - followStartedAt < SUCCESSOR_GRACE_MS;
 }
 
-/** One look at every workflow still running. */
+/**
+ * The task progress of running workflows read per round, at most: each DescribeAuditMitigationActionsTask
+ * takes from the account's 25 per second that the workflows' own polls need. The least recently read
+ * go first, so every running workflow's progress is read again within a few rounds.
+ */
+const PROGRESS_READS_PER_ROUND = 10;
+
+/**
+ * The executions of the state machine that are running, by ARN, in one ListExecutions pass (pages of
+ * 1,000), when at least two followed workflows know their execution: cheaper than describing each.
+ */
+async function runningExecutions(
+  options: FollowOptions,
+  open: readonly TrackedWorkflow[],
+): Promise<Map<string, Date | undefined> | undefined> {
+  if (open.filter((w) => w.executionArn !== undefined).length < 2) return undefined;
+  const running = new Map<string, Date | undefined>();
+  let nextToken: string | undefined;
+  do {
+    const page = await options.sfn.send(
+      new ListExecutionsCommand({
+        stateMachineArn: options.stateMachineArn,
+        statusFilter: 'RUNNING',
+        maxResults: 1000,
+        nextToken,
+      }),
+    );
+    for (const e of page.executions ?? []) if (e.executionArn) running.set(e.executionArn, e.startDate);
+    nextToken = page.nextToken;
+  } while (nextToken);
+  return running;
+}
+
+/**
+ * One look at every workflow still running. An execution listed as running is not described (a list
+ * may lag behind: one that ended is described on a later round, one not listed yet is described now);
+ * the task progress of running ones is read for a few per round (PROGRESS_READS_PER_ROUND).
+ */
 async function lookAt(
   workflows: readonly TrackedWorkflow[],
   options: FollowOptions,
   followStartedAt: number,
+  progressReads: Map<TrackedWorkflow, number>,
 ): Promise<void> {
-  for (const w of workflows.filter((x) => x.end === undefined)) {
+  const open = workflows.filter((x) => x.end === undefined);
+  const running = await runningExecutions(options, open);
+  const stillRunning: TrackedWorkflow[] = [];
+  for (const w of open) {
     w.observations++;
+    if (w.executionArn !== undefined && running?.has(w.executionArn)) {
+      w.executionStatus = 'RUNNING';
+      w.startedAt ??= running.get(w.executionArn)?.getTime();
+      stillRunning.push(w);
+      continue;
+    }
     const execution = await describeExecution(options, w);
     if (!execution) continue;
     w.executionStatus = execution.status;
     w.startedAt ??= execution.startDate?.getTime();
     await readTask(options, w);
+    progressReads.set(w, w.observations);
     if (execution.status !== 'RUNNING') {
       if (await moveAlongChain(options, w, execution, followStartedAt)) continue;
       w.endedAt = execution.stopDate?.getTime();
@@ -320,6 +369,14 @@ async function lookAt(
           ? 'COMPLETED'
           : (outcomeOfFailError(execution.error) ?? 'EXECUTION_FAILED');
     }
+  }
+  const leastRecentlyRead = stillRunning
+    .map((w) => ({ w, at: progressReads.get(w) ?? 0 }))
+    .sort((a, b) => a.at - b.at)
+    .slice(0, PROGRESS_READS_PER_ROUND);
+  for (const { w } of leastRecentlyRead) {
+    await readTask(options, w);
+    progressReads.set(w, w.observations);
   }
 }
 

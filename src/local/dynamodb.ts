@@ -41,6 +41,14 @@ function contextOf(input: Record<string, unknown>): ExpressionContext {
   };
 }
 
+/** An attribute value as text that is equal for equal values: a string's or number's own text, else JSON. */
+function keyText(value: unknown): string | undefined {
+  if (!isRecord(value)) return undefined;
+  if (typeof value.S === 'string') return `S:${value.S}`;
+  if (typeof value.N === 'string') return `N:${value.N}`;
+  return JSON.stringify(value);
+}
+
 /** Throws ConditionalCheckFailedException when the request's condition does not hold for `existing`. */
 function checkCondition(input: Record<string, unknown>, existing: Item | undefined): void {
   if (input.ConditionExpression === undefined) return;
@@ -166,23 +174,22 @@ export function createLocalDynamoDb() {
         ? () => true
         : parseCondition(String(input.FilterExpression), contextOf(input), 'FilterExpression');
     const sortKey = index?.sortKey;
+    const wanted = keyText(value);
     const matching = [...table.items.values()]
-      .filter((item) => JSON.stringify(item[attribute]) === JSON.stringify(value))
+      .filter((item) => keyText(item[attribute]) === wanted)
       .filter((item) => sortKey === undefined || item[sortKey] !== undefined)
-      .sort((a, b) => {
-        if (sortKey === undefined) return 0;
-        const x = String(a[sortKey]?.S ?? a[sortKey]?.N ?? '');
-        const y = String(b[sortKey]?.S ?? b[sortKey]?.N ?? '');
-        return x < y ? -1 : x > y ? 1 : 0;
-      });
+      .map((item) => ({
+        item,
+        rank: sortKey === undefined ? '' : String(item[sortKey]?.S ?? item[sortKey]?.N ?? ''),
+      }))
+      .sort((a, b) => (a.rank < b.rank ? -1 : a.rank > b.rank ? 1 : 0))
+      .map(({ item }) => item);
     if (input.ScanIndexForward === false) matching.reverse();
     const items = matching.filter((item) => filter(item));
     if (input.Select === 'COUNT') return { Count: items.length, ScannedCount: matching.length };
-    return {
-      Items: items.map((item) => structuredClone(item)),
-      Count: items.length,
-      ScannedCount: matching.length,
-    };
+    // No copies: a stored item is never changed in place (PutItem stores a copy, UpdateItem a new
+    // item), and the answer is serialised as it is sent.
+    return { Items: items, Count: items.length, ScannedCount: matching.length };
   }
 
   return {

@@ -19,7 +19,9 @@ import {
   auditStatus,
   checkRunStatus,
   type EmulatorState,
+  type FindingList,
   type FindingRecord,
+  findingsOf,
   type MitigationTaskRecord,
 } from './state';
 import {
@@ -76,7 +78,7 @@ function checkRetention(ctx: OperationContext, startMs: number): void {
 /** Opaque page tokens: the operation and the offset, so a token from another list is refused. */
 function paginate<T>(
   ctx: OperationContext,
-  items: readonly T[],
+  items: { readonly length: number; slice(start: number, end: number): T[] },
   page: input.PageInput,
 ): { page: T[]; nextToken?: string } {
   let offset = 0;
@@ -151,12 +153,13 @@ function targetFindings(ctx: OperationContext, target: input.MitigationTarget): 
     const audit = ctx.state.audits.get(target.auditTaskId);
     if (audit === undefined)
       throw new InvalidRequestException(`Audit task ${target.auditTaskId} does not exist`);
-    return Object.values(audit.checks).flatMap((check) => check.findings);
+    return Object.values(audit.checks).flatMap((check) => [...findingsOf(check.findings)]);
   }
   const ids = [...new Set(target.findingIds ?? [])];
-  const missing = ids.filter((id) => !ctx.state.findings.has(id));
+  const found = ids.map((id) => ctx.state.finding(id));
+  const missing = ids.filter((_, i) => found[i] === undefined);
   if (missing.length > 0) throw new InvalidRequestException(`Findings not found: ${missing.join(', ')}`);
-  return ids.flatMap((id) => ctx.state.findings.get(id) ?? []);
+  return found.filter((f) => f !== undefined);
 }
 
 const startAuditMitigationActionsTask: Handler = (ctx, request) => {
@@ -344,27 +347,57 @@ function sameIdentifier(wanted: Record<string, unknown>, actual: Record<string, 
 const listAuditFindings: Handler = (ctx, request) => {
   const req = input.parseListFindingsInput(request.input);
   if (req.startMs !== undefined) checkRetention(ctx, req.startMs);
-  const audits = [...ctx.state.audits.values()].filter((a) =>
+  const audits =
     req.taskId !== undefined
-      ? a.taskId === req.taskId
-      : a.startMs >= (req.startMs ?? 0) && a.startMs <= (req.endMs ?? Number.POSITIVE_INFINITY),
+      ? [ctx.state.audits.get(req.taskId)].filter((a) => a !== undefined)
+      : [...ctx.state.audits.values()].filter(
+          (a) => a.startMs >= (req.startMs ?? 0) && a.startMs <= (req.endMs ?? Number.POSITIVE_INFINITY),
+        );
+  const checks = audits.flatMap((a) =>
+    Object.entries(a.checks)
+      .filter(([checkName]) => req.checkName === undefined || checkName === req.checkName)
+      .map(([, check]) => check),
   );
-  const findings = audits
-    .flatMap((a) => Object.values(a.checks).flatMap((c) => c.findings))
-    .filter((f) => req.checkName === undefined || f.checkName === req.checkName)
-    .filter((f) => req.listSuppressedFindings || !f.suppressed)
-    .filter(
-      (f) =>
-        req.resourceIdentifier === undefined || sameIdentifier(req.resourceIdentifier, f.resourceIdentifier),
-    )
-    .map(describeFinding);
+  const lists = checks.map((check) => check.findings);
+  const wanted = (f: FindingRecord): boolean =>
+    (req.listSuppressedFindings || !f.suppressed) &&
+    (req.resourceIdentifier === undefined || sameIdentifier(req.resourceIdentifier, f.resourceIdentifier));
+  const filtered =
+    req.resourceIdentifier !== undefined ||
+    (!req.listSuppressedFindings && checks.some((check) => check.suppressedCount > 0));
+  // Unfiltered, a page is read by position: an on-demand audit's findings are built for that page only.
+  const findings = filtered
+    ? lists.flatMap((list) => [...findingsOf(list)].filter(wanted))
+    : concatenated(lists);
   const { page, nextToken } = paginate(ctx, findings, req);
-  return { findings: page, nextToken };
+  return { findings: page.map(describeFinding), nextToken };
 };
+
+/** Lists one after the other, read by position (paginate's `slice`) without copying them. */
+function concatenated(lists: readonly FindingList[]): {
+  length: number;
+  slice(start: number, end: number): FindingRecord[];
+} {
+  const length = lists.reduce((sum, list) => sum + list.length, 0);
+  return {
+    length,
+    slice(start, end) {
+      const out: FindingRecord[] = [];
+      let offset = 0;
+      for (const list of lists) {
+        for (let i = Math.max(0, start - offset); i < list.length && offset + i < end; i++)
+          out.push(list.at(i) as FindingRecord);
+        offset += list.length;
+        if (offset >= end) break;
+      }
+      return out;
+    },
+  };
+}
 
 const describeAuditFinding: Handler = (ctx, request) => {
   const findingId = String(request.input.findingId);
-  const finding = ctx.state.findings.get(findingId);
+  const finding = ctx.state.finding(findingId);
   if (finding === undefined) throw new ResourceNotFoundException(`Audit finding ${findingId} not found`);
   return { finding: describeFinding(finding) };
 };
@@ -372,7 +405,7 @@ const describeAuditFinding: Handler = (ctx, request) => {
 function auditDetails(audit: AuditRecord, nowMs: number) {
   return Object.entries(audit.checks).map(([checkName, check]) => {
     const status = checkRunStatus(audit, check, nowMs);
-    const suppressed = check.findings.filter((f) => f.suppressed).length;
+    const suppressed = check.suppressedCount;
     return {
       checkName,
       checkRunStatus: status,
@@ -468,9 +501,7 @@ const startOnDemandAuditTask: Handler = (ctx, request) => {
   }
   const now = ctx.clock.now();
   // "Simultaneous in-progress on-demand audits: 10" [DOC-QUOTA]; LimitExceeded is [INFERRED].
-  const running = [...ctx.state.audits.values()].filter(
-    (a) => a.taskType === 'ON_DEMAND_AUDIT_TASK' && auditStatus(a, now) === 'IN_PROGRESS',
-  ).length;
+  const running = ctx.state.onDemandAuditsInProgress(now);
   if (running >= 10)
     throw new LimitExceededException('Cannot run more than 10 on-demand audits at the same time');
   // The audit sees the mitigations applied by now (remediated-resources.ts).
@@ -622,28 +653,56 @@ export interface AppliedAction {
   readonly completedAt: number;
 }
 
-/** Every action execution COMPLETED at `nowMs`, task by task in start order. Cost: linear in executions. */
+/**
+ * The completed actions of tasks that had ended when last read: an ended task changes no more (the
+ * clock only moves forward), so each on-demand audit does not build every task's view again.
+ */
+const appliedByEndedTask = new WeakMap<MitigationTaskRecord, readonly AppliedAction[]>();
+
+/**
+ * Every action execution COMPLETED at `nowMs`, task by task in start order. Cost: linear in the
+ * executions of tasks in progress, plus one entry per action applied by the ended ones.
+ */
 export function appliedActions(state: EmulatorState, nowMs: number): AppliedAction[] {
   const out: AppliedAction[] = [];
   for (const task of state.tasks.values()) {
-    const actions = new Map(task.actionsDefinition.map((a) => [a.name, a]));
-    for (const e of viewTask(task.plan, task.startMs, nowMs, task.cancelMs).executions) {
-      if (e.status !== 'COMPLETED') continue;
-      const finding = state.findings.get(e.findingId);
-      const action = actions.get(e.actionName);
-      if (finding === undefined || action === undefined) continue;
-      out.push({
-        taskId: task.taskId,
-        findingId: e.findingId,
-        checkName: finding.checkName,
-        actionName: action.name,
-        actionType: action.type,
-        actionParams: action.params,
-        resourceType: finding.resourceType,
-        resourceIdentifier: finding.resourceIdentifier,
-        completedAt: e.endMs ?? nowMs,
-      });
+    const known = appliedByEndedTask.get(task);
+    if (known !== undefined) {
+      for (const applied of known) out.push(applied);
+      continue;
     }
+    const view = viewTask(task.plan, task.startMs, nowMs, task.cancelMs);
+    const applied = appliedOf(state, task, view.executions, nowMs);
+    if (view.status !== 'IN_PROGRESS') appliedByEndedTask.set(task, applied);
+    for (const a of applied) out.push(a);
+  }
+  return out;
+}
+
+function appliedOf(
+  state: EmulatorState,
+  task: MitigationTaskRecord,
+  executions: TaskView['executions'],
+  nowMs: number,
+): AppliedAction[] {
+  const actions = new Map(task.actionsDefinition.map((a) => [a.name, a]));
+  const out: AppliedAction[] = [];
+  for (const e of executions) {
+    if (e.status !== 'COMPLETED') continue;
+    const finding = state.finding(e.findingId);
+    const action = actions.get(e.actionName);
+    if (finding === undefined || action === undefined) continue;
+    out.push({
+      taskId: task.taskId,
+      findingId: e.findingId,
+      checkName: finding.checkName,
+      actionName: action.name,
+      actionType: action.type,
+      actionParams: action.params,
+      resourceType: finding.resourceType,
+      resourceIdentifier: finding.resourceIdentifier,
+      completedAt: e.endMs ?? nowMs,
+    });
   }
   return out;
 }

@@ -59,12 +59,69 @@ export interface ThingGroupRecord {
   readonly things: string[];
 }
 
+/**
+ * The findings of one check of an audit, by position: an array for a seeded audit; for an on-demand
+ * audit a view over the account's resources (OnDemandFindings), each finding built when read.
+ */
+export interface FindingList {
+  readonly length: number;
+  at(index: number): FindingRecord | undefined;
+}
+
 export interface CheckRecord {
   readonly checkRunStatus: string;
   readonly totalResourcesCount: number;
   readonly errorCode?: string;
   readonly message?: string;
-  readonly findings: readonly FindingRecord[];
+  readonly findings: FindingList;
+  /** How many of `findings` are suppressed. */
+  readonly suppressedCount: number;
+}
+
+/** Every finding of a list, in order (an on-demand audit's are built here). */
+export function* findingsOf(list: FindingList): Generator<FindingRecord> {
+  for (let i = 0; i < list.length; i++) yield list.at(i) as FindingRecord;
+}
+
+/**
+ * An on-demand audit's findings of one check: the account's non-compliant resources of the check
+ * (each once, the first finding about it as found), with ids and times of this audit. Built when
+ * read: a verification audit of a check that a thousand audits found non-compliant has their
+ * thousands of resources, and there is one such audit per mitigated task, so holding each as
+ * records would grow with the square of the burst.
+ */
+class OnDemandFindings implements FindingList {
+  constructor(
+    /** The resources, as found first; shared by every on-demand audit that finds them all. */
+    private readonly resources: readonly FindingRecord[],
+    private readonly auditTaskId: string,
+    private readonly checkName: string,
+    private readonly startMs: number,
+  ) {}
+
+  get length(): number {
+    return this.resources.length;
+  }
+
+  at(index: number): FindingRecord | undefined {
+    const source = this.resources[index];
+    if (source === undefined) return undefined;
+    return {
+      ...source,
+      auditTaskId: this.auditTaskId,
+      findingId: generatedFindingId(this.auditTaskId, this.checkName, index + 1),
+      taskStartMs: this.startMs,
+      findingMs: this.startMs + (index + 1) * 1000,
+    };
+  }
+}
+
+/** The account's non-compliant resources of one check, as the seeded audits found them. */
+interface CheckResources {
+  /** The first finding about each resource, audits in start order (ties: scenario order). */
+  readonly resources: FindingRecord[];
+  /** The largest totalResourcesCount of any audit of the check so far, on-demand ones included. */
+  totalResourcesCount: number;
 }
 
 export interface AuditRecord {
@@ -174,7 +231,14 @@ export class EmulatorState {
   readonly enabledChecks: readonly string[];
   readonly actions = new Map<string, ActionRecord>();
   readonly audits = new Map<string, AuditRecord>();
-  readonly findings = new Map<string, FindingRecord>();
+  /** The seeded audits' findings by id (an on-demand audit's are found by `finding`). */
+  readonly #seededFindings = new Map<string, FindingRecord>();
+  /** On-demand audits by id, for `finding`. */
+  readonly #onDemandAudits = new Map<string, AuditRecord>();
+  /** On-demand audits in progress, and maybe some that ended since (onDemandAuditsInProgress). */
+  readonly #runningOnDemandAudits = new Set<AuditRecord>();
+  /** Per check, what an on-demand audit finds (startOnDemandAudit). */
+  readonly #resourcesByCheck = new Map<string, CheckResources>();
   readonly tasks = new Map<string, MitigationTaskRecord>();
   /** Every task in progress, and maybe some that ended since (see inProgressTaskCount). */
   readonly inProgressTasks = new Set<MitigationTaskRecord>();
@@ -230,7 +294,7 @@ export class EmulatorState {
       }
     }
     for (const audit of scenario.audits) {
-      this.addAudit({
+      this.#addSeededAudit({
         taskId: audit.taskId,
         taskType: audit.taskType,
         scheduledAuditName: audit.scheduledAuditName,
@@ -239,6 +303,67 @@ export class EmulatorState {
         checks: this.#buildChecks(audit.taskId, audit.taskStartTime * 1000, audit.checks, true),
       });
     }
+    this.#indexResources();
+  }
+
+  /**
+   * The resources each check of the seeded audits found (an on-demand audit only finds these again:
+   * in the emulator nothing else makes a resource non-compliant), built once.
+   */
+  #indexResources(): void {
+    const seen = new Map<string, Set<string>>();
+    const earlier = [...this.audits.values()].sort((a, b) => a.startMs - b.startMs);
+    for (const audit of earlier) {
+      for (const [checkName, check] of Object.entries(audit.checks)) {
+        let entry = this.#resourcesByCheck.get(checkName);
+        if (entry === undefined) {
+          entry = { resources: [], totalResourcesCount: 0 };
+          this.#resourcesByCheck.set(checkName, entry);
+        }
+        const keys = seen.get(checkName) ?? new Set<string>();
+        seen.set(checkName, keys);
+        entry.totalResourcesCount = Math.max(entry.totalResourcesCount, check.totalResourcesCount);
+        for (const f of findingsOf(check.findings)) {
+          // A finding that names no resource (a scenario's bare finding) is one resource of its own.
+          if (Object.keys(f.resourceIdentifier).length > 0) {
+            const resource = JSON.stringify([f.resourceType, f.resourceIdentifier]);
+            if (keys.has(resource)) continue;
+            keys.add(resource);
+          }
+          entry.resources.push(f);
+        }
+      }
+    }
+  }
+
+  /**
+   * On-demand audits in progress at `nowMs`. Only audits in progress at the last count can still be
+   * (an audit runs from its start), so the count drops those that ended instead of reading every audit.
+   */
+  onDemandAuditsInProgress(nowMs: number): number {
+    for (const audit of this.#runningOnDemandAudits) {
+      if (auditStatus(audit, nowMs) !== 'IN_PROGRESS') this.#runningOnDemandAudits.delete(audit);
+    }
+    return this.#runningOnDemandAudits.size;
+  }
+
+  /** A finding by id, of a seeded or an on-demand audit. */
+  finding(findingId: string): FindingRecord | undefined {
+    const seeded = this.#seededFindings.get(findingId);
+    if (seeded !== undefined) return seeded;
+    // An on-demand audit's ids are `${auditTaskId}-${check}-${n}` (generatedFindingId), never cut:
+    // its audit id is 32 characters.
+    const audit = this.#onDemandAudits.get(findingId.slice(0, 32));
+    if (audit === undefined) return undefined;
+    for (const [checkName, check] of Object.entries(audit.checks)) {
+      const prefix = generatedFindingId(audit.taskId, checkName, 0).slice(0, -1);
+      if (!findingId.startsWith(prefix)) continue;
+      const n = findingId.slice(prefix.length);
+      if (!/^[1-9][0-9]*$/.test(n)) continue;
+      const finding = check.findings.at(Number(n) - 1);
+      if (finding?.findingId === findingId) return finding;
+    }
+    return undefined;
   }
 
   newUuid(): string {
@@ -260,11 +385,11 @@ export class EmulatorState {
     return record;
   }
 
-  addAudit(audit: AuditRecord): void {
+  #addSeededAudit(audit: AuditRecord): void {
     this.audits.set(audit.taskId, audit);
     for (const check of Object.values(audit.checks)) {
-      for (const finding of check.findings) {
-        this.findings.set(finding.findingId, finding);
+      for (const finding of findingsOf(check.findings)) {
+        this.#seededFindings.set(finding.findingId, finding);
         // A finding on a device certificate implies the certificate exists in the account.
         const certificateId = finding.resourceIdentifier.deviceCertificateId;
         if (typeof certificateId === 'string' && !this.certificates.has(certificateId))
@@ -344,16 +469,19 @@ export class EmulatorState {
         errorCode: check.errorCode,
         message: check.message,
         findings,
+        suppressedCount: findings.filter((f) => f.suppressed).length,
       };
     }
     return out;
   }
 
   /**
-   * An on-demand audit of `checkNames`. A check finds every resource any earlier audit (scenario or
-   * on-demand) found non-compliant for it, each once, less those `isRemediated` says a mitigation made
-   * compliant (remediated-resources.ts): in the emulator nothing but a mitigation fixes a resource.
-   * The findings get new ids; a check left with no finding is compliant, and so is a check no audit has.
+   * An on-demand audit of `checkNames`. A check finds every resource any earlier audit found
+   * non-compliant for it, each once, less those `isRemediated` says a mitigation made compliant
+   * (remediated-resources.ts): in the emulator nothing but a mitigation fixes a resource, so the
+   * resources are those of the seeded audits (#indexResources). The findings get new ids; a check
+   * left with no finding is compliant, and so is a check no audit has.
+   * Cost: one remediation test per resource of the checks; the findings are built when read.
    */
   startOnDemandAudit(
     checkNames: readonly string[],
@@ -362,33 +490,20 @@ export class EmulatorState {
     isRemediated: (finding: FindingRecord) => boolean = () => false,
   ): AuditRecord {
     const taskId = this.newAuditTaskId();
-    const earlier = [...this.audits.values()].sort((a, b) => a.startMs - b.startMs);
     const checks: Record<string, CheckRecord> = {};
     for (const checkName of checkNames) {
-      const sources = earlier.flatMap((a) => a.checks[checkName] ?? []);
-      const seen = new Set<string>();
-      const findings = sources
-        .flatMap((check) => check.findings)
-        .filter((f) => {
-          // A finding that names no resource (a scenario's bare finding) is one resource of its own.
-          if (Object.keys(f.resourceIdentifier).length > 0) {
-            const resource = JSON.stringify([f.resourceType, f.resourceIdentifier]);
-            if (seen.has(resource)) return false;
-            seen.add(resource);
-          }
-          return !isRemediated(f);
-        })
-        .map((f, index) => ({
-          ...f,
-          auditTaskId: taskId,
-          findingId: generatedFindingId(taskId, checkName, index + 1),
-          taskStartMs: nowMs,
-          findingMs: nowMs + (index + 1) * 1000,
-        }));
+      const entry = this.#resourcesByCheck.get(checkName);
+      const all = entry?.resources ?? [];
+      // The common case (nothing of the check remediated) shares the list instead of copying it.
+      const left = all.some(isRemediated) ? all.filter((f) => !isRemediated(f)) : all;
+      const findings = new OnDemandFindings(left, taskId, checkName, nowMs);
+      const totalResourcesCount = Math.max(entry?.totalResourcesCount ?? 0, left.length);
+      if (entry !== undefined) entry.totalResourcesCount = totalResourcesCount;
       checks[checkName] = {
-        checkRunStatus: findings.length > 0 ? 'COMPLETED_NON_COMPLIANT' : 'COMPLETED_COMPLIANT',
-        totalResourcesCount: Math.max(0, ...sources.map((c) => c.totalResourcesCount), findings.length),
+        checkRunStatus: left.length > 0 ? 'COMPLETED_NON_COMPLIANT' : 'COMPLETED_COMPLIANT',
+        totalResourcesCount,
         findings,
+        suppressedCount: left.filter((f) => f.suppressed).length,
       };
     }
     const audit: AuditRecord = {
@@ -398,7 +513,10 @@ export class EmulatorState {
       completesAtMs: nowMs + durationMs,
       checks,
     };
-    this.addAudit(audit);
+    // Not addAudit: its findings are built when read, about resources the seeded audits found.
+    this.audits.set(taskId, audit);
+    this.#onDemandAudits.set(taskId, audit);
+    this.#runningOnDemandAudits.add(audit);
     return audit;
   }
 }

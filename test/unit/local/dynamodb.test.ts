@@ -3,7 +3,9 @@ import {
   ConditionalCheckFailedException,
   DynamoDBClient,
   PutItemCommand,
+  QueryCommand,
   ResourceNotFoundException,
+  UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLocalDynamoDb } from '../../../src/local/dynamodb';
@@ -13,6 +15,7 @@ import { shapeOf } from '../../../src/local/model/validate';
 /** The local DynamoDB (PutItem with attribute_not_exists) through the real SDK client. */
 
 const TABLE = 'outcome-ledger';
+const QUEUE_TABLE = 'queue';
 let gateway: ReturnType<typeof createGateway>;
 let client: DynamoDBClient;
 let endpoint: string;
@@ -20,6 +23,7 @@ let endpoint: string;
 beforeAll(async () => {
   const dynamoDb = createLocalDynamoDb();
   dynamoDb.createTable(TABLE, 'pk');
+  dynamoDb.createTable(QUEUE_TABLE, 'pk', [{ name: 'ByRank', partitionKey: 'queue', sortKey: 'rank' }]);
   gateway = createGateway([{ name: 'dynamodb', targetPrefix: 'DynamoDB_20120810', handle: dynamoDb.handle }]);
   endpoint = await gateway.listen();
   client = new DynamoDBClient({
@@ -52,6 +56,61 @@ async function refusal(
   );
   return { status: error.$metadata?.httpStatusCode, name: error.name, message: error.message };
 }
+
+describe('local DynamoDB Query on a global secondary index', () => {
+  const put = (pk: string, attributes: Record<string, { S: string } | { N: string }>) =>
+    client.send(new PutItemCommand({ TableName: QUEUE_TABLE, Item: { pk: { S: pk }, ...attributes } }));
+  const query = (value: { S: string } | { N: string }, forward = true) =>
+    client.send(
+      new QueryCommand({
+        TableName: QUEUE_TABLE,
+        IndexName: 'ByRank',
+        KeyConditionExpression: '#q = :q',
+        ExpressionAttributeNames: { '#q': 'queue' },
+        ExpressionAttributeValues: { ':q': value },
+        ScanIndexForward: forward,
+      }),
+    );
+
+  it('answers the items of the partition by rank, leaves out other partitions, other key types and items off the index', async () => {
+    // Prepare
+    await put('c', { queue: { S: '1' }, rank: { S: '0003' } });
+    await put('a', { queue: { S: '1' }, rank: { S: '0001' } });
+    await put('b', { queue: { S: '1' }, rank: { S: '0002' } });
+    await put('number', { queue: { N: '1' }, rank: { S: '0000' } });
+    await put('other', { queue: { S: '2' }, rank: { S: '0000' } });
+    await put('unranked', { queue: { S: '1' } });
+    await put('done', { rank: { S: '0000' } });
+    // Act
+    const forward = await query({ S: '1' });
+    const backward = await query({ S: '1' }, false);
+    const numbers = await query({ N: '1' });
+    // Assess
+    expect(forward.Items?.map((i) => i.pk?.S)).toEqual(['a', 'b', 'c']);
+    expect(backward.Items?.map((i) => i.pk?.S)).toEqual(['c', 'b', 'a']);
+    expect(numbers.Items?.map((i) => i.pk?.S)).toEqual(['number']);
+  });
+
+  it('answers an item as it is when asked, not as a later update leaves it', async () => {
+    // Prepare
+    await put('x', { queue: { S: 'x' }, rank: { S: '1' }, state: { S: 'QUEUED' } });
+    const before = await query({ S: 'x' });
+    // Act
+    await client.send(
+      new UpdateItemCommand({
+        TableName: QUEUE_TABLE,
+        Key: { pk: { S: 'x' } },
+        UpdateExpression: 'SET #s = :s',
+        ExpressionAttributeNames: { '#s': 'state' },
+        ExpressionAttributeValues: { ':s': { S: 'STARTING' } },
+      }),
+    );
+    const after = await query({ S: 'x' });
+    // Assess
+    expect(before.Items?.[0]?.state).toEqual({ S: 'QUEUED' });
+    expect(after.Items?.[0]?.state).toEqual({ S: 'STARTING' });
+  });
+});
 
 describe('local DynamoDB PutItem', () => {
   it('puts an item whose key is new, and refuses the same key under attribute_not_exists', async () => {

@@ -296,6 +296,74 @@ describe('iot emulator: happy path of every operation', () => {
     expect(Array.isArray(notifications[0]?.auditDetails)).toBe(true);
   });
 
+  it('an on-demand audit finds each resource once however many audits came before, by id and by page', async () => {
+    // Prepare: two on-demand audits of the same checks, one after the other (a verification audit per
+    // task does this, once per task of a burst).
+    const audit = async () => {
+      const { taskId } = await h.client.send(
+        new StartOnDemandAuditTaskCommand({
+          targetCheckNames: ['DEVICE_CERTIFICATE_SHARED_CHECK', 'DEVICE_CERTIFICATE_EXPIRING_CHECK'],
+        }),
+      );
+      h.clock.advanceBy(120_000);
+      return taskId ?? '';
+    };
+    const first = await audit();
+    const second = await audit();
+    const list = async (taskId: string, maxResults: number) => {
+      const ids: string[] = [];
+      let nextToken: string | undefined;
+      do {
+        const page = await h.client.send(
+          new ListAuditFindingsCommand({ taskId, listSuppressedFindings: true, maxResults, nextToken }),
+        );
+        ids.push(...(page.findings ?? []).map((f) => f.findingId ?? ''));
+        nextToken = page.nextToken;
+      } while (nextToken);
+      return ids;
+    };
+    // Act
+    const firstIds = await list(first, 250);
+    const secondIds = await list(second, 250);
+    const secondByPages = await list(second, 7);
+    const described = await h.client.send(new DescribeAuditFindingCommand({ findingId: secondIds[5] }));
+    const unknown = await errorOf(
+      h.client.send(
+        new DescribeAuditFindingCommand({ findingId: `${second}-DEVICE_CERTIFICATE_SHARED_CHECK-31` }),
+      ),
+    );
+    const details = await h.client.send(new DescribeAuditTaskCommand({ taskId: second }));
+    const started = await h.client.send(
+      new StartAuditMitigationActionsTaskCommand({
+        taskId: 'on-demand-findings',
+        target: { findingIds: secondIds.slice(0, 3) },
+        auditCheckToActionsMapping: { DEVICE_CERTIFICATE_SHARED_CHECK: ['notify-sns'] },
+        clientRequestToken: 'token-on-demand',
+      }),
+    );
+    // Assess: 30 shared-certificate resources and 3 expiring ones (one suppressed), in the second
+    // audit as in the first: the first audit's copies are not resources of their own.
+    expect(firstIds).toHaveLength(33);
+    expect(secondIds).toHaveLength(33);
+    expect(secondIds.slice(0, 30)).toEqual(
+      Array.from({ length: 30 }, (_, i) => `${second}-DEVICE_CERTIFICATE_SHARED_CHECK-${i + 1}`),
+    );
+    expect(secondByPages).toEqual(secondIds);
+    expect(described.finding).toMatchObject({
+      findingId: `${second}-DEVICE_CERTIFICATE_SHARED_CHECK-6`,
+      taskId: second,
+      checkName: 'DEVICE_CERTIFICATE_SHARED_CHECK',
+      findingTime: new Date(START_MS + 120_000 + 6000),
+    });
+    expect(unknown).toMatchObject({ name: 'ResourceNotFoundException' });
+    expect(details.auditDetails?.DEVICE_CERTIFICATE_EXPIRING_CHECK).toMatchObject({
+      nonCompliantResourcesCount: 3,
+      suppressedNonCompliantResourcesCount: 1,
+      totalResourcesCount: 10,
+    });
+    expect(started.taskId).toBe('on-demand-findings');
+  });
+
   it('StartOnDemandAuditTask refuses a check that is not enabled', async () => {
     // Prepare
     await h.close();
