@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../core/zod';
 import { InvalidEventError, VerificationDetailSchema, verificationEventKey } from '../core';
 import { toProblems } from '../core/zod-problems';
 import type { Log, OutcomeLedger } from './ports';

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from './zod';
 import { AUDIT_CHECK_NAMES, AUDIT_CHECKS } from './check-catalog';
 import { RemediationConfigSchema } from './config';
 

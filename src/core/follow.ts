@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from './zod';
 import { RemediationError } from './errors';
 import { MAX_EXECUTION_NAME_LENGTH } from './start-request';
 import { outcomeOfFailError, type WorkflowOutcome } from './workflow-input';
@@ -56,8 +56,8 @@ export function parseExecutionName(name: string): { readonly taskId: string; rea
  * 25,000-event history ran out): the successor's name, so that callers can follow the chain.
  */
 export const ContinuedOutputSchema = z.object({
-  continuedAs: z.string().min(1),
-  taskId: z.string().min(1),
+  continuedAs: z.string().check(z.minLength(1)),
+  taskId: z.string().check(z.minLength(1)),
 });
 
 /** What DescribeExecution says about an execution, as far as following its task goes. */

@@ -1,4 +1,4 @@
-import type * as z from 'zod';
+import type * as z from './zod';
 import type { AuditSummary } from './audit-summary';
 import { type AuditCheckName, isAuditCheckName } from './check-catalog';
 import { type RemediationConfig, remediationFor } from './config';
