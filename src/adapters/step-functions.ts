@@ -8,7 +8,6 @@ import {
   type SFNClient,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
-import * as z from '../core/zod';
 import {
   type ApprovalDecision,
   type ApprovalGate,
@@ -31,6 +30,7 @@ import {
   VerificationDetailSchema,
   type WorkflowInput,
 } from '../core';
+import * as z from '../core/zod';
 
 /** Starting and describing the poll workflow's executions on Step Functions. */
 export function createStepFunctionsWorkflowApi(client: SFNClient, stateMachineArn: string): WorkflowApi {

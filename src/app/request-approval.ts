@@ -1,4 +1,3 @@
-import * as z from '../core/zod';
 import {
   APPROVAL_REQUESTED_DETAIL_TYPE,
   type ApprovalRequest,
@@ -8,6 +7,7 @@ import {
   describeApprovalResource,
   InvalidEventError,
 } from '../core';
+import * as z from '../core/zod';
 import { toProblems } from '../core/zod-problems';
 import { linkSigner } from './approval-page';
 import type { EventSink, LinkSecret, Log, Notifier } from './ports';

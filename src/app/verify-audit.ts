@@ -1,4 +1,3 @@
-import * as z from '../core/zod';
 import {
   type CheckVerification,
   InvalidInputError,
@@ -10,6 +9,7 @@ import {
   verificationTotals,
   verifyCheck,
 } from '../core';
+import * as z from '../core/zod';
 import { toProblems } from '../core/zod-problems';
 import type { FindingsApi, Log, VerificationApi, VerificationRecords } from './ports';
 

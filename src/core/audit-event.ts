@@ -1,8 +1,8 @@
-import * as z from './zod';
 import { toApiCheckName } from './check-catalog';
 import { InvalidEventError, InvalidJsonError, type Problem } from './errors';
 import { parseStrictJson } from './strict-json';
 import { AUDIT_COMPLETED_DETAIL_TYPE } from './workflow-input';
+import * as z from './zod';
 import { formatPath, toProblems } from './zod-problems';
 
 const AUDIT_TASK_ID = /^[a-zA-Z0-9-]{1,40}$/;

@@ -1,4 +1,3 @@
-import * as z from './zod';
 import {
   AUDIT_CHECKS,
   type AuditCheckName,
@@ -10,6 +9,7 @@ import {
 import { approvalTimeoutProblem } from './duration';
 import { InvalidConfigError, type Problem } from './errors';
 import { RetryFailedFindingsSchema } from './retry';
+import * as z from './zod';
 import { toProblems } from './zod-problems';
 
 const ACTION_NAME = /^[a-zA-Z0-9_-]+$/;

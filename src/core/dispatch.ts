@@ -1,7 +1,7 @@
-import * as z from './zod';
 import { InvalidInputError } from './errors';
 import type { PlannedTask } from './planner';
 import type { StartMitigationRequest } from './start-request';
+import * as z from './zod';
 
 /** How many of the account's 10 concurrent audit mitigation tasks the dispatcher may use, by default. */
 export const DEFAULT_MAX_CONCURRENT_TASKS = 10;

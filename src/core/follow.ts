@@ -1,7 +1,7 @@
-import * as z from './zod';
 import { RemediationError } from './errors';
 import { MAX_EXECUTION_NAME_LENGTH } from './start-request';
 import { outcomeOfFailError, type WorkflowOutcome } from './workflow-input';
+import * as z from './zod';
 
 /**
  * Follow numbers: the n-th execution that follows a mitigation task is named `<taskId>` for n = 1

@@ -1,6 +1,6 @@
-import * as z from './zod';
 import type { AuditFinding } from './finding';
 import type { CheckStatisticsRow } from './task-statistics';
+import * as z from './zod';
 
 /**
  * The findings-level report of one mitigation task: one row per targeted finding, with, for the

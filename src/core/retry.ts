@@ -1,4 +1,3 @@
-import * as z from './zod';
 import { parseIsoDurationSeconds } from './duration';
 import {
   MAX_FINDING_IDS_PER_TASK,
@@ -7,6 +6,7 @@ import {
   TASK_ID_PREFIX,
   withDerivedIds,
 } from './start-request';
+import * as z from './zod';
 
 /**
  * Retry of failed findings: when a task ends with findings whose actions failed, a bounded

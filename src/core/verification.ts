@@ -1,6 +1,6 @@
-import * as z from './zod';
 import type { AuditFinding, FindingResource } from './finding';
 import { toStatisticsRows } from './task-statistics';
+import * as z from './zod';
 
 /**
  * The verification audit: after a mitigation task mitigated findings, an on-demand audit of its

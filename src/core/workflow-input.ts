@@ -1,5 +1,5 @@
-import * as z from './zod';
 import { WorkflowRetrySchema } from './retry';
+import * as z from './zod';
 
 /**
  * The contract between the start-mitigation function and the state machine

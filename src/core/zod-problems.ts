@@ -1,5 +1,5 @@
-import type * as z from './zod';
 import type { Problem } from './errors';
+import type * as z from './zod';
 
 /** Renders a zod path as `a.b[2].c`, the way operators read JSON paths. */
 export function formatPath(path: readonly PropertyKey[], prefix = ''): string {
