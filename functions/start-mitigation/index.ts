@@ -3,19 +3,18 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { IoTClient } from '@aws-sdk/client-iot';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import bundledConfig from '../../config/remediation.json';
 import { createDynamoDbVerificationRecords } from '../../src/adapters/dynamodb';
-import { createEventPublisher, createEventSink } from '../../src/adapters/eventbridge';
 import {
   createIotFindingsApi,
   createIotMitigationApi,
   createIotResourceDirectory,
 } from '../../src/adapters/iot';
+import { lazyEventSink } from '../../src/adapters/lazy-event-sink';
 import { perCallRetryStrategy } from '../../src/adapters/per-call-retry';
 import { lazySsmClient, readParameter } from '../../src/adapters/ssm';
 import { createStepFunctionsWorkflowApi } from '../../src/adapters/step-functions';
@@ -54,8 +53,9 @@ const iot = new IoTClient({});
 // machine, not waited for here.
 const iotReads = new IoTClient({ retryStrategy: perCallRetryStrategy({ maxAttempts: 8 }) });
 const sfn = new SFNClient({});
-// The notify-policy checks' event ("Audit Findings Notified") goes to the stack's bus.
-const events = createEventSink(createEventPublisher({ client: new EventBridgeClient({}) }), {
+// The notify-policy checks' event ("Audit Findings Notified") goes to the stack's bus. Only those
+// checks put one: the EventBridge client is imported on the first put, not at cold start.
+const events = lazyEventSink({
   eventBusName: process.env.EVENT_BUS_NAME || 'default',
   source: process.env.EVENT_SOURCE || DEFAULT_EVENT_SOURCE,
 });

@@ -8,7 +8,6 @@ import {
   type SFNClient,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
-import * as z from 'zod';
 import {
   type ApprovalDecision,
   type ApprovalGate,
@@ -31,6 +30,7 @@ import {
   VerificationDetailSchema,
   type WorkflowInput,
 } from '../core';
+import * as z from '../core/zod';
 
 /** Starting and describing the poll workflow's executions on Step Functions. */
 export function createStepFunctionsWorkflowApi(client: SFNClient, stateMachineArn: string): WorkflowApi {
@@ -57,16 +57,16 @@ export function createStepFunctionsWorkflowApi(client: SFNClient, stateMachineAr
 
 /** The Payload of the approval gate's TaskScheduled parameters (contract of the RequestApproval state). */
 const GatePayloadSchema = z.object({
-  taskToken: z.string().min(1),
-  requestedAt: z.string().optional(),
+  taskToken: z.string().check(z.minLength(1)),
+  requestedAt: z.optional(z.string()),
   taskId: z.string(),
   auditTaskId: z.string(),
   approval: z.object({
     timeoutSeconds: z.number(),
     checks: z.array(
-      ApprovalCheckSchema.extend({ resources: ApprovalCheckSchema.shape.resources.default([]) }),
+      z.extend(ApprovalCheckSchema, { resources: z._default(ApprovalCheckSchema.shape.resources, []) }),
     ),
-    protectedCount: z.number().default(0),
+    protectedCount: z._default(z.number(), 0),
   }),
 });
 

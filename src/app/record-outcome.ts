@@ -1,4 +1,3 @@
-import * as z from 'zod';
 import {
   FINAL_TASK_OUTCOMES,
   finishedEventId,
@@ -7,6 +6,7 @@ import {
   toStatisticsRows,
   type WorkflowOutcome,
 } from '../core';
+import * as z from '../core/zod';
 import { toProblems } from '../core/zod-problems';
 import type { Log, OutcomeLedger } from './ports';
 

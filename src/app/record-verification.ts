@@ -1,5 +1,5 @@
-import * as z from 'zod';
 import { InvalidEventError, VerificationDetailSchema, verificationEventKey } from '../core';
+import * as z from '../core/zod';
 import { toProblems } from '../core/zod-problems';
 import type { Log, OutcomeLedger } from './ports';
 

@@ -1,4 +1,3 @@
-import * as z from 'zod';
 import {
   APPROVAL_REQUESTED_DETAIL_TYPE,
   type ApprovalRequest,
@@ -8,6 +7,7 @@ import {
   describeApprovalResource,
   InvalidEventError,
 } from '../core';
+import * as z from '../core/zod';
 import { toProblems } from '../core/zod-problems';
 import { linkSigner } from './approval-page';
 import type { EventSink, LinkSecret, Log, Notifier } from './ports';
@@ -19,11 +19,11 @@ import type { EventSink, LinkSecret, Log, Notifier } from './ports';
  * IAM). zod's messages name the path and the expected type, never the value.
  */
 const ApprovalPayloadSchema = z.object({
-  taskToken: z.string().min(1),
-  executionName: z.string().min(1).max(80),
+  taskToken: z.string().check(z.minLength(1)),
+  executionName: z.string().check(z.minLength(1), z.maxLength(80)),
   requestedAt: z.iso.datetime({ offset: true }),
-  taskId: z.string().min(1),
-  auditTaskId: z.string().min(1),
+  taskId: z.string().check(z.minLength(1)),
+  auditTaskId: z.string().check(z.minLength(1)),
   approval: ApprovalRequestSchema,
 });
 

@@ -1,4 +1,3 @@
-import * as z from 'zod';
 import {
   type CheckVerification,
   InvalidInputError,
@@ -10,30 +9,31 @@ import {
   verificationTotals,
   verifyCheck,
 } from '../core';
+import * as z from '../core/zod';
 import { toProblems } from '../core/zod-problems';
 import type { FindingsApi, Log, VerificationApi, VerificationRecords } from './ports';
 
 /** The state machine's request to plan a verification (PlanVerification). */
 export const PlanVerificationInputSchema = z.object({
   action: z.literal('plan'),
-  taskId: z.string().min(1).max(128),
+  taskId: z.string().check(z.minLength(1), z.maxLength(128)),
 });
 
 /** The state machine's request to judge a finished verification audit (SummariseVerification). */
 export const SummariseVerificationInputSchema = z.object({
   action: z.literal('summarise'),
-  eventId: z.string().min(1).max(80),
-  taskId: z.string().min(1).max(128),
-  auditTaskId: z.string().min(1).max(40),
-  verificationAuditTaskId: z.string().min(1).max(40),
-  checkNames: z.array(z.string().min(1)).min(1),
+  eventId: z.string().check(z.minLength(1), z.maxLength(80)),
+  taskId: z.string().check(z.minLength(1), z.maxLength(128)),
+  auditTaskId: z.string().check(z.minLength(1), z.maxLength(40)),
+  verificationAuditTaskId: z.string().check(z.minLength(1), z.maxLength(40)),
+  checkNames: z.array(z.string().check(z.minLength(1))).check(z.minLength(1)),
 });
 
 /** The state machine's request to record the verification audit it started (RecordVerificationAudit). */
 export const RecordVerificationInputSchema = z.object({
   action: z.literal('record'),
-  taskId: z.string().min(1).max(128),
-  verificationAuditTaskId: z.string().min(1).max(40),
+  taskId: z.string().check(z.minLength(1), z.maxLength(128)),
+  verificationAuditTaskId: z.string().check(z.minLength(1), z.maxLength(40)),
 });
 
 export const VerifyAuditInputSchema = z.discriminatedUnion('action', [

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from './zod';
 
 /**
  * Approval links: a signed, expiring capability bound to one approval gate, sent by e-mail to the
@@ -17,13 +17,13 @@ export type LinkSign = (text: string) => string;
 export const ApprovalLinkPayloadSchema = z.strictObject({
   v: z.literal(1),
   /** Execution name (the gate's execution; `<taskId>` or `<taskId>__N`). */
-  e: z.string().min(1).max(80),
+  e: z.string().check(z.minLength(1), z.maxLength(80)),
   /** Mitigation task id. */
-  t: z.string().min(1).max(128),
+  t: z.string().check(z.minLength(1), z.maxLength(128)),
   /** The gate's expiry (ISO-8601): the link expires with it. */
   x: z.iso.datetime(),
   /** Nonce of the gate: HMAC of the execution name and the gate's request time, shortened. */
-  n: z.string().regex(/^[A-Za-z0-9_-]{22}$/),
+  n: z.string().check(z.regex(/^[A-Za-z0-9_-]{22}$/)),
 });
 export type ApprovalLinkPayload = z.infer<typeof ApprovalLinkPayloadSchema>;
 

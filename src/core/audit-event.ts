@@ -1,14 +1,14 @@
-import * as z from 'zod';
 import { toApiCheckName } from './check-catalog';
 import { InvalidEventError, InvalidJsonError, type Problem } from './errors';
 import { parseStrictJson } from './strict-json';
 import { AUDIT_COMPLETED_DETAIL_TYPE } from './workflow-input';
+import * as z from './zod';
 import { formatPath, toProblems } from './zod-problems';
 
 const AUDIT_TASK_ID = /^[a-zA-Z0-9-]{1,40}$/;
 const AuditTaskIdSchema = z
   .string()
-  .regex(AUDIT_TASK_ID, 'must be 1 to 40 characters of [a-zA-Z0-9-] (an audit task id)');
+  .check(z.regex(AUDIT_TASK_ID, 'must be 1 to 40 characters of [a-zA-Z0-9-] (an audit task id)'));
 
 /**
  * A check name as the notification carries it; legacy names become API names. A name the catalog
@@ -16,12 +16,16 @@ const AuditTaskIdSchema = z
  * the whole audit (the planner reports it as skipped). It still has to look like a check name, since
  * it reaches logs, metric dimensions and the finished event.
  */
-const CheckNameSchema = z
-  .string()
-  .regex(/^[A-Za-z0-9_]{1,128}$/, 'must be 1 to 128 characters of [A-Za-z0-9_] (an audit check name)')
-  .transform((name) => toApiCheckName(name) ?? name);
+const CheckNameSchema = z.pipe(
+  z
+    .string()
+    .check(
+      z.regex(/^[A-Za-z0-9_]{1,128}$/, 'must be 1 to 128 characters of [A-Za-z0-9_] (an audit check name)'),
+    ),
+  z.transform((name) => toApiCheckName(name) ?? name),
+);
 
-const CountSchema = z.number().int().nonnegative();
+const CountSchema = z.number().check(z.int(), z.nonnegative());
 
 /** One entry of `auditDetails`: the result of one check in the audit. */
 export const AuditCheckDetailSchema = z.object({
@@ -30,9 +34,9 @@ export const AuditCheckDetailSchema = z.object({
   nonCompliantResourcesCount: CountSchema,
   totalResourcesCount: CountSchema,
   // The suppression docs say the notification carries a suppressed count; its name is unconfirmed.
-  suppressedNonCompliantResourcesCount: CountSchema.optional(),
-  message: z.string().optional(),
-  errorCode: z.enum(['INSUFFICIENT_PERMISSIONS', 'AUDIT_CHECK_DISABLED']).optional(),
+  suppressedNonCompliantResourcesCount: z.optional(CountSchema),
+  message: z.optional(z.string()),
+  errorCode: z.optional(z.enum(['INSUFFICIENT_PERMISSIONS', 'AUDIT_CHECK_DISABLED'])),
 });
 
 /**
@@ -41,17 +45,17 @@ export const AuditCheckDetailSchema = z.object({
  * API's seconds. Unknown fields are kept out, not refused: AWS may add some.
  */
 export const AuditNotificationSchema = z.object({
-  accountId: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id'),
+  accountId: z.string().check(z.regex(/^\d{12}$/, 'must be a 12-digit AWS account id')),
   taskId: AuditTaskIdSchema,
   taskStatus: z.enum(['FAILED', 'CANCELED', 'COMPLETED']),
   taskType: z.enum(['ON_DEMAND_AUDIT_TASK', 'SCHEDULED_AUDIT_TASK']),
-  scheduledAuditName: z.string().optional(),
+  scheduledAuditName: z.optional(z.string()),
   failedChecksCount: CountSchema,
   canceledChecksCount: CountSchema,
   nonCompliantChecksCount: CountSchema,
   compliantChecksCount: CountSchema,
   totalChecksCount: CountSchema,
-  taskStartTime: z.number().int().nonnegative(),
+  taskStartTime: z.number().check(z.int(), z.nonnegative()),
   auditDetails: z.array(AuditCheckDetailSchema),
 });
 
@@ -61,20 +65,17 @@ export type AuditCheckDetail = z.infer<typeof AuditCheckDetailSchema>;
 /** The detail of a minimal audit-completion event: only the audit task id; the checks come from DescribeAuditTask. */
 export const MinimalAuditDetailSchema = z.object({
   taskId: AuditTaskIdSchema,
-  accountId: z
-    .string()
-    .regex(/^\d{12}$/)
-    .optional(),
+  accountId: z.optional(z.string().check(z.regex(/^\d{12}$/))),
 });
 
 /** The EventBridge envelope of an audit-completion event (the fields the workflow reads). */
 export const AuditCompletedEventSchema = z.object({
   'detail-type': z.literal(AUDIT_COMPLETED_DETAIL_TYPE),
-  source: z.string().min(1),
-  id: z.string().optional(),
-  account: z.string().optional(),
-  time: z.string().optional(),
-  'replay-name': z.string().optional(),
+  source: z.string().check(z.minLength(1)),
+  id: z.optional(z.string()),
+  account: z.optional(z.string()),
+  time: z.optional(z.string()),
+  'replay-name': z.optional(z.string()),
   detail: z.unknown(),
 });
 

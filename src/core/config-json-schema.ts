@@ -1,6 +1,6 @@
-import * as z from 'zod';
 import { AUDIT_CHECK_NAMES, AUDIT_CHECKS } from './check-catalog';
 import { RemediationConfigSchema } from './config';
+import * as z from './zod';
 
 /**
  * The JSON Schema of the remediation config, generated from its zod schema, with the check names

@@ -1,4 +1,3 @@
-import * as z from 'zod';
 import {
   AUDIT_CHECKS,
   type AuditCheckName,
@@ -10,6 +9,7 @@ import {
 import { approvalTimeoutProblem } from './duration';
 import { InvalidConfigError, type Problem } from './errors';
 import { RetryFailedFindingsSchema } from './retry';
+import * as z from './zod';
 import { toProblems } from './zod-problems';
 
 const ACTION_NAME = /^[a-zA-Z0-9_-]+$/;
@@ -22,10 +22,12 @@ export const CheckPolicySchema = z.enum(['auto', 'approve', 'notify']);
 export type CheckPolicy = z.infer<typeof CheckPolicySchema>;
 
 /** An ISO-8601 duration (PT72H, P3D, PT90M, P1DT12H) within Step Functions' bounds (see ./duration). */
-export const ApprovalTimeoutSchema = z.string().superRefine((text, ctx) => {
-  const problem = approvalTimeoutProblem(text);
-  if (problem) ctx.addIssue({ code: 'custom', message: problem });
-});
+export const ApprovalTimeoutSchema = z.string().check(
+  z.superRefine((text, ctx) => {
+    const problem = approvalTimeoutProblem(text);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  }),
+);
 
 /** The default approval timeout: three days, long enough to span a weekend. */
 export const DEFAULT_APPROVAL_TIMEOUT = 'PT72H';
@@ -36,17 +38,21 @@ function nameList(pattern: RegExp, min: number, max: number, what: string) {
     .array(
       z
         .string()
-        .min(min, `must be ${min === max ? min : `${min} to ${max}`} characters (${what})`)
-        .max(max, `must be ${min === max ? max : `${min} to ${max}`} characters (${what})`)
-        .regex(pattern, `must match ${pattern.source} (${what})`),
+        .check(
+          z.minLength(min, `must be ${min === max ? min : `${min} to ${max}`} characters (${what})`),
+          z.maxLength(max, `must be ${min === max ? max : `${min} to ${max}`} characters (${what})`),
+          z.regex(pattern, `must match ${pattern.source} (${what})`),
+        ),
     )
-    .superRefine((names, ctx) => {
-      names.forEach((name, i) => {
-        const first = names.indexOf(name);
-        if (first < i)
-          ctx.addIssue({ code: 'custom', path: [i], message: `names '${name}' twice (also [${first}])` });
-      });
-    });
+    .check(
+      z.superRefine((names, ctx) => {
+        names.forEach((name, i) => {
+          const first = names.indexOf(name);
+          if (first < i)
+            ctx.addIssue({ code: 'custom', path: [i], message: `names '${name}' twice (also [${first}])` });
+        });
+      }),
+    );
 }
 
 /**
@@ -54,38 +60,39 @@ function nameList(pattern: RegExp, min: number, max: number, what: string) {
  * ThingGroupName 1..128 [a-zA-Z0-9:_-], CertificateId 64 characters (0x)?[a-fA-F0-9], PolicyName
  * 1..128 [\w+=,.@-]. A thing group protects its things (recursively) and their certificates.
  */
-export const ProtectSchema = z
-  .object({
-    things: nameList(/^[a-zA-Z0-9:_-]+$/, 1, 128, 'a thing name').optional(),
-    thingGroups: nameList(/^[a-zA-Z0-9:_-]+$/, 1, 128, 'a thing group name').optional(),
-    certificateIds: nameList(/^(0x)?[a-fA-F0-9]+$/, 64, 64, 'a certificate id').optional(),
-    caCertificateIds: nameList(/^(0x)?[a-fA-F0-9]+$/, 64, 64, 'a CA certificate id').optional(),
-    policyNames: nameList(/^[\w+=,.@-]+$/, 1, 128, 'a policy name').optional(),
-  })
-  .strict();
+export const ProtectSchema = z.strictObject({
+  things: z.optional(nameList(/^[a-zA-Z0-9:_-]+$/, 1, 128, 'a thing name')),
+  thingGroups: z.optional(nameList(/^[a-zA-Z0-9:_-]+$/, 1, 128, 'a thing group name')),
+  certificateIds: z.optional(nameList(/^(0x)?[a-fA-F0-9]+$/, 64, 64, 'a certificate id')),
+  caCertificateIds: z.optional(nameList(/^(0x)?[a-fA-F0-9]+$/, 64, 64, 'a CA certificate id')),
+  policyNames: z.optional(nameList(/^[\w+=,.@-]+$/, 1, 128, 'a policy name')),
+});
 export type ProtectSelectors = z.infer<typeof ProtectSchema>;
 
 /** What to do with the findings of one audit check. */
-export const CheckRemediationSchema = z
-  .object({
-    /** Mitigation action names as they exist in the account, applied in this order (1 to 5, the API's limit). */
-    actions: z
-      .array(
-        z
-          .string()
-          .min(1)
-          .max(128)
-          .regex(ACTION_NAME, 'must be 1 to 128 characters of [a-zA-Z0-9_-] (a mitigation action name)'),
-      )
-      .min(1, 'needs at least one action')
-      .max(5, 'at most 5 actions per check (StartAuditMitigationActionsTask limit)')
-      .refine((names) => new Set(names).size === names.length, 'names an action twice'),
-    /** Apply only to findings with these reason codes (1 to 25); every finding of the check when left out. */
-    reasonCodes: z
-      .array(z.string().min(1))
-      .min(1, 'leave reasonCodes out to take every finding')
-      .max(25, 'at most 25 reason codes per check (StartAuditMitigationActionsTask limit)')
-      .superRefine((codes, ctx) => {
+export const CheckRemediationSchema = z.strictObject({
+  /** Mitigation action names as they exist in the account, applied in this order (1 to 5, the API's limit). */
+  actions: z
+    .array(
+      z
+        .string()
+        .check(
+          z.minLength(1),
+          z.maxLength(128),
+          z.regex(ACTION_NAME, 'must be 1 to 128 characters of [a-zA-Z0-9_-] (a mitigation action name)'),
+        ),
+    )
+    .check(
+      z.minLength(1, 'needs at least one action'),
+      z.maxLength(5, 'at most 5 actions per check (StartAuditMitigationActionsTask limit)'),
+      z.refine((names) => new Set(names).size === names.length, 'names an action twice'),
+    ),
+  /** Apply only to findings with these reason codes (1 to 25); every finding of the check when left out. */
+  reasonCodes: z.optional(
+    z.array(z.string().check(z.minLength(1))).check(
+      z.minLength(1, 'leave reasonCodes out to take every finding'),
+      z.maxLength(25, 'at most 25 reason codes per check (StartAuditMitigationActionsTask limit)'),
+      z.superRefine((codes, ctx) => {
         codes.forEach((code, i) => {
           const first = codes.indexOf(code);
           if (first < i) {
@@ -96,58 +103,56 @@ export const CheckRemediationSchema = z
             });
           }
         });
-      })
-      .optional(),
-    /** Guardrail: above this many non-compliant resources the check is not mitigated automatically. */
-    maxNonCompliantResources: z.number().int().nonnegative().optional(),
-    /** auto, approve or notify; the config's defaultPolicy when left out. */
-    policy: CheckPolicySchema.optional(),
-    /** How long an approval of this check waits (ISO-8601 duration); the config's approvalTimeout when left out. */
-    approvalTimeout: ApprovalTimeoutSchema.optional(),
-  })
-  .strict();
+      }),
+    ),
+  ),
+  /** Guardrail: above this many non-compliant resources the check is not mitigated automatically. */
+  maxNonCompliantResources: z.optional(z.number().check(z.int(), z.nonnegative())),
+  /** auto, approve or notify; the config's defaultPolicy when left out. */
+  policy: z.optional(CheckPolicySchema),
+  /** How long an approval of this check waits (ISO-8601 duration); the config's approvalTimeout when left out. */
+  approvalTimeout: z.optional(ApprovalTimeoutSchema),
+});
 
 /** The remediation config: the check-to-actions mapping and how it is applied. */
-export const RemediationConfigSchema = z
-  .object({
-    $schema: z.string().optional(),
-    /** `apply` starts mitigation tasks; `dry-run` plans and reports but starts nothing. */
-    mode: z.enum(['apply', 'dry-run']).default('apply'),
-    /** Audit task statuses whose findings are mitigated (a FAILED audit may have partial results). */
-    acceptAuditStatuses: z
-      .array(z.enum(['COMPLETED', 'FAILED', 'CANCELED']))
-      .min(1)
-      .default(['COMPLETED']),
-    /**
-     * Optional declaration of each action's type, so that `validate-config` can check offline that
-     * an action suits its check. Against an account, the real types are read instead.
-     */
-    actionTypes: z.record(z.string(), z.enum(MITIGATION_ACTION_TYPES)).optional(),
-    /** The policy of a check that names none: `auto` by default, as before policies existed. */
-    defaultPolicy: CheckPolicySchema.default('auto'),
-    /** How long an approval waits before it expires (ISO-8601 duration, 60 s to 365 days). */
-    approvalTimeout: ApprovalTimeoutSchema.default(DEFAULT_APPROVAL_TIMEOUT),
-    /** Resources never mitigated automatically, whatever the policy of their check. */
-    protect: ProtectSchema.optional(),
-    /**
-     * After a task mitigated some findings, run an on-demand audit of its checks and report which
-     * resources are compliant now. Left out: on in `apply` mode, off in `dry-run` (verificationEnabled).
-     */
-    verify: z.boolean().optional(),
-    /**
-     * How many audit mitigation tasks the dispatcher runs at once (1 to 10, IoT's per-account quota);
-     * lower it to leave slots to people and other tools.
-     */
-    maxConcurrentTasks: z.number().int().min(1).max(10).default(10),
-    /**
-     * A bounded follow-up of the findings whose actions failed: `attempts` tasks targeting only them
-     * (findingIds, 25 a task), each `delay` after the previous task ended. Default: 1 after PT15M.
-     */
-    retryFailedFindings: RetryFailedFindingsSchema.default({ attempts: 1, delay: 'PT15M' }),
-    /** Per audit check (API names): the actions to apply. */
-    checks: z.record(z.string(), CheckRemediationSchema),
-  })
-  .strict();
+export const RemediationConfigSchema = z.strictObject({
+  $schema: z.optional(z.string()),
+  /** `apply` starts mitigation tasks; `dry-run` plans and reports but starts nothing. */
+  mode: z._default(z.enum(['apply', 'dry-run']), 'apply'),
+  /** Audit task statuses whose findings are mitigated (a FAILED audit may have partial results). */
+  acceptAuditStatuses: z._default(
+    z.array(z.enum(['COMPLETED', 'FAILED', 'CANCELED'])).check(z.minLength(1)),
+    ['COMPLETED'],
+  ),
+  /**
+   * Optional declaration of each action's type, so that `validate-config` can check offline that
+   * an action suits its check. Against an account, the real types are read instead.
+   */
+  actionTypes: z.optional(z.record(z.string(), z.enum(MITIGATION_ACTION_TYPES))),
+  /** The policy of a check that names none: `auto` by default, as before policies existed. */
+  defaultPolicy: z._default(CheckPolicySchema, 'auto'),
+  /** How long an approval waits before it expires (ISO-8601 duration, 60 s to 365 days). */
+  approvalTimeout: z._default(ApprovalTimeoutSchema, DEFAULT_APPROVAL_TIMEOUT),
+  /** Resources never mitigated automatically, whatever the policy of their check. */
+  protect: z.optional(ProtectSchema),
+  /**
+   * After a task mitigated some findings, run an on-demand audit of its checks and report which
+   * resources are compliant now. Left out: on in `apply` mode, off in `dry-run` (verificationEnabled).
+   */
+  verify: z.optional(z.boolean()),
+  /**
+   * How many audit mitigation tasks the dispatcher runs at once (1 to 10, IoT's per-account quota);
+   * lower it to leave slots to people and other tools.
+   */
+  maxConcurrentTasks: z._default(z.number().check(z.int(), z.minimum(1), z.maximum(10)), 10),
+  /**
+   * A bounded follow-up of the findings whose actions failed: `attempts` tasks targeting only them
+   * (findingIds, 25 a task), each `delay` after the previous task ended. Default: 1 after PT15M.
+   */
+  retryFailedFindings: z._default(RetryFailedFindingsSchema, { attempts: 1, delay: 'PT15M' }),
+  /** Per audit check (API names): the actions to apply. */
+  checks: z.record(z.string(), CheckRemediationSchema),
+});
 
 export type RemediationConfig = z.infer<typeof RemediationConfigSchema>;
 export type CheckRemediation = z.infer<typeof CheckRemediationSchema>;

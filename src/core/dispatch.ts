@@ -1,7 +1,7 @@
-import * as z from 'zod';
 import { InvalidInputError } from './errors';
 import type { PlannedTask } from './planner';
 import type { StartMitigationRequest } from './start-request';
+import * as z from './zod';
 
 /** How many of the account's 10 concurrent audit mitigation tasks the dispatcher may use, by default. */
 export const DEFAULT_MAX_CONCURRENT_TASKS = 10;
@@ -98,14 +98,14 @@ export function oldestQueuedAgeMs(entries: readonly QueueEntryView[], now: numbe
 
 /** The waiting workflow's request, as the WaitForSlot state hands it over (Step Functions' casing). */
 export const SlotRequestSchema = z.object({
-  TaskId: z.string().min(1).max(128),
+  TaskId: z.string().check(z.minLength(1), z.maxLength(128)),
   Target: z.object({
-    AuditTaskId: z.string().optional(),
-    FindingIds: z.array(z.string()).min(1).max(25).optional(),
-    AuditCheckToReasonCodeFilter: z.record(z.string(), z.array(z.string())).optional(),
+    AuditTaskId: z.optional(z.string()),
+    FindingIds: z.optional(z.array(z.string()).check(z.minLength(1), z.maxLength(25))),
+    AuditCheckToReasonCodeFilter: z.optional(z.record(z.string(), z.array(z.string()))),
   }),
-  AuditCheckToActionsMapping: z.record(z.string(), z.array(z.string()).min(1)),
-  ClientRequestToken: z.string().min(1).max(64),
+  AuditCheckToActionsMapping: z.record(z.string(), z.array(z.string()).check(z.minLength(1))),
+  ClientRequestToken: z.string().check(z.minLength(1), z.maxLength(64)),
 });
 
 /**
@@ -115,13 +115,13 @@ export const SlotRequestSchema = z.object({
 export const DispatchEventSchema = z.discriminatedUnion('action', [
   z.object({
     action: z.literal('enqueue'),
-    taskToken: z.string().min(1).max(1024),
-    executionName: z.string().min(1).max(80),
-    taskId: z.string().min(1).max(128),
-    priority: z.number().int().positive(),
+    taskToken: z.string().check(z.minLength(1), z.maxLength(1024)),
+    executionName: z.string().check(z.minLength(1), z.maxLength(80)),
+    taskId: z.string().check(z.minLength(1), z.maxLength(128)),
+    priority: z.number().check(z.int(), z.positive()),
     startRequest: SlotRequestSchema,
   }),
-  z.object({ action: z.literal('release'), taskId: z.string().min(1).max(128) }),
+  z.object({ action: z.literal('release'), taskId: z.string().check(z.minLength(1), z.maxLength(128)) }),
   z.object({ action: z.literal('tick') }),
 ]);
 export type DispatchEvent = z.infer<typeof DispatchEventSchema>;

@@ -1,7 +1,7 @@
-import * as z from 'zod';
 import { RemediationError } from './errors';
 import { MAX_EXECUTION_NAME_LENGTH } from './start-request';
 import { outcomeOfFailError, type WorkflowOutcome } from './workflow-input';
+import * as z from './zod';
 
 /**
  * Follow numbers: the n-th execution that follows a mitigation task is named `<taskId>` for n = 1
@@ -56,8 +56,8 @@ export function parseExecutionName(name: string): { readonly taskId: string; rea
  * 25,000-event history ran out): the successor's name, so that callers can follow the chain.
  */
 export const ContinuedOutputSchema = z.object({
-  continuedAs: z.string().min(1),
-  taskId: z.string().min(1),
+  continuedAs: z.string().check(z.minLength(1)),
+  taskId: z.string().check(z.minLength(1)),
 });
 
 /** What DescribeExecution says about an execution, as far as following its task goes. */

@@ -1,4 +1,3 @@
-import type * as z from 'zod';
 import type { AuditSummary } from './audit-summary';
 import { type AuditCheckName, isAuditCheckName } from './check-catalog';
 import { type RemediationConfig, remediationFor } from './config';
@@ -14,6 +13,7 @@ import {
   withDerivedIds,
 } from './start-request';
 import type { SkippedCheckSchema } from './workflow-input';
+import type * as z from './zod';
 
 /** A non-compliant check that the plan leaves out, and why. */
 export type SkippedCheck = z.infer<typeof SkippedCheckSchema>;

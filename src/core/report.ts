@@ -1,6 +1,6 @@
-import * as z from 'zod';
 import type { AuditFinding } from './finding';
 import type { CheckStatisticsRow } from './task-statistics';
+import * as z from './zod';
 
 /**
  * The findings-level report of one mitigation task: one row per targeted finding, with, for the
@@ -198,8 +198,8 @@ export function toJsonLines(rows: readonly ReportRow[]): string {
 const ActionExecutionSchema = z.object({
   actionName: z.string(),
   status: z.string(),
-  errorCode: z.string().optional(),
-  message: z.string().optional(),
+  errorCode: z.optional(z.string()),
+  message: z.optional(z.string()),
 });
 
 /** A stored row, as toJsonLines writes it. */
@@ -210,7 +210,7 @@ export const ReportRowSchema = z.object({
   resource: z.string(),
   reasonCode: z.string(),
   outcome: z.enum(FINDING_OUTCOMES),
-  actions: z.array(ActionExecutionSchema).optional(),
+  actions: z.optional(z.array(ActionExecutionSchema)),
 });
 
 /** A stored summary (summary.json). */
@@ -219,12 +219,14 @@ export const ReportSummarySchema = z.object({
   auditTaskId: z.string(),
   taskStatus: z.string(),
   generatedAt: z.string(),
-  rows: z.number().int().nonnegative(),
-  failed: z.number().int().nonnegative(),
+  rows: z.number().check(z.int(), z.nonnegative()),
+  failed: z.number().check(z.int(), z.nonnegative()),
   byCheck: z.record(z.string(), z.partialRecord(z.enum(FINDING_OUTCOMES), z.number())),
   errorCodes: z.record(z.string(), z.number()),
-  executionReads: z.number().int().nonnegative(),
-  partial: z.object({ reason: z.string(), unreadFindings: z.number().int().nonnegative() }).optional(),
+  executionReads: z.number().check(z.int(), z.nonnegative()),
+  partial: z.optional(
+    z.object({ reason: z.string(), unreadFindings: z.number().check(z.int(), z.nonnegative()) }),
+  ),
 });
 
 /** Parses JSON Lines written by toJsonLines (blank lines ignored); a bad line names its number. */
@@ -335,7 +337,7 @@ export interface ReportPointer {
 
 /** The WriteReport state's payload: the task whose report to write and its audit. */
 export const WriteReportInputSchema = z.object({
-  taskId: z.string().min(1).max(128),
-  auditTaskId: z.string().min(1).max(40),
+  taskId: z.string().check(z.minLength(1), z.maxLength(128)),
+  auditTaskId: z.string().check(z.minLength(1), z.maxLength(40)),
 });
 export type WriteReportInput = z.infer<typeof WriteReportInputSchema>;

@@ -1,4 +1,3 @@
-import * as z from 'zod';
 import { parseIsoDurationSeconds } from './duration';
 import {
   MAX_FINDING_IDS_PER_TASK,
@@ -7,6 +6,7 @@ import {
   TASK_ID_PREFIX,
   withDerivedIds,
 } from './start-request';
+import * as z from './zod';
 
 /**
  * Retry of failed findings: when a task ends with findings whose actions failed, a bounded
@@ -24,35 +24,32 @@ export const MAX_RETRY_DELAY_SECONDS = 604_800;
 export const MAX_RETRIED_FINDINGS = 250;
 
 /** `retryFailedFindings` in the config: how many follow-ups, and how long after the task ended. */
-export const RetryFailedFindingsSchema = z
-  .object({
-    attempts: z.number().int().min(0).max(MAX_RETRY_ATTEMPTS).default(1),
-    /** ISO-8601 duration of weeks, days, hours, minutes or seconds (PT15M). */
-    delay: z
-      .string()
-      .default('PT15M')
-      .superRefine((text, ctx) => {
-        const seconds = parseIsoDurationSeconds(text);
-        if (seconds === undefined)
-          ctx.addIssue({
-            code: 'custom',
-            message: `'${text}' is not an ISO-8601 duration (e.g. PT15M, PT1H)`,
-          });
-        else if (seconds > MAX_RETRY_DELAY_SECONDS)
-          ctx.addIssue({
-            code: 'custom',
-            message: `'${text}' is ${seconds} s; at most ${MAX_RETRY_DELAY_SECONDS} s (P7D)`,
-          });
-      }),
-  })
-  .strict();
+export const RetryFailedFindingsSchema = z.strictObject({
+  attempts: z._default(z.number().check(z.int(), z.minimum(0), z.maximum(MAX_RETRY_ATTEMPTS)), 1),
+  /** ISO-8601 duration of weeks, days, hours, minutes or seconds (PT15M). */
+  delay: z._default(z.string(), 'PT15M').check(
+    z.superRefine((text, ctx) => {
+      const seconds = parseIsoDurationSeconds(text);
+      if (seconds === undefined)
+        ctx.addIssue({
+          code: 'custom',
+          message: `'${text}' is not an ISO-8601 duration (e.g. PT15M, PT1H)`,
+        });
+      else if (seconds > MAX_RETRY_DELAY_SECONDS)
+        ctx.addIssue({
+          code: 'custom',
+          message: `'${text}' is ${seconds} s; at most ${MAX_RETRY_DELAY_SECONDS} s (P7D)`,
+        });
+    }),
+  ),
+});
 export type RetryFailedFindings = z.infer<typeof RetryFailedFindingsSchema>;
 
 /** The retry settings a workflow carries: which attempt it is (0 for the task the audit planned). */
 export const WorkflowRetrySchema = z.object({
-  attempt: z.number().int().min(0).max(MAX_RETRY_ATTEMPTS),
-  attempts: z.number().int().min(0).max(MAX_RETRY_ATTEMPTS),
-  delaySeconds: z.number().int().min(0).max(MAX_RETRY_DELAY_SECONDS),
+  attempt: z.number().check(z.int(), z.minimum(0), z.maximum(MAX_RETRY_ATTEMPTS)),
+  attempts: z.number().check(z.int(), z.minimum(0), z.maximum(MAX_RETRY_ATTEMPTS)),
+  delaySeconds: z.number().check(z.int(), z.minimum(0), z.maximum(MAX_RETRY_DELAY_SECONDS)),
 });
 export type WorkflowRetry = z.infer<typeof WorkflowRetrySchema>;
 
@@ -139,12 +136,12 @@ export function planRetry(input: {
 
 /** The retry step's payload (RetryFailedFindings state): the task that ended, its retry settings and mapping. */
 export const RetryStepInputSchema = z.object({
-  taskId: z.string().min(1).max(128),
-  auditTaskId: z.string().min(1).max(40),
+  taskId: z.string().check(z.minLength(1), z.maxLength(128)),
+  auditTaskId: z.string().check(z.minLength(1), z.maxLength(40)),
   retry: WorkflowRetrySchema,
   /** The task's StartAuditMitigationActionsTask mapping (PascalCase input: check names as keys). */
   mapping: z.record(z.string(), z.array(z.string())),
-  pollDeadlineSeconds: z.number().int().positive(),
-  verify: z.boolean().optional(),
+  pollDeadlineSeconds: z.number().check(z.int(), z.positive()),
+  verify: z.optional(z.boolean()),
 });
 export type RetryStepInput = z.infer<typeof RetryStepInputSchema>;

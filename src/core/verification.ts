@@ -1,6 +1,6 @@
-import * as z from 'zod';
 import type { AuditFinding, FindingResource } from './finding';
 import { toStatisticsRows } from './task-statistics';
+import * as z from './zod';
 
 /**
  * The verification audit: after a mitigation task mitigated findings, an on-demand audit of its
@@ -102,7 +102,7 @@ export function targetedFindings(
 }
 
 const ResourceSchema = z.object({
-  resourceType: z.string().optional(),
+  resourceType: z.optional(z.string()),
   resourceIdentifier: z.record(z.string(), z.json()),
 });
 
@@ -110,22 +110,22 @@ const ResourceSchema = z.object({
 export const CheckVerificationSchema = z.object({
   check: z.string(),
   /** Non-compliant resources of the check in the remediated audit and in the verification audit (IoT's counts). */
-  nonCompliantBefore: z.number().int().nonnegative().nullable(),
-  nonCompliantAfter: z.number().int().nonnegative().nullable(),
+  nonCompliantBefore: z.nullable(z.number().check(z.int(), z.nonnegative())),
+  nonCompliantAfter: z.nullable(z.number().check(z.int(), z.nonnegative())),
   /** The check's run in the verification audit (COMPLETED_COMPLIANT, COMPLETED_NON_COMPLIANT, FAILED...). */
-  checkRunStatus: z.string().nullable(),
+  checkRunStatus: z.nullable(z.string()),
   /** Findings the task succeeded on, from its statistics. */
-  succeededFindings: z.number().int().nonnegative(),
+  succeededFindings: z.number().check(z.int(), z.nonnegative()),
   /** Distinct resources the task targeted in this check (the remediated audit's findings). */
-  mitigatedResources: z.number().int().nonnegative(),
+  mitigatedResources: z.number().check(z.int(), z.nonnegative()),
   /** Targeted resources the verification audit no longer reports. */
-  fixed: z.number().int().nonnegative(),
+  fixed: z.number().check(z.int(), z.nonnegative()),
   /** Targeted resources the verification audit still reports non-compliant. */
-  stillNonCompliant: z.number().int().nonnegative(),
+  stillNonCompliant: z.number().check(z.int(), z.nonnegative()),
   /** Targeted resources that could not be judged (the check did not complete, or a read was cut short). */
-  unverified: z.number().int().nonnegative(),
+  unverified: z.number().check(z.int(), z.nonnegative()),
   /** The first still-non-compliant resources, sorted by identity (at most STILL_NON_COMPLIANT_SAMPLE). */
-  stillNonCompliantResources: z.array(ResourceSchema).max(STILL_NON_COMPLIANT_SAMPLE),
+  stillNonCompliantResources: z.array(ResourceSchema).check(z.maxLength(STILL_NON_COMPLIANT_SAMPLE)),
   /** True when a list of findings was cut at VERIFICATION_FINDING_PAGES pages. */
   partial: z.boolean(),
 });
@@ -134,21 +134,21 @@ export type CheckVerification = z.infer<typeof CheckVerificationSchema>;
 /** detail of the "Audit Verification Finished" event. */
 export const VerificationDetailSchema = z.object({
   /** The mitigation workflow's execution name: one verification per finished task. */
-  eventId: z.string().min(1).max(80),
-  taskId: z.string().min(1),
-  auditTaskId: z.string().min(1),
-  verificationAuditTaskId: z.string().nullable(),
+  eventId: z.string().check(z.minLength(1), z.maxLength(80)),
+  taskId: z.string().check(z.minLength(1)),
+  auditTaskId: z.string().check(z.minLength(1)),
+  verificationAuditTaskId: z.nullable(z.string()),
   /** VERIFIED: judged (whatever it found); VERIFICATION_FAILED: the audit could not be started or followed. */
   outcome: z.enum(['VERIFIED', 'VERIFICATION_FAILED']),
-  verificationAuditStatus: z.string().nullable(),
+  verificationAuditStatus: z.nullable(z.string()),
   checks: z.array(CheckVerificationSchema),
   totals: z.object({
-    fixed: z.number().int().nonnegative(),
-    stillNonCompliant: z.number().int().nonnegative(),
-    unverified: z.number().int().nonnegative(),
+    fixed: z.number().check(z.int(), z.nonnegative()),
+    stillNonCompliant: z.number().check(z.int(), z.nonnegative()),
+    unverified: z.number().check(z.int(), z.nonnegative()),
   }),
   /** Why the verification failed (the caught Step Functions error). */
-  error: z.object({ Error: z.string().optional(), Cause: z.string().optional() }).optional(),
+  error: z.optional(z.object({ Error: z.optional(z.string()), Cause: z.optional(z.string()) })),
 });
 export type VerificationDetail = z.infer<typeof VerificationDetailSchema>;
 

@@ -1,5 +1,5 @@
-import * as z from 'zod';
 import { WorkflowRetrySchema } from './retry';
+import * as z from './zod';
 
 /**
  * The contract between the start-mitigation function and the state machine
@@ -17,10 +17,10 @@ export const SkippedCheckSchema = z.object({ check: z.string(), reason: z.string
 export const ApprovalResourceSchema = z.object({
   findingId: z.string(),
   check: z.string(),
-  reasonCode: z.string().optional(),
+  reasonCode: z.optional(z.string()),
   resourceType: z.string(),
   resourceIdentifier: z.record(z.string(), z.json()),
-  things: z.array(z.string()).optional(),
+  things: z.optional(z.array(z.string())),
 });
 
 /** Resources an approval request lists per check (the first ones; resourceCount says how many in all). */
@@ -30,11 +30,11 @@ export const APPROVAL_PREVIEW_RESOURCES = 10;
 export const ApprovalCheckSchema = z.object({
   check: z.string(),
   actions: z.array(z.string()),
-  reasonCodes: z.array(z.string()).optional(),
-  resourceCount: z.number().int().nonnegative(),
-  resources: z.array(ApprovalResourceSchema).max(APPROVAL_PREVIEW_RESOURCES),
+  reasonCodes: z.optional(z.array(z.string())),
+  resourceCount: z.number().check(z.int(), z.nonnegative()),
+  resources: z.array(ApprovalResourceSchema).check(z.maxLength(APPROVAL_PREVIEW_RESOURCES)),
   /** true when resourceCount is a lower bound (the findings could not all be read). */
-  partial: z.boolean().optional(),
+  partial: z.optional(z.boolean()),
 });
 export type ApprovalCheck = z.infer<typeof ApprovalCheckSchema>;
 
@@ -45,9 +45,9 @@ export type ApprovalCheck = z.infer<typeof ApprovalCheckSchema>;
  */
 export const ApprovalRequestSchema = z.object({
   /** How long the approval waits (TimeoutSecondsPath): Step Functions' bounds for a Standard execution. */
-  timeoutSeconds: z.number().int().min(60).max(31_536_000),
-  checks: z.array(ApprovalCheckSchema).min(1),
-  protectedCount: z.number().int().nonnegative(),
+  timeoutSeconds: z.number().check(z.int(), z.minimum(60), z.maximum(31_536_000)),
+  checks: z.array(ApprovalCheckSchema).check(z.minLength(1)),
+  protectedCount: z.number().check(z.int(), z.nonnegative()),
   policy: z.literal('approve'),
 });
 export type ApprovalRequest = z.infer<typeof ApprovalRequestSchema>;
@@ -61,10 +61,10 @@ export const APPROVAL_REJECTED_ERROR = 'ApprovalRejected';
  */
 export const ApprovalDecisionSchema = z.object({
   decision: z.enum(['APPROVED', 'REJECTED']),
-  decidedBy: z.string().min(1),
-  reason: z.string().optional(),
-  decidedAt: z.string().min(1),
-  via: z.string().min(1),
+  decidedBy: z.string().check(z.minLength(1)),
+  reason: z.optional(z.string()),
+  decidedAt: z.string().check(z.minLength(1)),
+  via: z.string().check(z.minLength(1)),
 });
 export type ApprovalDecision = z.infer<typeof ApprovalDecisionSchema>;
 
@@ -73,74 +73,73 @@ export type ApprovalDecision = z.infer<typeof ApprovalDecisionSchema>;
  * SendTaskFailure (the console, another tool) may answer with another shape, and the state machine
  * reports what it was given rather than lose the event (only `decision: APPROVED` starts a task).
  */
-export const ReportedDecisionSchema = z
-  .object({ decision: z.string().optional() })
-  .catchall(z.json())
-  .nullable();
+export const ReportedDecisionSchema = z.nullable(
+  z.catchall(z.object({ decision: z.optional(z.string()) }), z.json()),
+);
 
 export const WorkflowInputSchema = z.object({
-  taskId: z.string().min(1).max(80),
-  auditTaskId: z.string().min(1).max(40),
+  taskId: z.string().check(z.minLength(1), z.maxLength(80)),
+  auditTaskId: z.string().check(z.minLength(1), z.maxLength(40)),
   deferredStart: z.boolean(),
   startRequest: z.object({
     TaskId: z.string(),
     // EITHER AuditTaskId OR FindingIds (1..25), as src/core/start-request.ts derives them.
     Target: z.object({
-      AuditTaskId: z.string().optional(),
-      FindingIds: z.array(z.string()).min(1).max(25).optional(),
-      AuditCheckToReasonCodeFilter: z.record(z.string(), z.array(z.string())).optional(),
+      AuditTaskId: z.optional(z.string()),
+      FindingIds: z.optional(z.array(z.string()).check(z.minLength(1), z.maxLength(25))),
+      AuditCheckToReasonCodeFilter: z.optional(z.record(z.string(), z.array(z.string()))),
     }),
     AuditCheckToActionsMapping: z.record(z.string(), z.array(z.string())),
     ClientRequestToken: z.string(),
   }),
   /** The poll loop gives up (Fail DeadlineExceeded) once this many seconds of waiting have passed. */
-  pollDeadlineSeconds: z.number().int().positive(),
+  pollDeadlineSeconds: z.number().check(z.int(), z.positive()),
   /**
    * The checks the plan left out, carried into the finished event. Always present in what the
    * function starts; an older execution's input lacks it, hence the default.
    */
-  skipped: z.array(SkippedCheckSchema).default([]),
+  skipped: z._default(z.array(SkippedCheckSchema), []),
   /**
    * This execution's follow number (src/core/follow.ts): 1 for the execution named after the task,
    * n for `<taskId>__<n>`. The state machine names its successor after follow + 1. Inputs of
    * executions started before follow numbers existed have none: they read as follow 1.
    */
-  follow: z.number().int().positive().default(1),
+  follow: z._default(z.number().check(z.int(), z.positive()), 1),
   /**
    * Set only in the input of a successor ("continue as new"): the predecessor's poll schedule and
    * counters (so the deadline counts across the whole chain) and its last describe.
    */
-  poll: z.record(z.string(), z.json()).optional(),
-  task: z.record(z.string(), z.json()).optional(),
+  poll: z.optional(z.record(z.string(), z.json())),
+  task: z.optional(z.record(z.string(), z.json())),
   /*
    * The next three are always set by the function that starts the execution; inputs of executions
    * started before they existed lack them, and the state machine reads those as auto, 0 and null
    * (NormaliseInput), so they stay optional here.
    */
   /** `approve`: the execution asks for approval (see `approval`) before it starts the task. */
-  policy: z.enum(['auto', 'approve']).optional(),
+  policy: z.optional(z.enum(['auto', 'approve'])),
   /** Findings of the task's checks left alone because they touch a protected resource (a count, never names). */
-  protectedCount: z.number().int().nonnegative().optional(),
+  protectedCount: z.optional(z.number().check(z.int(), z.nonnegative())),
   /** The decision on the approval: null until there is one (the state machine sets it and carries it to a successor). */
-  decision: ReportedDecisionSchema.optional(),
+  decision: z.optional(ReportedDecisionSchema),
   /** Set only for an `approve` task, whose execution is started with deferredStart true. */
-  approval: ApprovalRequestSchema.optional(),
+  approval: z.optional(ApprovalRequestSchema),
   /**
    * After the finished event, verify the mitigation with an on-demand audit (config `verify`). Absent
    * (older inputs) means no verification.
    */
-  verify: z.boolean().optional(),
+  verify: z.optional(z.boolean()),
   /**
    * Set when the task is started through the dispatcher's queue (WaitForSlot, ReleaseSlot): its
    * priority is the task's expected size (findings x actions, from IoT's counts). Inputs without it
    * (older ones) retry the start in the state machine instead.
    */
-  queue: z.object({ priority: z.number().int().positive() }).optional(),
+  queue: z.optional(z.object({ priority: z.number().check(z.int(), z.positive()) })),
   /**
    * Retry of the findings whose actions failed (config `retryFailedFindings`): attempt 0 for a task
    * the audit planned, n for the n-th follow-up. Absent (older inputs): no retry.
    */
-  retryFailed: WorkflowRetrySchema.optional(),
+  retryFailed: z.optional(WorkflowRetrySchema),
 });
 
 export type WorkflowInput = z.infer<typeof WorkflowInputSchema>;
@@ -194,34 +193,34 @@ export const TaskFinishedDetailSchema = z.object({
    * The execution name (`$$.Execution.Name`): the same for every PutEvents of one execution, so a
    * retried put is recognised. Events of executions started before it existed have none.
    */
-  eventId: z.string().min(1).max(80).optional(),
-  taskId: z.string().min(1),
-  auditTaskId: z.string().min(1),
+  eventId: z.optional(z.string().check(z.minLength(1), z.maxLength(80))),
+  taskId: z.string().check(z.minLength(1)),
+  auditTaskId: z.string().check(z.minLength(1)),
   outcome: z.enum(WORKFLOW_OUTCOMES),
-  taskStatus: z.string().nullable().optional(),
+  taskStatus: z.optional(z.nullable(z.string())),
   /** Per check, in Step Functions' PascalCase (`TotalFindingsCount`, ...); null when unknown. */
-  taskStatistics: z.record(z.string(), z.record(z.string(), z.unknown())).nullable().optional(),
-  polls: z.number().int().nonnegative().optional(),
+  taskStatistics: z.optional(z.nullable(z.record(z.string(), z.record(z.string(), z.unknown())))),
+  polls: z.optional(z.number().check(z.int(), z.nonnegative())),
   /** The checks the plan left out; absent from the events of executions started before it existed. */
-  skipped: z.array(SkippedCheckSchema).optional(),
+  skipped: z.optional(z.array(SkippedCheckSchema)),
   /** The decision on the approval of an `approve` task (null for an `auto` task, absent from older events). */
-  decision: ReportedDecisionSchema.optional(),
-  policy: z.enum(['auto', 'approve']).optional(),
-  protectedCount: z.number().int().nonnegative().optional(),
+  decision: z.optional(ReportedDecisionSchema),
+  policy: z.optional(z.enum(['auto', 'approve'])),
+  protectedCount: z.optional(z.number().check(z.int(), z.nonnegative())),
   /** Where the findings-level report is (WriteReport): a task that ended or reached its deadline. */
-  report: z
-    .object({
+  report: z.optional(
+    z.object({
       bucket: z.string(),
       key: z.string(),
       summaryKey: z.string(),
-      rows: z.number().int().nonnegative(),
-      failed: z.number().int().nonnegative(),
+      rows: z.number().check(z.int(), z.nonnegative()),
+      failed: z.number().check(z.int(), z.nonnegative()),
       partial: z.boolean(),
       errorCodes: z.record(z.string(), z.number()),
-    })
-    .optional(),
+    }),
+  ),
   /** Why the report is missing (WriteReport's caught error), instead of `report`. */
-  reportError: z.object({ Error: z.string(), Cause: z.string().optional() }).optional(),
+  reportError: z.optional(z.object({ Error: z.string(), Cause: z.optional(z.string()) })),
 });
 
 export type TaskFinishedDetail = z.infer<typeof TaskFinishedDetailSchema>;

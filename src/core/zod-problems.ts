@@ -1,5 +1,5 @@
-import type * as z from 'zod';
 import type { Problem } from './errors';
+import type * as z from './zod';
 
 /** Renders a zod path as `a.b[2].c`, the way operators read JSON paths. */
 export function formatPath(path: readonly PropertyKey[], prefix = ''): string {
@@ -12,7 +12,7 @@ export function formatPath(path: readonly PropertyKey[], prefix = ''): string {
 }
 
 /** The issues of a failed zod parse as problems with readable paths. */
-export function toProblems(error: z.ZodError, prefix = ''): Problem[] {
+export function toProblems(error: z.core.$ZodError, prefix = ''): Problem[] {
   return error.issues.map((issue) => {
     // Unrecognized keys are reported on the parent object: name the key itself.
     if (issue.code === 'unrecognized_keys') {
