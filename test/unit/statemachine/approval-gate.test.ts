@@ -188,8 +188,8 @@ describe('the approval gate', () => {
     ]);
     // The approval round trip: RequestApproval and CheckDecision, on top of a deferred start
     // (ChooseStart, ChooseStartPath, StartMitigationTask, InitPolling, one poll of 3 states, Report,
-    // FreeSlotFirst, WriteReport, Put, ChooseVerification, Route, end).
-    expect(execution.transitions).toBe(16);
+    // WriteReport, Put, ChooseVerification, Route, end).
+    expect(execution.transitions).toBe(15);
     expect(details).toEqual([
       expect.objectContaining({
         taskId: TASK_ID,

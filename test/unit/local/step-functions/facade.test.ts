@@ -216,9 +216,9 @@ describe('createLocalStepFunctions', () => {
       DetailType: 'Audit Mitigation Task Finished',
     });
     expect(JSON.parse(events[0]?.Detail ?? 'null')).toEqual(detail);
-    // Polls at 15, 30, 45, 60 s: 4 polls, 4 x 4 + 8 transitions (FreeSlotFirst, WriteReport and ChooseVerification included).
+    // Polls at 15, 30, 45, 60 s: 4 polls, 4 x 4 + 7 transitions (WriteReport and ChooseVerification included).
     expect(sfnLocal.executions()).toMatchObject([
-      { name: 'task-1', status: 'SUCCEEDED', polls: 4, transitions: 24 },
+      { name: 'task-1', status: 'SUCCEEDED', polls: 4, transitions: 23 },
     ]);
   });
 
