@@ -106,7 +106,10 @@ export function createDispatcher(deps: DispatcherDependencies) {
     const requeued: string[] = [];
     let decision: DispatchDecision;
     let entries: QueueEntry[];
+    // Whether the last round moved an entry: if not, its read is still the queue as it is.
+    let moved: boolean;
     do {
+      moved = false;
       entries = await queue.active();
       const now = deps.now();
       decision = decideDispatch(entries, deps.maxConcurrentTasks, now);
@@ -115,6 +118,7 @@ export function createDispatcher(deps: DispatcherDependencies) {
       for (const view of decision.resume) {
         const entry = byId.get(view.taskId);
         if (!entry || !(await queue.claim(entry.taskId, now, entry.startingSince))) continue;
+        moved = true;
         const result = await start(entry);
         if (result === 'started') started.push(entry.taskId);
         if (result === 'blocked') requeued.push(entry.taskId);
@@ -122,6 +126,7 @@ export function createDispatcher(deps: DispatcherDependencies) {
       for (const view of decision.start) {
         const entry = byId.get(view.taskId);
         if (blocked || !entry || !(await queue.claim(entry.taskId, now))) continue;
+        moved = true;
         const result = await start(entry);
         if (result === 'started') started.push(entry.taskId);
         if (result === 'blocked') {
@@ -131,7 +136,9 @@ export function createDispatcher(deps: DispatcherDependencies) {
         }
       }
     } while (!(await queue.releaseLease(deps.owner)));
-    const after = await queue.active();
+    // The gauges need the queue after the pass: read again only if the pass moved an entry (most
+    // passes, an enqueue while every slot is taken, move none: one read of the queue, not two).
+    const after = moved ? await queue.active() : entries;
     const view = decideDispatch(after, deps.maxConcurrentTasks, deps.now());
     metrics.gauge('QueueDepth', view.queued);
     metrics.gauge('RunningTasks', view.running);

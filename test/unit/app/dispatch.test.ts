@@ -170,6 +170,31 @@ describe('the dispatcher over the DynamoDB queue', () => {
     expect(Number(done?.expiresAt?.N)).toBe(Math.floor(clock / 1000) + 7 * 24 * 3600);
   });
 
+  it('reads the queue once in a pass that moves nothing (an enqueue while every slot is taken), twice otherwise', async () => {
+    // Prepare: 2 slots taken.
+    const queue = createDynamoDbMitigationQueue(client, tableName);
+    let reads = 0;
+    const counted: MitigationQueue = {
+      ...queue,
+      active: () => {
+        reads += 1;
+        return queue.active();
+      },
+    };
+    const iot = fakeIot();
+    const sfn = fakeSlots();
+    await dispatcher(counted, iot.api, sfn.slots)(enqueueEvent('remediate-a', 10));
+    // Assess: the pass that started a read the queue before and after.
+    expect(reads).toBe(2);
+    await dispatcher(counted, iot.api, sfn.slots)(enqueueEvent('remediate-b', 10));
+    reads = 0;
+    // Act
+    const outcome = await dispatcher(counted, iot.api, sfn.slots)(enqueueEvent('remediate-c', 30));
+    // Assess: nothing to start, one read, and the gauges still see the queue as it is.
+    expect(outcome).toMatchObject({ dispatched: true, started: [], running: 2, queued: 1 });
+    expect(reads).toBe(1);
+  });
+
   it('puts an entry refused with LimitExceeded back in the queue and stops the pass (one Start call)', async () => {
     const queue = createDynamoDbMitigationQueue(client, tableName);
     const iot = fakeIot({ blockAfter: 1 });
