@@ -11,6 +11,7 @@ import {
   type LocalStack,
   startLocalStack,
 } from '../../src/local/stack';
+import { approvalAudit, SHARED } from '../approval-fixture';
 
 /**
  * The approval page in a real browser (Debian's chromium, driven by playwright-core) against the
@@ -33,92 +34,9 @@ const missing = chromiumMissing();
 if (missing) console.warn(`browser tests skipped: ${missing}`);
 const title = (name: string) => (missing ? `${name} (skipped: ${missing})` : name);
 
-const ACCOUNT = '123456789012';
-const REGION = 'us-east-1';
 const AUDIT = 'approvalpagetest01';
-const SHARED = 'DEVICE_CERTIFICATE_SHARED_CHECK';
-const LOGGING = 'LOGGING_DISABLED_CHECK';
 
-const scenario = {
-  accountId: ACCOUNT,
-  region: REGION,
-  mitigationActions: [
-    { name: 'DeactivateDeviceCertificate', type: 'UPDATE_DEVICE_CERTIFICATE' },
-    { name: 'EnableIoTLogging', type: 'ENABLE_IOT_LOGGING' },
-  ],
-  audits: [
-    {
-      taskId: AUDIT,
-      taskType: 'ON_DEMAND_AUDIT_TASK',
-      taskStatus: 'COMPLETED',
-      taskStartTime: 1764028800,
-      checks: {
-        [SHARED]: {
-          checkRunStatus: 'COMPLETED_NON_COMPLIANT',
-          totalResourcesCount: 100,
-          findings: ['a', 'b', 'c'].map((c, i) => ({
-            findingId: `shared-${i + 1}`,
-            reasonCode: 'CERTIFICATE_SHARED_BY_MULTIPLE_DEVICES',
-            resourceType: 'DEVICE_CERTIFICATE',
-            resourceIdentifier: { deviceCertificateId: c.repeat(64) },
-          })),
-        },
-        [LOGGING]: { checkRunStatus: 'COMPLETED_NON_COMPLIANT', totalResourcesCount: 1, generateFindings: 1 },
-      },
-    },
-  ],
-};
-
-const config = {
-  mode: 'apply',
-  acceptAuditStatuses: ['COMPLETED'],
-  approvalTimeout: 'PT1H',
-  actionTypes: {
-    DeactivateDeviceCertificate: 'UPDATE_DEVICE_CERTIFICATE',
-    EnableIoTLogging: 'ENABLE_IOT_LOGGING',
-  },
-  checks: {
-    [SHARED]: { actions: ['DeactivateDeviceCertificate'], policy: 'approve' },
-    [LOGGING]: { actions: ['EnableIoTLogging'] },
-  },
-};
-
-const auditEvent = {
-  version: '0',
-  id: 'e-approval-page-1',
-  source: 'custom.iot.devicedefender',
-  'detail-type': 'Audit Task Completed',
-  account: ACCOUNT,
-  region: REGION,
-  time: '2026-01-01T00:00:00Z',
-  resources: [],
-  detail: {
-    accountId: ACCOUNT,
-    taskId: AUDIT,
-    taskStatus: 'COMPLETED',
-    taskType: 'ON_DEMAND_AUDIT_TASK',
-    failedChecksCount: 0,
-    canceledChecksCount: 0,
-    nonCompliantChecksCount: 2,
-    compliantChecksCount: 0,
-    totalChecksCount: 2,
-    taskStartTime: 1764028800000,
-    auditDetails: [
-      {
-        checkName: SHARED,
-        checkRunStatus: 'COMPLETED_NON_COMPLIANT',
-        nonCompliantResourcesCount: 3,
-        totalResourcesCount: 100,
-      },
-      {
-        checkName: LOGGING,
-        checkRunStatus: 'COMPLETED_NON_COMPLIANT',
-        nonCompliantResourcesCount: 1,
-        totalResourcesCount: 1,
-      },
-    ],
-  },
-};
+const { scenario, config, auditEvent } = approvalAudit(AUDIT, 'e-approval-page-1');
 const APPROVE_TASK = `remediate-${AUDIT}-approve`;
 
 let browser: Browser | undefined;

@@ -12,6 +12,7 @@ import {
   type LocalStack,
   startLocalStack,
 } from '../../src/local/stack';
+import { APPROVAL_ACCOUNT, APPROVAL_REGION, approvalAudit, SHARED } from '../approval-fixture';
 
 /**
  * The approvals use case (what `iot-remediate approvals | approve | reject` run) through the real SFN
@@ -22,94 +23,13 @@ import {
 /** detail-type of the request-approval function's event. */
 const APPROVAL_REQUESTED_DETAIL_TYPE = 'Audit Mitigation Approval Requested';
 
-const ACCOUNT = '123456789012';
-const REGION = 'us-east-1';
+const ACCOUNT = APPROVAL_ACCOUNT;
+const REGION = APPROVAL_REGION;
 const AUDIT = 'approvalsclitest01';
-const SHARED = 'DEVICE_CERTIFICATE_SHARED_CHECK';
-const LOGGING = 'LOGGING_DISABLED_CHECK';
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 const LOCAL_USER = `arn:aws:iam::${ACCOUNT}:user/local`;
 
-const scenario = {
-  accountId: ACCOUNT,
-  region: REGION,
-  mitigationActions: [
-    { name: 'DeactivateDeviceCertificate', type: 'UPDATE_DEVICE_CERTIFICATE' },
-    { name: 'EnableIoTLogging', type: 'ENABLE_IOT_LOGGING' },
-  ],
-  audits: [
-    {
-      taskId: AUDIT,
-      taskType: 'ON_DEMAND_AUDIT_TASK',
-      taskStatus: 'COMPLETED',
-      taskStartTime: 1764028800,
-      checks: {
-        [SHARED]: {
-          checkRunStatus: 'COMPLETED_NON_COMPLIANT',
-          totalResourcesCount: 100,
-          findings: ['a', 'b', 'c'].map((c, i) => ({
-            findingId: `shared-${i + 1}`,
-            reasonCode: 'CERTIFICATE_SHARED_BY_MULTIPLE_DEVICES',
-            resourceType: 'DEVICE_CERTIFICATE',
-            resourceIdentifier: { deviceCertificateId: c.repeat(64) },
-          })),
-        },
-        [LOGGING]: { checkRunStatus: 'COMPLETED_NON_COMPLIANT', totalResourcesCount: 1, generateFindings: 1 },
-      },
-    },
-  ],
-};
-
-const config = {
-  mode: 'apply',
-  acceptAuditStatuses: ['COMPLETED'],
-  approvalTimeout: 'PT1H',
-  actionTypes: {
-    DeactivateDeviceCertificate: 'UPDATE_DEVICE_CERTIFICATE',
-    EnableIoTLogging: 'ENABLE_IOT_LOGGING',
-  },
-  checks: {
-    [SHARED]: { actions: ['DeactivateDeviceCertificate'], policy: 'approve' },
-    [LOGGING]: { actions: ['EnableIoTLogging'] },
-  },
-};
-
-const auditEvent = {
-  version: '0',
-  id: 'e-approvals-cli-1',
-  source: 'custom.iot.devicedefender',
-  'detail-type': 'Audit Task Completed',
-  account: ACCOUNT,
-  region: REGION,
-  time: '2026-01-01T00:00:00Z',
-  resources: [],
-  detail: {
-    accountId: ACCOUNT,
-    taskId: AUDIT,
-    taskStatus: 'COMPLETED',
-    taskType: 'ON_DEMAND_AUDIT_TASK',
-    failedChecksCount: 0,
-    canceledChecksCount: 0,
-    nonCompliantChecksCount: 2,
-    compliantChecksCount: 0,
-    totalChecksCount: 2,
-    taskStartTime: 1764028800000,
-    auditDetails: [
-      {
-        checkName: SHARED,
-        checkRunStatus: 'COMPLETED_NON_COMPLIANT',
-        nonCompliantResourcesCount: 3,
-        totalResourcesCount: 100,
-      },
-      {
-        checkName: LOGGING,
-        checkRunStatus: 'COMPLETED_NON_COMPLIANT',
-        nonCompliantResourcesCount: 1,
-        totalResourcesCount: 1,
-      },
-    ],
-  },
-};
+const { scenario, config, auditEvent } = approvalAudit(AUDIT, 'e-approvals-cli-1');
 const APPROVE_TASK = `remediate-${AUDIT}-approve`;
 const AUTO_TASK = `remediate-${AUDIT}-auto`;
 

@@ -1,0 +1,96 @@
+// The audit the approval tests share: two non-compliant checks of one on-demand audit, the shared
+// device certificates (3, policy approve: deactivating a certificate is destructive) and disabled
+// logging (1, policy auto), with the config and the audit-completion event that go with it.
+
+export const APPROVAL_ACCOUNT = '123456789012';
+export const APPROVAL_REGION = 'us-east-1';
+export const SHARED = 'DEVICE_CERTIFICATE_SHARED_CHECK';
+export const LOGGING = 'LOGGING_DISABLED_CHECK';
+
+export function approvalAudit(auditTaskId: string, eventId: string) {
+  const scenario = {
+    accountId: APPROVAL_ACCOUNT,
+    region: APPROVAL_REGION,
+    mitigationActions: [
+      { name: 'DeactivateDeviceCertificate', type: 'UPDATE_DEVICE_CERTIFICATE' },
+      { name: 'EnableIoTLogging', type: 'ENABLE_IOT_LOGGING' },
+    ],
+    audits: [
+      {
+        taskId: auditTaskId,
+        taskType: 'ON_DEMAND_AUDIT_TASK',
+        taskStatus: 'COMPLETED',
+        taskStartTime: 1764028800,
+        checks: {
+          [SHARED]: {
+            checkRunStatus: 'COMPLETED_NON_COMPLIANT',
+            totalResourcesCount: 100,
+            findings: ['a', 'b', 'c'].map((c, i) => ({
+              findingId: `shared-${i + 1}`,
+              reasonCode: 'CERTIFICATE_SHARED_BY_MULTIPLE_DEVICES',
+              resourceType: 'DEVICE_CERTIFICATE',
+              resourceIdentifier: { deviceCertificateId: c.repeat(64) },
+            })),
+          },
+          [LOGGING]: {
+            checkRunStatus: 'COMPLETED_NON_COMPLIANT',
+            totalResourcesCount: 1,
+            generateFindings: 1,
+          },
+        },
+      },
+    ],
+  };
+
+  const config = {
+    mode: 'apply',
+    acceptAuditStatuses: ['COMPLETED'],
+    approvalTimeout: 'PT1H',
+    actionTypes: {
+      DeactivateDeviceCertificate: 'UPDATE_DEVICE_CERTIFICATE',
+      EnableIoTLogging: 'ENABLE_IOT_LOGGING',
+    },
+    checks: {
+      [SHARED]: { actions: ['DeactivateDeviceCertificate'], policy: 'approve' },
+      [LOGGING]: { actions: ['EnableIoTLogging'] },
+    },
+  };
+
+  const auditEvent = {
+    version: '0',
+    id: eventId,
+    source: 'custom.iot.devicedefender',
+    'detail-type': 'Audit Task Completed',
+    account: APPROVAL_ACCOUNT,
+    region: APPROVAL_REGION,
+    time: '2026-01-01T00:00:00Z',
+    resources: [],
+    detail: {
+      accountId: APPROVAL_ACCOUNT,
+      taskId: auditTaskId,
+      taskStatus: 'COMPLETED',
+      taskType: 'ON_DEMAND_AUDIT_TASK',
+      failedChecksCount: 0,
+      canceledChecksCount: 0,
+      nonCompliantChecksCount: 2,
+      compliantChecksCount: 0,
+      totalChecksCount: 2,
+      taskStartTime: 1764028800000,
+      auditDetails: [
+        {
+          checkName: SHARED,
+          checkRunStatus: 'COMPLETED_NON_COMPLIANT',
+          nonCompliantResourcesCount: 3,
+          totalResourcesCount: 100,
+        },
+        {
+          checkName: LOGGING,
+          checkRunStatus: 'COMPLETED_NON_COMPLIANT',
+          nonCompliantResourcesCount: 1,
+          totalResourcesCount: 1,
+        },
+      ],
+    },
+  };
+  return { scenario, config, auditEvent };
+}
