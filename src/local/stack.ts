@@ -34,6 +34,7 @@ import {
   type LocalStepFunctions,
   type LocalStepFunctionsOptions,
 } from './step-functions';
+import { workflowFunctionArn, workflowSubstitutions } from './step-functions/workflow-substitutions';
 import { createLocalSts } from './sts';
 import { startTimeDriver } from './time-driver';
 import { runOnVirtualTimers } from './virtual-timers';
@@ -276,25 +277,22 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   ]);
   const url = await gateway.listen(options.port ?? 0);
   // The functions the state machine invokes (template.yaml's DefinitionSubstitutions): loaded below.
-  const requestApprovalArn = `arn:aws:lambda:${scenario.region}:${scenario.accountId}:function:request-approval`;
-  const writeReportArn = `arn:aws:lambda:${scenario.region}:${scenario.accountId}:function:write-report`;
-  const verifyAuditArn = `arn:aws:lambda:${scenario.region}:${scenario.accountId}:function:verify-audit`;
-  const dispatcherArn = `arn:aws:lambda:${scenario.region}:${scenario.accountId}:function:dispatcher`;
-  const retryArn = `arn:aws:lambda:${scenario.region}:${scenario.accountId}:function:retry-failed-findings`;
+  const account = { region: scenario.region, accountId: scenario.accountId };
+  const requestApprovalArn = workflowFunctionArn('request-approval', account);
+  const writeReportArn = workflowFunctionArn('write-report', account);
+  const verifyAuditArn = workflowFunctionArn('verify-audit', account);
+  const dispatcherArn = workflowFunctionArn('dispatcher', account);
+  const retryArn = workflowFunctionArn('retry-failed-findings', account);
   let invokeStackFunction: NonNullable<LocalStackOptions['invokeFunction']> = async (name) => {
     throw new LambdaServiceError('ResourceNotFoundException', `Function not found: ${name}`);
   };
   const runner = createLocalStepFunctions({
     definition: options.definition ?? readFileSync(join(root, STATE_MACHINE_FILE), 'utf8'),
-    substitutions: {
-      EventBusName: 'default',
-      EventSource: DEFAULT_EVENT_SOURCE,
-      RequestApprovalFunctionArn: requestApprovalArn,
-      WriteReportFunctionArn: writeReportArn,
-      VerifyAuditFunctionArn: verifyAuditArn,
-      DispatcherFunctionArn: dispatcherArn,
-      RetryFailedFindingsFunctionArn: retryArn,
-    },
+    substitutions: workflowSubstitutions({
+      ...account,
+      eventBusName: 'default',
+      eventSource: DEFAULT_EVENT_SOURCE,
+    }),
     stateMachineArn: LOCAL_STATE_MACHINE_ARN,
     // The state machine's IoT calls go through the real SDK too; Step Functions retries per the ASL.
     iot: new IoTClient({
