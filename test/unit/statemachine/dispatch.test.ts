@@ -56,6 +56,26 @@ function queuedInput(overrides: Partial<WorkflowInput> = {}): WorkflowInput {
   };
 }
 
+/** A successor's queued input whose poll count reached the continuation point (1,000 polls). */
+function atContinuation(overrides: Partial<WorkflowInput> = {}): WorkflowInput {
+  return queuedInput({
+    deferredStart: false,
+    follow: 2,
+    pollDeadlineSeconds: 86_400,
+    poll: {
+      schedule: [15, 60],
+      lastIndex: 1,
+      index: 1,
+      wait: 60,
+      elapsed: 600,
+      count: 1000,
+      continueAt: 1000,
+    },
+    task: { status: 'IN_PROGRESS', statistics: {} },
+    ...overrides,
+  });
+}
+
 /** How the dispatcher answers the workflow's slot request. */
 type SlotAnswer = { kind: 'grant'; afterSeconds: number } | { kind: 'refuse' };
 
@@ -255,21 +275,7 @@ describe('the dispatcher states of the workflow', () => {
 
   it('a long follow hands `queue` to its successor and releases nothing itself: the last execution releases the slot', async () => {
     // Prepare: a successor's input whose poll count reached the continuation point.
-    const input = queuedInput({
-      deferredStart: false,
-      follow: 2,
-      pollDeadlineSeconds: 86_400,
-      poll: {
-        schedule: [15, 60],
-        lastIndex: 1,
-        index: 1,
-        wait: 60,
-        elapsed: 600,
-        count: 1000,
-        continueAt: 1000,
-      },
-      task: { status: 'IN_PROGRESS', statistics: {} },
-    });
+    const input = atContinuation();
     // Act
     const { result, released, successors, enqueued } = await run(
       { kind: 'grant', afterSeconds: 1 },
@@ -296,22 +302,7 @@ describe('the dispatcher states of the workflow', () => {
 
   it('a long follow of a task to verify hands its successor both `queue` and `verify`', async () => {
     // Prepare: as above, with verification on.
-    const input = queuedInput({
-      deferredStart: false,
-      follow: 2,
-      verify: true,
-      pollDeadlineSeconds: 86_400,
-      poll: {
-        schedule: [15, 60],
-        lastIndex: 1,
-        index: 1,
-        wait: 60,
-        elapsed: 600,
-        count: 1000,
-        continueAt: 1000,
-      },
-      task: { status: 'IN_PROGRESS', statistics: {} },
-    });
+    const input = atContinuation({ verify: true });
     // Act
     const { result, released, successors } = await run(
       { kind: 'grant', afterSeconds: 1 },
