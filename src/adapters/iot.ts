@@ -8,6 +8,7 @@ import {
   ListPrincipalThingsCommand,
   ListThingPrincipalsCommand,
   ListThingsInThingGroupCommand,
+  type ResourceIdentifier,
   type AuditFinding as SdkAuditFinding,
   StartAuditMitigationActionsTaskCommand,
 } from '@aws-sdk/client-iot';
@@ -178,6 +179,20 @@ export function createIotFindingsApi(client: IoTClient, options: FindingsApiOpti
         return { items: out.findings ?? [], nextToken: out.nextToken };
       });
       return { findings: items.map(toAuditFinding), complete };
+    },
+
+    async findingsOfResource(auditTaskId, checkName, resource): Promise<CheckFindings> {
+      const out = await client.send(
+        new ListAuditFindingsCommand({
+          taskId: auditTaskId,
+          checkName,
+          // As IoT returned it in the remediated audit's finding: the same resource in any audit.
+          resourceIdentifier: resource.resourceIdentifier as ResourceIdentifier,
+          listSuppressedFindings: true,
+          maxResults: 250,
+        }),
+      );
+      return { findings: (out.findings ?? []).map(toAuditFinding), complete: !out.nextToken };
     },
 
     async thingsOfCertificate(certificateId) {

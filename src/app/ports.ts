@@ -6,6 +6,7 @@ import type {
   CheckStatisticsRow,
   DescribedAuditTask,
   ExecutionState,
+  FindingResource,
   MitigationTarget,
   QueueEntryView,
   QueueState,
@@ -36,6 +37,16 @@ export interface FindingsApi {
    * `maxPages` pages; `complete` is false when more remained.
    */
   listFindings(auditTaskId: string, checkName: string, maxPages: number): Promise<CheckFindings>;
+  /**
+   * The findings of one check of an audit about one resource, suppressed ones included
+   * (ListAuditFindings filtered by its resourceIdentifier, one page); `complete` is false when IoT
+   * said more remained.
+   */
+  findingsOfResource(
+    auditTaskId: string,
+    checkName: string,
+    resource: FindingResource,
+  ): Promise<CheckFindings>;
   /** The things a certificate is attached to (ListPrincipalThings); empty when the certificate is gone. */
   thingsOfCertificate(certificateId: string): Promise<string[]>;
 }

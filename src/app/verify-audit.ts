@@ -1,6 +1,10 @@
 import {
+  type AuditFinding,
+  type CheckFindings,
   type CheckVerification,
+  distinctResources,
   InvalidInputError,
+  looksUpEachResource,
   mitigatedChecks,
   targetedFindings,
   toStatisticsRows,
@@ -78,6 +82,31 @@ export function createVerifyAudit(deps: VerifyAuditDependencies) {
     return { verify: checkNames.length > 0, checkNames };
   }
 
+  /**
+   * The verification audit's findings of a check that can name the targeted resources: one lookup
+   * per resource when that takes fewer calls than listing the check (looksUpEachResource), else the
+   * listing. One call at a time: ListAuditFindings allows 10 calls per second per account.
+   */
+  async function readVerificationFindings(
+    verificationAuditTaskId: string,
+    check: string,
+    targeted: readonly AuditFinding[],
+    nonCompliantAfter: number | undefined,
+  ): Promise<CheckFindings> {
+    const resources = distinctResources(targeted);
+    if (!looksUpEachResource(resources.length, nonCompliantAfter, maxPages))
+      return findings.listFindings(verificationAuditTaskId, check, maxPages);
+    const found: AuditFinding[] = [];
+    let complete = true;
+    for (const resource of resources) {
+      const read = await findings.findingsOfResource(verificationAuditTaskId, check, resource);
+      found.push(...read.findings);
+      // A resource found is judged whatever else remained; one not found on a cut page is not.
+      if (!read.complete && read.findings.length === 0) complete = false;
+    }
+    return { findings: found, complete };
+  }
+
   async function summarise(
     input: z.infer<typeof SummariseVerificationInputSchema>,
   ): Promise<VerificationDetail> {
@@ -92,15 +121,22 @@ export function createVerifyAudit(deps: VerifyAuditDependencies) {
     // One check at a time: ListAuditFindings allows 10 calls per second per account.
     for (const check of checkNames) {
       const targetedRead = await findings.listFindings(input.auditTaskId, check, maxPages);
-      const afterRead = await findings.listFindings(input.verificationAuditTaskId, check, maxPages);
+      const targeted = targetedFindings(targetedRead.findings, task.target, check);
+      const nonCompliantAfter = after.auditDetails?.[check]?.nonCompliantResourcesCount;
+      const afterRead = await readVerificationFindings(
+        input.verificationAuditTaskId,
+        check,
+        targeted,
+        nonCompliantAfter,
+      );
       checks.push(
         verifyCheck({
           check,
           nonCompliantBefore: before.auditDetails?.[check]?.nonCompliantResourcesCount,
-          nonCompliantAfter: after.auditDetails?.[check]?.nonCompliantResourcesCount,
+          nonCompliantAfter,
           checkRunStatus: after.auditDetails?.[check]?.checkRunStatus,
           succeededFindings: succeeded.get(check) ?? 0,
-          targeted: targetedFindings(targetedRead.findings, task.target, check),
+          targeted,
           targetedComplete: targetedRead.complete,
           // Suppressed findings are still non-compliant resources: they count as not fixed.
           after: afterRead.findings,

@@ -70,6 +70,39 @@ export function resourceKey(resource: FindingResource | undefined): string | und
   return `${resource.resourceType ?? ''}|${canonical(identifier)}`;
 }
 
+/** Findings a ListAuditFindings page holds (maxResults 250). */
+const FINDINGS_PER_PAGE = 250;
+
+/**
+ * Whether to judge a check by asking the verification audit about each targeted resource
+ * (ListAuditFindings filtered by resourceIdentifier, one call each) rather than listing all its
+ * findings of the check: when the task targeted fewer resources than the listing has pages. The
+ * verification audit finds every non-compliant resource of the check in the account, so in a large
+ * fleet the listing grows with the account while the lookups grow with the task; up to `maxPages`
+ * lookups, each one complete, which also spares a large check the listing's `partial` cut.
+ * Unknown count (the check did not report one): list.
+ */
+export function looksUpEachResource(
+  targetedResources: number,
+  nonCompliantAfter: number | undefined,
+  maxPages: number,
+): boolean {
+  if (nonCompliantAfter === undefined) return false;
+  const listingPages = Math.max(1, Math.ceil(nonCompliantAfter / FINDINGS_PER_PAGE));
+  return targetedResources <= maxPages && targetedResources < listingPages;
+}
+
+/** The distinct resources of `findings`, by resourceKey, in first-seen order. */
+export function distinctResources(findings: readonly AuditFinding[]): FindingResource[] {
+  const byKey = new Map<string, FindingResource>();
+  for (const finding of findings) {
+    const key = resourceKey(finding.nonCompliantResource);
+    if (key !== undefined && finding.nonCompliantResource && !byKey.has(key))
+      byKey.set(key, finding.nonCompliantResource);
+  }
+  return [...byKey.values()];
+}
+
 /** The target of a mitigation task, as DescribeAuditMitigationActionsTask returns it. */
 export interface MitigationTarget {
   readonly auditTaskId?: string;

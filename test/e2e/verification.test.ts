@@ -32,7 +32,14 @@ interface VerificationJson {
   outcome: string;
   verificationAuditTaskId: string;
   totals: { fixed: number; stillNonCompliant: number; unverified: number };
-  checks: Array<{ check: string; nonCompliantBefore: number; fixed: number; stillNonCompliant: number }>;
+  checks: Array<{
+    check: string;
+    nonCompliantBefore: number;
+    nonCompliantAfter: number;
+    fixed: number;
+    stillNonCompliant: number;
+    partial: boolean;
+  }>;
 }
 
 describe('iot-remediate replay --local and the verification audit', () => {
@@ -100,4 +107,110 @@ describe('iot-remediate replay --local and the verification audit', () => {
     expect(stderr).toMatch(/verify/);
     expect(stdout).not.toContain('Put 1 event');
   });
+});
+
+/**
+ * A task of three certificates in an account where the verification audit finds 10,250 other
+ * non-compliant resources of the check: 41 pages, past the 40-page budget of a listing.
+ */
+function largeFleetFiles(): { scenario: string; event: string; config: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'verify-fleet-e2e-'));
+  const CHECK = 'DEVICE_CERTIFICATE_SHARED_CHECK';
+  const audit = (taskId: string, taskStartTime: number, check: Record<string, unknown>) => ({
+    taskId,
+    taskType: 'ON_DEMAND_AUDIT_TASK',
+    taskStatus: 'COMPLETED',
+    taskStartTime,
+    checks: { [CHECK]: { checkRunStatus: 'COMPLETED_NON_COMPLIANT', totalResourcesCount: 20_000, ...check } },
+  });
+  const scenario = {
+    accountId: '123456789012',
+    region: 'us-east-1',
+    mitigationActions: [{ name: 'DeactivateDeviceCertificate', type: 'UPDATE_DEVICE_CERTIFICATE' }],
+    audits: [
+      audit('fleet-audit', 1764000000, { generateFindings: 10_250 }),
+      audit('task-audit', 1764028800, {
+        findings: ['a', 'b', 'c'].map((c, i) => ({
+          findingId: `task-${i + 1}`,
+          reasonCode: 'CERTIFICATE_SHARED_BY_MULTIPLE_DEVICES',
+          resourceType: 'DEVICE_CERTIFICATE',
+          resourceIdentifier: { deviceCertificateId: c.repeat(64) },
+        })),
+      }),
+    ],
+  };
+  const event = {
+    version: '0',
+    id: 'e-large-fleet-1',
+    source: 'custom.iot.devicedefender',
+    'detail-type': 'Audit Task Completed',
+    account: '123456789012',
+    region: 'us-east-1',
+    time: '2026-01-01T00:00:00Z',
+    resources: [],
+    detail: {
+      accountId: '123456789012',
+      taskId: 'task-audit',
+      taskStatus: 'COMPLETED',
+      taskType: 'ON_DEMAND_AUDIT_TASK',
+      failedChecksCount: 0,
+      canceledChecksCount: 0,
+      nonCompliantChecksCount: 1,
+      compliantChecksCount: 0,
+      totalChecksCount: 1,
+      taskStartTime: 1764028800000,
+      auditDetails: [
+        {
+          checkName: CHECK,
+          checkRunStatus: 'COMPLETED_NON_COMPLIANT',
+          nonCompliantResourcesCount: 3,
+          totalResourcesCount: 20_000,
+        },
+      ],
+    },
+  };
+  const files = {
+    scenario: join(dir, 'scenario.json'),
+    event: join(dir, 'event.json'),
+    config: join(dir, 'config.json'),
+  };
+  writeFileSync(files.scenario, JSON.stringify(scenario));
+  writeFileSync(files.event, JSON.stringify(event));
+  writeFileSync(
+    files.config,
+    JSON.stringify({ mode: 'apply', checks: { [CHECK]: { actions: ['DeactivateDeviceCertificate'] } } }),
+  );
+  return files;
+}
+
+describe('iot-remediate replay --local: verification in a fleet larger than the task', () => {
+  it('judges every targeted resource although the check has more findings than a listing reads', async () => {
+    // Prepare
+    const files = largeFleetFiles();
+
+    // Act
+    const { code, stdout, stderr } = await runCli([
+      'replay',
+      files.event,
+      '--local',
+      '--scenario',
+      files.scenario,
+      '--config',
+      files.config,
+      '--json',
+    ]);
+
+    // Assess: the three certificates are judged fixed, none left unverified by a cut listing
+    expect(code, stderr).toBe(0);
+    const result = JSON.parse(stdout) as {
+      workflows: Array<{
+        verification: VerificationJson & { checks: Array<{ nonCompliantAfter: number; partial: boolean }> };
+      }>;
+    };
+    const [verification] = result.workflows.map((w) => w.verification);
+    expect(verification?.totals).toEqual({ fixed: 3, stillNonCompliant: 0, unverified: 0 });
+    expect(
+      verification?.checks.map((c) => [c.check, c.nonCompliantBefore, c.nonCompliantAfter, c.partial]),
+    ).toEqual([['DEVICE_CERTIFICATE_SHARED_CHECK', 3, 10_250, false]]);
+  }, 120_000);
 });

@@ -23,6 +23,7 @@ import {
   type FindingRecord,
   findingsOf,
   type MitigationTaskRecord,
+  positionsNaming,
 } from './state';
 import {
   type ActionOutcome,
@@ -338,12 +339,6 @@ function describeFinding(f: FindingRecord) {
   };
 }
 
-function sameIdentifier(wanted: Record<string, unknown>, actual: Record<string, unknown>): boolean {
-  return Object.entries(wanted).every(
-    ([key, value]) => JSON.stringify(actual[key]) === JSON.stringify(value),
-  );
-}
-
 const listAuditFindings: Handler = (ctx, request) => {
   const req = input.parseListFindingsInput(request.input);
   if (req.startMs !== undefined) checkRetention(ctx, req.startMs);
@@ -359,16 +354,20 @@ const listAuditFindings: Handler = (ctx, request) => {
       .map(([, check]) => check),
   );
   const lists = checks.map((check) => check.findings);
-  const wanted = (f: FindingRecord): boolean =>
-    (req.listSuppressedFindings || !f.suppressed) &&
-    (req.resourceIdentifier === undefined || sameIdentifier(req.resourceIdentifier, f.resourceIdentifier));
-  const filtered =
-    req.resourceIdentifier !== undefined ||
-    (!req.listSuppressedFindings && checks.some((check) => check.suppressedCount > 0));
-  // Unfiltered, a page is read by position: an on-demand audit's findings are built for that page only.
-  const findings = filtered
-    ? lists.flatMap((list) => [...findingsOf(list)].filter(wanted))
-    : concatenated(lists);
+  const shown = (f: FindingRecord): boolean => req.listSuppressedFindings || !f.suppressed;
+  const { resourceIdentifier } = req;
+  // Unfiltered, a page is read by position: an on-demand audit's findings are built for that page
+  // only; about one resource, only the findings naming it are built (positionsNaming's index).
+  const findings =
+    resourceIdentifier !== undefined
+      ? lists.flatMap((list) =>
+          positionsNaming(list, resourceIdentifier)
+            .map((position) => list.at(position) as FindingRecord)
+            .filter(shown),
+        )
+      : !req.listSuppressedFindings && checks.some((check) => check.suppressedCount > 0)
+        ? lists.flatMap((list) => [...findingsOf(list)].filter(shown))
+        : concatenated(lists);
   const { page, nextToken } = paginate(ctx, findings, req);
   return { findings: page.map(describeFinding), nextToken };
 };

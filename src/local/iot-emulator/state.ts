@@ -84,6 +84,45 @@ export function* findingsOf(list: FindingList): Generator<FindingRecord> {
 }
 
 /**
+ * The positions in `list` of the findings whose resource identifier has every member of `wanted`
+ * (ListAuditFindings' resourceIdentifier filter), in order. Each list is indexed by identifier
+ * member once, when first asked: a verification asks a fleet-sized audit about a few resources,
+ * and building every finding of it for each question would cost the fleet's size per call.
+ */
+export function positionsNaming(list: FindingList, wanted: Readonly<Record<string, unknown>>): number[] {
+  const members = Object.entries(wanted).map(([key, value]) => memberKey(key, value));
+  if (members.length === 0) return Array.from({ length: list.length }, (_, i) => i);
+  const index = indexOf(
+    list instanceof OnDemandFindings ? list.resources : (list as readonly FindingRecord[]),
+  );
+  const [first, ...rest] = members.map((member) => new Set(index.get(member) ?? []));
+  return [...(first ?? [])].filter((position) => rest.every((positions) => positions.has(position)));
+}
+
+function memberKey(key: string, value: unknown): string {
+  return `${key}\u0000${JSON.stringify(value)}`;
+}
+
+/** Positions by identifier member (`memberKey`), per records array (shared by the audits that share it). */
+const identifierIndexes = new WeakMap<readonly FindingRecord[], Map<string, number[]>>();
+
+function indexOf(records: readonly FindingRecord[]): Map<string, number[]> {
+  let index = identifierIndexes.get(records);
+  if (index !== undefined) return index;
+  index = new Map();
+  records.forEach((record, position) => {
+    for (const [key, value] of Object.entries(record.resourceIdentifier)) {
+      const member = memberKey(key, value);
+      const positions = index?.get(member);
+      if (positions) positions.push(position);
+      else index?.set(member, [position]);
+    }
+  });
+  identifierIndexes.set(records, index);
+  return index;
+}
+
+/**
  * An on-demand audit's findings of one check: the account's non-compliant resources of the check
  * (each once, the first finding about it as found), with ids and times of this audit. Built when
  * read: a verification audit of a check that a thousand audits found non-compliant has their
@@ -93,7 +132,7 @@ export function* findingsOf(list: FindingList): Generator<FindingRecord> {
 class OnDemandFindings implements FindingList {
   constructor(
     /** The resources, as found first; shared by every on-demand audit that finds them all. */
-    private readonly resources: readonly FindingRecord[],
+    readonly resources: readonly FindingRecord[],
     private readonly auditTaskId: string,
     private readonly checkName: string,
     private readonly startMs: number,

@@ -183,3 +183,31 @@ describe('createIotResourceDirectory', () => {
     await expect(directory.certificatesOfThing('gw-1')).rejects.toThrow('boom');
   });
 });
+
+describe('createIotFindingsApi.findingsOfResource', () => {
+  const CHECK = 'REVOKED_DEVICE_CERTIFICATE_STILL_ACTIVE_CHECK';
+  const resource = { resourceType: 'DEVICE_CERTIFICATE', resourceIdentifier: { deviceCertificateId: CERT } };
+
+  it('asks ListAuditFindings for the one resource (suppressed included), one page', async () => {
+    iot.on(ListAuditFindingsCommand).resolves({ findings: [finding('f1')] });
+
+    const out = await createIotFindingsApi(new IoTClient({})).findingsOfResource('audit-2', CHECK, resource);
+
+    expect(out).toMatchObject({ complete: true, findings: [{ findingId: 'f1' }] });
+    expect(iot.commandCalls(ListAuditFindingsCommand).map((c) => c.args[0].input)).toEqual([
+      {
+        taskId: 'audit-2',
+        checkName: CHECK,
+        resourceIdentifier: { deviceCertificateId: CERT },
+        listSuppressedFindings: true,
+        maxResults: 250,
+      },
+    ]);
+  });
+
+  it('says the read is not complete when IoT has more pages', async () => {
+    iot.on(ListAuditFindingsCommand).resolves({ findings: [], nextToken: 'more' });
+    const out = await createIotFindingsApi(new IoTClient({})).findingsOfResource('audit-2', CHECK, resource);
+    expect(out).toEqual({ findings: [], complete: false });
+  });
+});

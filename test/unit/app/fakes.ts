@@ -1,5 +1,5 @@
 import type { DomainEvent, EventSink, FindingsApi, ResourceDirectory } from '../../../src/app/ports';
-import type { RemediationConfig } from '../../../src/core';
+import { type RemediationConfig, resourceKey } from '../../../src/core';
 
 /** Findings read from a fake IoT: none (every read complete), unless given per check. */
 export function fakeFindings(
@@ -13,6 +13,15 @@ export function fakeFindings(
     async listFindings(_auditTaskId, checkName) {
       reads.push(checkName);
       return byCheck[checkName] ?? { findings: [], complete: true };
+    },
+    async findingsOfResource(_auditTaskId, checkName, resource) {
+      reads.push(`${checkName} ${resourceKey(resource)}`);
+      const read = byCheck[checkName] ?? { findings: [], complete: true };
+      const key = resourceKey(resource);
+      return {
+        findings: read.findings.filter((f) => resourceKey(f.nonCompliantResource) === key),
+        complete: true,
+      };
     },
     async thingsOfCertificate() {
       return [];

@@ -2,6 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   type AuditFinding,
+  distinctResources,
+  looksUpEachResource,
   mitigatedChecks,
   resourceKey,
   STILL_NON_COMPLIANT_SAMPLE,
@@ -165,5 +167,38 @@ describe('verification rules', () => {
       ),
       { numRuns: 40 },
     );
+  });
+});
+
+describe('how the verification audit is read', () => {
+  it('looks up each resource only when that takes fewer calls than the listing, within the page budget', () => {
+    // [targeted resources, non-compliant after, page budget] -> look up
+    const cases: Array<[number, number | undefined, number, boolean]> = [
+      [3, 12_000, 40, true], // 48 pages (cut at 40) against 3 lookups
+      [0, 5, 40, true], // nothing to judge: no call at all
+      [1, 250, 40, false], // one page either way: list
+      [1, 251, 40, true], // two pages against one lookup
+      [3, 1_000, 40, true], // 4 pages against 3 lookups
+      [4, 1_000, 40, false], // 4 pages against 4 lookups: list
+      [41, 100_000, 40, false], // more lookups than the budget allows: list (partial)
+      [40, 100_000, 40, true],
+      [2, undefined, 40, false], // no count to weigh: list
+    ];
+    for (const [targeted, after, budget, expected] of cases) {
+      expect(looksUpEachResource(targeted, after, budget), `${targeted} ${after} ${budget}`).toBe(expected);
+    }
+  });
+
+  it('counts a resource named by several findings once, case-insensitively for certificate ids', () => {
+    const resources = distinctResources([
+      cert('AB'),
+      cert('ab', { findingId: 'f-2' }),
+      cert('cd'),
+      { findingId: 'x', checkName: CHECK },
+    ]);
+    expect(resources.map((r) => r.resourceIdentifier)).toEqual([
+      { deviceCertificateId: 'AB' },
+      { deviceCertificateId: 'cd' },
+    ]);
   });
 });

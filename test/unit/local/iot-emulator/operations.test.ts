@@ -296,6 +296,41 @@ describe('iot emulator: happy path of every operation', () => {
     expect(Array.isArray(notifications[0]?.auditDetails)).toBe(true);
   });
 
+  it('an on-demand audit answers a resourceIdentifier filter with the finding its listing has', async () => {
+    // Prepare: a verification-like audit of the shared-certificate check (30 resources), listed
+    const { taskId } = await h.client.send(
+      new StartOnDemandAuditTaskCommand({ targetCheckNames: ['DEVICE_CERTIFICATE_SHARED_CHECK'] }),
+    );
+    h.clock.advanceBy(120_000);
+    const listed =
+      (
+        await h.client.send(
+          new ListAuditFindingsCommand({ taskId, listSuppressedFindings: true, maxResults: 250 }),
+        )
+      ).findings ?? [];
+    const lookUp = async (resourceIdentifier: object) =>
+      (
+        await h.client.send(
+          new ListAuditFindingsCommand({
+            taskId,
+            checkName: 'DEVICE_CERTIFICATE_SHARED_CHECK',
+            resourceIdentifier,
+            listSuppressedFindings: true,
+          }),
+        )
+      ).findings ?? [];
+
+    // Act: one lookup per listed finding's resource
+    const answers = [];
+    for (const f of listed) answers.push(await lookUp(f.nonCompliantResource?.resourceIdentifier ?? {}));
+    const unknown = await lookUp({ deviceCertificateId: 'f'.repeat(64) });
+
+    // Assess: each lookup answers exactly the listed finding (same id, same resource)
+    expect(listed).toHaveLength(30);
+    expect(answers).toEqual(listed.map((f) => [f]));
+    expect(unknown).toEqual([]);
+  });
+
   it('an on-demand audit finds each resource once however many audits came before, by id and by page', async () => {
     // Prepare: two on-demand audits of the same checks, one after the other (a verification audit per
     // task does this, once per task of a burst).
