@@ -13,8 +13,13 @@ import { QUEUE_STATES, type QueueState, queueRank, type StartMitigationRequest }
 
 /** template.yaml's MitigationQueueTable index of the entries not DONE, longest first (sparse: DONE leaves it). */
 export const QUEUE_INDEX = 'ActiveByRank';
-/** The index's one partition: one queue per account (the table is the account's, in one region). */
-const QUEUE_PARTITION = 'tasks';
+/**
+ * The index's partitions (one queue per account: the table is the account's, in one region): the
+ * QUEUED entries, and the entries holding or taking a slot (STARTING, RUNNING). Apart, a pass reads
+ * the few slot holders and the next entries to start without reading the whole queue.
+ */
+export const WAITING_PARTITION = 'tasks';
+export const SLOTS_PARTITION = 'tasks#slots';
 /** The dispatcher's lease item (not in the index: it has no `queue` attribute). */
 const LEASE_KEY = '#dispatcher-lease';
 /** A lease outlives the dispatcher's timeout (30 s): one that crashed frees it for the next tick. */
@@ -74,6 +79,28 @@ export function createDynamoDbMitigationQueue(client: DynamoDBClient, tableName:
   const key = (taskId: string) => ({ pk: S(taskId) });
   const names = { '#state': 'state' };
 
+  /** One partition of the index in rank order: all of it, or its first `limit` entries. */
+  async function partition(queue: string, limit?: number): Promise<QueueEntry[]> {
+    const entries: QueueEntry[] = [];
+    let startKey: Record<string, AttributeValue> | undefined;
+    do {
+      const page = await client.send(
+        new QueryCommand({
+          TableName: tableName,
+          IndexName: QUEUE_INDEX,
+          KeyConditionExpression: '#queue = :queue',
+          ExpressionAttributeNames: { '#queue': 'queue' },
+          ExpressionAttributeValues: { ':queue': S(queue) },
+          ...(limit !== undefined ? { Limit: limit - entries.length } : {}),
+          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        }),
+      );
+      for (const item of page.Items ?? []) entries.push(entryOf(item));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey && (limit === undefined || entries.length < limit));
+    return entries;
+  }
+
   return {
     async enqueue(entry, now) {
       const put = () =>
@@ -83,7 +110,7 @@ export function createDynamoDbMitigationQueue(client: DynamoDBClient, tableName:
             Item: {
               pk: S(entry.taskId),
               state: S('QUEUED'),
-              queue: S(QUEUE_PARTITION),
+              queue: S(WAITING_PARTITION),
               rank: S(queueRank(entry.priority, now, entry.taskId)),
               priority: N(entry.priority),
               queuedAt: N(now),
@@ -127,23 +154,30 @@ export function createDynamoDbMitigationQueue(client: DynamoDBClient, tableName:
     },
 
     async active() {
-      const entries: QueueEntry[] = [];
-      let startKey: Record<string, AttributeValue> | undefined;
-      do {
-        const page = await client.send(
+      const [holding, waiting] = await Promise.all([
+        partition(SLOTS_PARTITION),
+        partition(WAITING_PARTITION),
+      ]);
+      return [...holding, ...waiting];
+    },
+
+    async nextUp(maxConcurrentTasks) {
+      const holding = await partition(SLOTS_PARTITION);
+      const free = Math.max(0, maxConcurrentTasks - holding.length);
+      const [next, queued] = await Promise.all([
+        free > 0 ? partition(WAITING_PARTITION, free) : Promise.resolve([]),
+        client.send(
           new QueryCommand({
             TableName: tableName,
             IndexName: QUEUE_INDEX,
             KeyConditionExpression: '#queue = :queue',
             ExpressionAttributeNames: { '#queue': 'queue' },
-            ExpressionAttributeValues: { ':queue': S(QUEUE_PARTITION) },
-            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+            ExpressionAttributeValues: { ':queue': S(WAITING_PARTITION) },
+            Select: 'COUNT',
           }),
-        );
-        for (const item of page.Items ?? []) entries.push(entryOf(item));
-        startKey = page.LastEvaluatedKey;
-      } while (startKey);
-      return entries;
+        ),
+      ]);
+      return { entries: [...holding, ...next], queued: queued.Count ?? 0 };
     },
 
     claim(taskId, now, startingSince) {
@@ -152,15 +186,17 @@ export function createDynamoDbMitigationQueue(client: DynamoDBClient, tableName:
           new UpdateItemCommand({
             TableName: tableName,
             Key: key(taskId),
-            UpdateExpression: 'SET #state = :starting, startingSince = :now',
+            // Into the slot holders' partition: the next passes count it without reading the queue.
+            UpdateExpression: 'SET #state = :starting, startingSince = :now, #queue = :slots',
             ConditionExpression:
               startingSince === undefined
                 ? '#state = :queued'
                 : '#state = :starting AND startingSince = :since',
-            ExpressionAttributeNames: names,
+            ExpressionAttributeNames: { ...names, '#queue': 'queue' },
             ExpressionAttributeValues: {
               ':starting': S('STARTING'),
               ':now': N(now),
+              ':slots': S(SLOTS_PARTITION),
               ...(startingSince === undefined ? { ':queued': S('QUEUED') } : { ':since': N(startingSince) }),
             },
           }),
@@ -193,10 +229,14 @@ export function createDynamoDbMitigationQueue(client: DynamoDBClient, tableName:
           new UpdateItemCommand({
             TableName: tableName,
             Key: key(taskId),
-            UpdateExpression: 'SET #state = :queued REMOVE startingSince',
+            UpdateExpression: 'SET #state = :queued, #queue = :waiting REMOVE startingSince',
             ConditionExpression: '#state = :starting',
-            ExpressionAttributeNames: names,
-            ExpressionAttributeValues: { ':queued': S('QUEUED'), ':starting': S('STARTING') },
+            ExpressionAttributeNames: { ...names, '#queue': 'queue' },
+            ExpressionAttributeValues: {
+              ':queued': S('QUEUED'),
+              ':starting': S('STARTING'),
+              ':waiting': S(WAITING_PARTITION),
+            },
           }),
         ),
       );

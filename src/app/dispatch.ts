@@ -101,16 +101,28 @@ export function createDispatcher(deps: DispatcherDependencies) {
     return 'started';
   }
 
-  async function pass(): Promise<Omit<DispatchOutcome, 'dispatched'>> {
+  /**
+   * The queue as a pass sees it. An enqueue's or a release's pass (a burst has one per task) reads the
+   * slot holders and the next entries to start (nextUp), so that its cost does not grow with the
+   * queue; the schedule's tick reads every entry, which the queue-age gauge needs.
+   */
+  async function look(whole: boolean): Promise<{ entries: QueueEntry[]; queued: number }> {
+    if (!whole) return queue.nextUp(deps.maxConcurrentTasks);
+    const entries = await queue.active();
+    return { entries, queued: entries.filter((e) => e.state === 'QUEUED').length };
+  }
+
+  async function pass(whole: boolean): Promise<Omit<DispatchOutcome, 'dispatched'>> {
     const started: string[] = [];
     const requeued: string[] = [];
     let decision: DispatchDecision;
-    let entries: QueueEntry[];
+    let seen: { entries: QueueEntry[]; queued: number };
     // Whether the last round moved an entry: if not, its read is still the queue as it is.
     let moved: boolean;
     do {
       moved = false;
-      entries = await queue.active();
+      seen = await look(whole);
+      const entries = seen.entries;
       const now = deps.now();
       decision = decideDispatch(entries, deps.maxConcurrentTasks, now);
       const byId = new Map(entries.map((e) => [e.taskId, e]));
@@ -138,12 +150,16 @@ export function createDispatcher(deps: DispatcherDependencies) {
     } while (!(await queue.releaseLease(deps.owner)));
     // The gauges need the queue after the pass: read again only if the pass moved an entry (most
     // passes, an enqueue while every slot is taken, move none: one read of the queue, not two).
-    const after = moved ? await queue.active() : entries;
-    const view = decideDispatch(after, deps.maxConcurrentTasks, deps.now());
-    metrics.gauge('QueueDepth', view.queued);
+    const after = moved ? await look(whole) : seen;
+    const view = decideDispatch(after.entries, deps.maxConcurrentTasks, deps.now());
+    metrics.gauge('QueueDepth', after.queued);
     metrics.gauge('RunningTasks', view.running);
-    metrics.gauge('OldestQueuedAgeSeconds', Math.floor(oldestQueuedAgeMs(after, deps.now()) / 1000));
-    return { started, requeued, running: view.running, queued: view.queued };
+    if (whole) {
+      // Once a minute (the tick) is enough for the queue-age alarm (5-minute periods, Maximum).
+      const oldestMs = oldestQueuedAgeMs(after.entries, deps.now());
+      metrics.gauge('OldestQueuedAgeSeconds', Math.floor(oldestMs / 1000));
+    }
+    return { started, requeued, running: view.running, queued: after.queued };
   }
 
   return async function dispatch(event: unknown): Promise<DispatchOutcome> {
@@ -180,7 +196,7 @@ export function createDispatcher(deps: DispatcherDependencies) {
         return idle;
       }
       try {
-        return { dispatched: true, ...(await pass()) };
+        return { dispatched: true, ...(await pass(input.action === 'tick')) };
       } catch (error) {
         // Let go at once rather than when the lease expires; a crash (no catch) waits for the expiry.
         await queue.releaseLease(deps.owner).catch(() => undefined);

@@ -322,6 +322,12 @@ export interface MitigationQueue {
   /** The entries not DONE (QUEUED, STARTING, RUNNING). */
   active(): Promise<QueueEntry[]>;
   /**
+   * What a pass needs, whatever the length of the queue: the entries holding or taking a slot
+   * (STARTING, RUNNING), the first QUEUED entries by rank up to the free slots of
+   * `maxConcurrentTasks`, and how many are QUEUED.
+   */
+  nextUp(maxConcurrentTasks: number): Promise<{ entries: QueueEntry[]; queued: number }>;
+  /**
    * QUEUED -> STARTING (or a stale STARTING claimed again: `startingSince` is the one read). False
    * when another dispatcher moved it first.
    */

@@ -185,11 +185,38 @@ export function createLocalDynamoDb() {
       .sort((a, b) => (a.rank < b.rank ? -1 : a.rank > b.rank ? 1 : 0))
       .map(({ item }) => item);
     if (input.ScanIndexForward === false) matching.reverse();
-    const items = matching.filter((item) => filter(item));
-    if (input.Select === 'COUNT') return { Count: items.length, ScannedCount: matching.length };
+    // A page: after ExclusiveStartKey (the table key of the last item of the page before), at most
+    // Limit items evaluated (before the filter, as DynamoDB counts them).
+    const startKey = input.ExclusiveStartKey as Item | undefined;
+    const from =
+      startKey === undefined
+        ? 0
+        : matching.findIndex(
+            (item) => keyText(item[table.partitionKey]) === keyText(startKey[table.partitionKey]),
+          ) + 1;
+    const limit = typeof input.Limit === 'number' ? input.Limit : Number.POSITIVE_INFINITY;
+    const evaluated = matching.slice(from, from + limit);
+    const last = evaluated.at(-1);
+    const more = last !== undefined && from + evaluated.length < matching.length;
+    const lastEvaluatedKey = more
+      ? { LastEvaluatedKey: keyAttributes(last, [table.partitionKey, attribute, sortKey]) }
+      : {};
+    const items = evaluated.filter((item) => filter(item));
+    if (input.Select === 'COUNT')
+      return { Count: items.length, ScannedCount: evaluated.length, ...lastEvaluatedKey };
     // No copies: a stored item is never changed in place (PutItem stores a copy, UpdateItem a new
     // item), and the answer is serialised as it is sent.
-    return { Items: items, Count: items.length, ScannedCount: matching.length };
+    return { Items: items, Count: items.length, ScannedCount: evaluated.length, ...lastEvaluatedKey };
+  }
+
+  /** The key attributes of an item (the table's and the index's): a LastEvaluatedKey. */
+  function keyAttributes(item: Item, attributes: readonly (string | undefined)[]): Item {
+    const key: Item = {};
+    for (const name of attributes) {
+      const value = name === undefined ? undefined : item[name];
+      if (name !== undefined && value !== undefined) key[name] = value;
+    }
+    return key;
   }
 
   return {

@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { SLOTS_PARTITION, WAITING_PARTITION } from '../../src/adapters/dynamodb-queue';
 import { AUDIT_CHECK_NAMES } from '../../src/core/check-catalog';
 
 /**
@@ -140,7 +141,7 @@ describe.skipIf(samMissing !== undefined)('template.yaml grants and outcome ledg
         ],
         condition: {
           'ForAllValues:StringLike': {
-            'dynamodb:LeadingKeys': ['remediate-*', '#dispatcher-lease', 'tasks'],
+            'dynamodb:LeadingKeys': ['remediate-*', '#dispatcher-lease', WAITING_PARTITION, SLOTS_PARTITION],
           },
         },
       },

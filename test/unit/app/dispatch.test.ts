@@ -24,11 +24,12 @@ const TABLE = 'mitigation-queue';
 let gateway: ReturnType<typeof createGateway>;
 let dynamoDb: LocalDynamoDb;
 let client: DynamoDBClient;
+let endpoint: string;
 
 beforeAll(async () => {
   dynamoDb = createLocalDynamoDb();
   gateway = createGateway([{ name: 'dynamodb', targetPrefix: 'DynamoDB_20120810', handle: dynamoDb.handle }]);
-  const endpoint = await gateway.listen();
+  endpoint = await gateway.listen();
   client = new DynamoDBClient({
     endpoint,
     region: 'us-east-1',
@@ -180,6 +181,10 @@ describe('the dispatcher over the DynamoDB queue', () => {
         reads += 1;
         return queue.active();
       },
+      nextUp: (max) => {
+        reads += 1;
+        return queue.nextUp(max);
+      },
     };
     const iot = fakeIot();
     const sfn = fakeSlots();
@@ -193,6 +198,52 @@ describe('the dispatcher over the DynamoDB queue', () => {
     // Assess: nothing to start, one read, and the gauges still see the queue as it is.
     expect(outcome).toMatchObject({ dispatched: true, started: [], running: 2, queued: 1 });
     expect(reads).toBe(1);
+  });
+
+  it('reads the slot holders and the next entries to start, not the whole queue, in an enqueue or release pass', async () => {
+    // Prepare: 2 slots taken and 40 tasks queued; a client that counts the items its queries return.
+    const counting = new DynamoDBClient({
+      endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      maxAttempts: 1,
+    });
+    let itemsRead = 0;
+    counting.middlewareStack.add(
+      (next) => async (args) => {
+        const out = await next(args);
+        itemsRead += ((out.output as { Items?: unknown[] }).Items ?? []).length;
+        return out;
+      },
+      { step: 'initialize' },
+    );
+    const queue = createDynamoDbMitigationQueue(counting, tableName);
+    const iot = fakeIot();
+    const sfn = fakeSlots();
+    for (let i = 0; i < 42; i++)
+      await dispatcher(
+        queue,
+        iot.api,
+        sfn.slots,
+      )(enqueueEvent(`remediate-${String(i).padStart(2, '0')}`, 10 + i));
+    itemsRead = 0;
+
+    // Act: the first task ends
+    const released = await dispatcher(
+      queue,
+      iot.api,
+      sfn.slots,
+    )({ action: 'release', taskId: 'remediate-00' });
+    const releasePassItems = itemsRead;
+    itemsRead = 0;
+    const tick = await dispatcher(queue, iot.api, sfn.slots)({ action: 'tick' });
+
+    // Assess: the longest queued task took the slot; the release's pass read the one holder left and
+    // the one next entry, then the 2 holders again (4 items, not 42); the tick read the whole queue.
+    expect(released).toMatchObject({ started: ['remediate-41'], running: 2, queued: 39 });
+    expect(releasePassItems).toBe(4);
+    expect(tick).toMatchObject({ started: [], running: 2, queued: 39 });
+    expect(itemsRead).toBe(41);
   });
 
   it('puts an entry refused with LimitExceeded back in the queue and stops the pass (one Start call)', async () => {

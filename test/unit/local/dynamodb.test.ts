@@ -91,6 +91,33 @@ describe('local DynamoDB Query on a global secondary index', () => {
     expect(numbers.Items?.map((i) => i.pk?.S)).toEqual(['number']);
   });
 
+  it('pages by Limit: LastEvaluatedKey names the last item read, ExclusiveStartKey goes on after it', async () => {
+    // Prepare
+    for (const rank of ['3', '1', '2']) await put(`p${rank}`, { queue: { S: 'paged' }, rank: { S: rank } });
+    const page = (Limit: number, ExclusiveStartKey?: Record<string, { S: string }>) =>
+      client.send(
+        new QueryCommand({
+          TableName: QUEUE_TABLE,
+          IndexName: 'ByRank',
+          KeyConditionExpression: '#q = :q',
+          ExpressionAttributeNames: { '#q': 'queue' },
+          ExpressionAttributeValues: { ':q': { S: 'paged' } },
+          Limit,
+          ExclusiveStartKey,
+        }),
+      );
+    // Act
+    const first = await page(2);
+    const second = await page(2, first.LastEvaluatedKey as Record<string, { S: string }>);
+    const whole = await page(3);
+    // Assess
+    expect(first.Items?.map((i) => i.pk?.S)).toEqual(['p1', 'p2']);
+    expect(first.LastEvaluatedKey).toEqual({ pk: { S: 'p2' }, queue: { S: 'paged' }, rank: { S: '2' } });
+    expect(second.Items?.map((i) => i.pk?.S)).toEqual(['p3']);
+    expect(second.LastEvaluatedKey).toBeUndefined();
+    expect(whole.LastEvaluatedKey).toBeUndefined();
+  });
+
   it('answers an item as it is when asked, not as a later update leaves it', async () => {
     // Prepare
     await put('x', { queue: { S: 'x' }, rank: { S: '1' }, state: { S: 'QUEUED' } });
