@@ -18,10 +18,38 @@ const { values } = parseArgs({
     function: { type: 'string' },
     outdir: { type: 'string' },
     sizes: { type: 'boolean', default: false },
+    'if-changed': { type: 'boolean', default: false },
   },
 });
 
 const functions = readdirSync('functions').filter((name) => existsSync(join('functions', name, 'index.ts')));
+
+/** Newest (or, with `oldest`, oldest) modification time of the files under `paths` (0 / Infinity when none). */
+function mtimeOf(paths, oldest = false) {
+  let found = oldest ? Number.POSITIVE_INFINITY : 0;
+  const visit = (path) => {
+    if (!existsSync(path)) return;
+    const stat = statSync(path);
+    if (stat.isDirectory()) for (const entry of readdirSync(path)) visit(join(path, entry));
+    else found = oldest ? Math.min(found, stat.mtimeMs) : Math.max(found, stat.mtimeMs);
+  };
+  for (const path of paths) visit(path);
+  return found;
+}
+
+// `--if-changed` (npm run bench): dist/ is left as it is when every bundle was written after the last
+// change to what goes into it (sources, config, build options, installed packages), as make would.
+if (values['if-changed'] && values.function === undefined) {
+  const outputs = [
+    ...functions.map((name) => join('dist', 'functions', name, 'index.mjs')),
+    'dist/cli/iot-remediate.mjs',
+  ];
+  const inputs = ['functions', 'src', 'config', 'scripts', 'package.json', 'node_modules/.package-lock.json'];
+  if (outputs.every((path) => existsSync(path)) && mtimeOf(outputs, true) > mtimeOf(inputs)) {
+    console.log('dist/ is newer than every source, config and package: not rebuilt');
+    process.exit(0);
+  }
+}
 
 /**
  * Builds one function into outdir, then removes the files of an earlier build that this one did not

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -61,4 +61,32 @@ describe('the artefact sam build deploys', () => {
     expect(deployed.has('index.mjs')).toBe(true);
     for (const [file, bytes] of deployed) expect(bytes.equals(measured.get(file) as Buffer), file).toBe(true);
   });
+});
+
+describe('npm run bench: the build it starts with', () => {
+  const build = () =>
+    spawnSync(process.execPath, ['scripts/build.mjs', '--if-changed'], { encoding: 'utf8' });
+
+  it('leaves dist/ alone when it is newer than every input, and rebuilds it after a change', () => {
+    // Prepare: dist/ as the test setup built it; an input changed after it (its mtime moved forward).
+    const input = 'scripts/esbuild-options.json';
+    const bundle = 'dist/functions/start-mitigation/index.mjs';
+    const unchanged = build();
+    const before = statSync(bundle).mtimeMs;
+    const { atime, mtime } = statSync(input);
+    const later = new Date(Date.now() + 2000);
+    try {
+      utimesSync(input, later, later);
+      // Act
+      const changed = build();
+      // Assess: the same bytes written again, after the change
+      expect(changed.status, changed.stderr).toBe(0);
+      expect(changed.stdout).not.toContain('not rebuilt');
+      expect(statSync(bundle).mtimeMs).toBeGreaterThan(before);
+    } finally {
+      utimesSync(input, atime, mtime);
+    }
+    expect(unchanged.status, unchanged.stderr).toBe(0);
+    expect(unchanged.stdout).toContain('dist/ is newer than every source, config and package: not rebuilt');
+  }, 60_000);
 });
