@@ -283,7 +283,7 @@ export async function polling(ctx: BenchContext): Promise<BenchResult> {
   });
 
   const memoryMb = memorySizeMb(ctx.root);
-  const handler = await handlerDurations(ctx.quick ? 15 : 40, ctx.seed);
+  const handler = await handlerDurations(ctx.quick ? 8 : 40, ctx.seed);
   const billedMs = Math.ceil(handler.warmMedianMs);
   const lambdaPer1000 = 1000 * (billedMs / 1000) * (memoryMb / 1024) * LAMBDA_PRICE_PER_GB_S;
   const cost = (t: number) => 1000 * t * PRICE_PER_TRANSITION + lambdaPer1000;
