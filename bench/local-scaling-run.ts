@@ -31,6 +31,8 @@ export interface ScalingRun {
   readonly describeCalls: number;
   /** ListAuditFindings calls (the verification reads most of them). */
   readonly findingsListCalls: number;
+  /** Every AWS request the stack received (IoT, Step Functions, DynamoDB, S3, EventBridge...). */
+  readonly requests: number;
   readonly deadLetters: number;
 }
 
@@ -84,6 +86,7 @@ async function run(audits: number, seed: number, verify: boolean): Promise<Scali
       startCalls: stats.operations.StartAuditMitigationActionsTask?.calls ?? 0,
       describeCalls: stats.operations.DescribeAuditMitigationActionsTask?.calls ?? 0,
       findingsListCalls: stats.operations.ListAuditFindings?.calls ?? 0,
+      requests: stack.requestsServed,
       deadLetters: stack.bus.deadLetters().length,
     };
   } finally {

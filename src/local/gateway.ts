@@ -52,9 +52,11 @@ export function routeRequest(
  */
 export function createGateway(services: readonly LocalService[]) {
   let inFlight = 0;
+  let served = 0;
   const listener: RequestListener = (req, res) => {
     const service = routeRequest(services, req);
     inFlight++;
+    served++;
     res.on('close', () => inFlight--);
     if (!service) {
       res.writeHead(404, { 'content-type': 'application/json' }).end('{"message":"no such service"}');
@@ -73,6 +75,10 @@ export function createGateway(services: readonly LocalService[]) {
   return {
     get inFlight(): number {
       return inFlight;
+    },
+    /** Requests received since the start, every service together. */
+    get served(): number {
+      return served;
     },
     async listen(port = 0, host = '127.0.0.1'): Promise<string> {
       await new Promise<void>((resolve, reject) => {

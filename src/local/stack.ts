@@ -131,6 +131,8 @@ export interface LocalStack {
   readonly dynamoDb: LocalDynamoDb;
   /** S3: the report bucket (LOCAL_REPORT_BUCKET). */
   readonly s3: LocalS3;
+  /** AWS requests the stack's endpoint received so far, every service together (the benchmarks' unit of work). */
+  readonly requestsServed: number;
   /** Invokes the dispatcher once (the schedule's tick when `event` is left out). */
   invokeDispatcher(event?: unknown): Promise<unknown>;
   /** The environment the handler runs with: only the endpoint differs from the cloud's. */
@@ -556,6 +558,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     bus,
     dynamoDb,
     s3,
+    get requestsServed() {
+      return gateway.served;
+    },
     handlerEnvironment,
     approvalPageUrl: handlerEnvironment.APPROVAL_PAGE_URL ?? '',
     approvalLinks,
