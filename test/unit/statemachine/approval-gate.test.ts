@@ -2,25 +2,16 @@ import { afterEach, describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import type { ApprovalDecision, WorkflowInput } from '../../../src/core/workflow-input';
 import { VirtualClock } from '../../../src/local/clock';
-import {
-  type JsonValue,
-  prepareWorkflow,
-  runWorkflow,
-  type TaskResourceHandler,
-} from '../../../src/local/step-functions/workflow-runner';
-import {
-  workflowFunctionArn,
-  workflowSubstitutions,
-} from '../../../src/local/step-functions/workflow-substitutions';
-import { startTimeDriver, type TimeDriver } from '../../../src/local/time-driver';
+import type { JsonValue, TaskResourceHandler } from '../../../src/local/step-functions/workflow-runner';
+import { workflowFunctionArn } from '../../../src/local/step-functions/workflow-substitutions';
 import { VERIFICATION_NOT_REACHED } from './verification-not-reached';
 import {
-  ASL_TEXT,
   DESCRIBE,
   PUT_EVENTS,
+  runTestWorkflow,
   START,
   START_EXECUTION,
-  STATE_MACHINE_ARN,
+  stopTestWorkflows,
 } from './workflow-fixture';
 
 // The approval gate of statemachine/mitigation-workflow.asl.json on the local interpreter: the
@@ -28,7 +19,6 @@ import {
 // SendTaskSuccess / SendTaskFailure settle the callback on the local API).
 
 const FUNCTION_ARN = workflowFunctionArn('request-approval');
-const SUBSTITUTIONS = workflowSubstitutions();
 const REQUEST_APPROVAL = 'arn:aws:states:::lambda:invoke.waitForTaskToken';
 /** WriteReport, and ReleaseSlot, which only inputs with `queue` reach (test/unit/statemachine/dispatch.test.ts). */
 const WRITE_REPORT = 'arn:aws:states:::lambda:invoke';
@@ -110,8 +100,7 @@ type Answer =
   | { kind: 'never' }
   | { kind: 'function-fails'; error: string };
 
-let driver: TimeDriver | undefined;
-afterEach(() => driver?.stop());
+afterEach(stopTestWorkflows);
 
 async function run(answers: Answer[], input: WorkflowInput = approvalInput()) {
   const clock = new VirtualClock();
@@ -147,20 +136,12 @@ async function run(answers: Answer[], input: WorkflowInput = approvalInput()) {
     [WRITE_REPORT]: () => ({ StatusCode: 200, Payload: REPORT_POINTER }),
   };
   const started = clock.now();
-  const execution = runWorkflow(prepareWorkflow(ASL_TEXT, SUBSTITUTIONS), {
-    input,
+  const execution = runTestWorkflow({
+    input: input,
     handlers,
     clock,
-    random: () => 0.5,
-    context: {
-      Execution: {
-        Id: `${STATE_MACHINE_ARN.replace(':stateMachine:', ':execution:')}:${TASK_ID}`,
-        Name: TASK_ID,
-      },
-      StateMachine: { Id: STATE_MACHINE_ARN, Name: 'MitigationWorkflow' },
-    },
+    name: TASK_ID,
   });
-  driver = startTimeDriver({ clock, isBusy: () => execution.working });
   const result = await execution.result;
   const details = putEntries.map((entries) => {
     const parsed = z.object({ Entries: z.tuple([z.object({ Detail: z.string() })]) }).parse(entries);

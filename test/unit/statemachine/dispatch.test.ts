@@ -2,27 +2,18 @@ import { afterEach, describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import type { WorkflowInput } from '../../../src/core/workflow-input';
 import { VirtualClock } from '../../../src/local/clock';
-import {
-  type JsonValue,
-  prepareWorkflow,
-  runWorkflow,
-  type TaskResourceHandler,
-} from '../../../src/local/step-functions/workflow-runner';
-import {
-  workflowFunctionArn,
-  workflowSubstitutions,
-} from '../../../src/local/step-functions/workflow-substitutions';
-import { startTimeDriver, type TimeDriver } from '../../../src/local/time-driver';
+import type { JsonValue, TaskResourceHandler } from '../../../src/local/step-functions/workflow-runner';
+import { workflowFunctionArn } from '../../../src/local/step-functions/workflow-substitutions';
 import { VERIFICATION_NOT_REACHED } from './verification-not-reached';
 import {
-  ASL_TEXT,
   CALLBACK,
   DESCRIBE,
   INVOKE,
   PUT_EVENTS,
+  runTestWorkflow,
   START,
   START_EXECUTION,
-  STATE_MACHINE_ARN,
+  stopTestWorkflows,
 } from './workflow-fixture';
 
 // WaitForSlot and ReleaseSlot of statemachine/mitigation-workflow.asl.json on the local interpreter:
@@ -31,7 +22,6 @@ import {
 const DISPATCHER_ARN = workflowFunctionArn('dispatcher');
 const APPROVAL_ARN = workflowFunctionArn('request-approval');
 const WRITE_REPORT_ARN = workflowFunctionArn('write-report');
-const SUBSTITUTIONS = workflowSubstitutions();
 const TASK_ID = 'remediate-audit1-auto';
 
 function queuedInput(overrides: Partial<WorkflowInput> = {}): WorkflowInput {
@@ -79,8 +69,7 @@ function atContinuation(overrides: Partial<WorkflowInput> = {}): WorkflowInput {
 /** How the dispatcher answers the workflow's slot request. */
 type SlotAnswer = { kind: 'grant'; afterSeconds: number } | { kind: 'refuse' };
 
-let driver: TimeDriver | undefined;
-afterEach(() => driver?.stop());
+afterEach(stopTestWorkflows);
 
 async function run(answer: SlotAnswer, taskStatus = 'COMPLETED', input = queuedInput()) {
   const clock = new VirtualClock();
@@ -151,20 +140,12 @@ async function run(answer: SlotAnswer, taskStatus = 'COMPLETED', input = queuedI
     },
   };
   const started = clock.now();
-  const execution = runWorkflow(prepareWorkflow(ASL_TEXT, SUBSTITUTIONS), {
-    input,
+  const execution = runTestWorkflow({
+    input: input,
     handlers,
     clock,
-    random: () => 0.5,
-    context: {
-      Execution: {
-        Id: `${STATE_MACHINE_ARN.replace(':stateMachine:', ':execution:')}:${TASK_ID}`,
-        Name: TASK_ID,
-      },
-      StateMachine: { Id: STATE_MACHINE_ARN, Name: 'MitigationWorkflow' },
-    },
+    name: TASK_ID,
   });
-  driver = startTimeDriver({ clock, isBusy: () => execution.working });
   const result = await execution.result;
   return {
     result,

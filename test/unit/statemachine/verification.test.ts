@@ -2,18 +2,18 @@ import { afterEach, describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import type { WorkflowInput } from '../../../src/core/workflow-input';
 import { VirtualClock } from '../../../src/local/clock';
+import type { JsonValue, TaskResourceHandler } from '../../../src/local/step-functions/workflow-runner';
+import { workflowFunctionArn } from '../../../src/local/step-functions/workflow-substitutions';
 import {
-  type JsonValue,
-  prepareWorkflow,
-  runWorkflow,
-  type TaskResourceHandler,
-} from '../../../src/local/step-functions/workflow-runner';
-import {
-  workflowFunctionArn,
-  workflowSubstitutions,
-} from '../../../src/local/step-functions/workflow-substitutions';
-import { startTimeDriver, type TimeDriver } from '../../../src/local/time-driver';
-import { ASL_TEXT, DESCRIBE, INVOKE, PUT_EVENTS, START, START_EXECUTION } from './workflow-fixture';
+  ASL_TEXT,
+  DESCRIBE,
+  INVOKE,
+  PUT_EVENTS,
+  runTestWorkflow,
+  START,
+  START_EXECUTION,
+  stopTestWorkflows,
+} from './workflow-fixture';
 
 /**
  * The verification audit in the real ASL (aws-local-stepfunctions on a virtual clock), its Task
@@ -21,7 +21,6 @@ import { ASL_TEXT, DESCRIBE, INVOKE, PUT_EVENTS, START, START_EXECUTION } from '
  */
 const VERIFY_ARN = workflowFunctionArn('verify-audit');
 const WRITE_REPORT_ARN = workflowFunctionArn('write-report');
-const SUBSTITUTIONS = workflowSubstitutions();
 const REQUEST_APPROVAL = 'arn:aws:states:::lambda:invoke.waitForTaskToken';
 const START_AUDIT = 'arn:aws:states:::aws-sdk:iot:startOnDemandAuditTask';
 const DESCRIBE_AUDIT = 'arn:aws:states:::aws-sdk:iot:describeAuditTask';
@@ -86,8 +85,7 @@ interface Options {
   recordError?: string;
 }
 
-let driver: TimeDriver | undefined;
-afterEach(() => driver?.stop());
+afterEach(stopTestWorkflows);
 
 async function run(options: Options) {
   const clock = new VirtualClock();
@@ -152,14 +150,12 @@ async function run(options: Options) {
       return { TaskStatus: auditPolls > (options.auditPollsInProgress ?? 0) ? 'COMPLETED' : 'IN_PROGRESS' };
     },
   };
-  const execution = runWorkflow(prepareWorkflow(ASL_TEXT, SUBSTITUTIONS), {
+  const execution = runTestWorkflow({
     input: input(options.verify),
     handlers,
     clock,
-    random: () => 0.5,
-    context: { Execution: { Id: `execution:${TASK_ID}`, Name: TASK_ID } },
+    name: TASK_ID,
   });
-  driver = startTimeDriver({ clock, isBusy: () => execution.working });
   const result = await execution.result;
   return { result, execution, invocations, puts, startAuditCalls, auditPolls };
 }

@@ -10,22 +10,22 @@ import { VirtualClock } from '../../../src/local/clock';
 import {
   type JsonValue,
   prepareWorkflow,
-  runWorkflow,
   type TaskResourceHandler,
 } from '../../../src/local/step-functions/workflow-runner';
 import {
   workflowFunctionArn,
   workflowSubstitutions,
 } from '../../../src/local/step-functions/workflow-substitutions';
-import { startTimeDriver, type TimeDriver } from '../../../src/local/time-driver';
 import { VERIFICATION_NOT_REACHED } from './verification-not-reached';
 import {
   ASL_TEXT,
   DESCRIBE,
   PUT_EVENTS,
+  runTestWorkflow,
   START,
   START_EXECUTION,
   STATE_MACHINE_ARN,
+  stopTestWorkflows,
 } from './workflow-fixture';
 
 const SUBSTITUTIONS = workflowSubstitutions();
@@ -332,8 +332,7 @@ const scenarios: Scenario[] = [
   },
 ];
 
-let driver: TimeDriver | undefined;
-afterEach(() => driver?.stop());
+afterEach(stopTestWorkflows);
 
 async function runScenario(
   scenario: Scenario,
@@ -383,20 +382,13 @@ async function runScenario(
       return { ExecutionArn: 'arn:child', StartDate: '2026-01-01T00:00:00.000Z' };
     },
   };
-  const run = runWorkflow(prepareWorkflow(ASL_TEXT, SUBSTITUTIONS), {
+  const run = runTestWorkflow({
     input: options.input ?? workflowInput(scenario.deferredStart, scenario.pollDeadlineSeconds),
     handlers,
     clock,
+    name: EXECUTION_NAME,
     random: seededRandom(7),
-    context: {
-      Execution: {
-        Id: `${STATE_MACHINE_ARN.replace(':stateMachine:', ':execution:')}:${EXECUTION_NAME}`,
-        Name: EXECUTION_NAME,
-      },
-      StateMachine: { Id: STATE_MACHINE_ARN, Name: 'MitigationWorkflow' },
-    },
   });
-  driver = startTimeDriver({ clock, isBusy: () => run.working });
   const result = await run.result;
   return { clock, run, result, describeTimes, putEntries, startCalls, childStarts, reportRequests };
 }
