@@ -9,6 +9,9 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { createLocalDynamoDb } from '../src/local/dynamodb';
+import { createGateway } from '../src/local/gateway';
 import { burstWorkload } from './burst-drain';
 import { type BenchContext, type BenchResult, benchResult, type Figure, figure, round } from './lib';
 import type { ScalingRun } from './local-scaling-run';
@@ -75,6 +78,46 @@ function recordedEvents(ctx: BenchContext, count: number): { dir: string; events
   return { dir, events, scenario };
 }
 
+/**
+ * What one request costs on this machine, apart from the product: a GetItem through a real SDK
+ * client (SigV4, HTTP keep-alive) against the stack's endpoint and local DynamoDB, one at a time
+ * and 10 at once (ms of wall per request, the median of 5 batches of 400 after 200 untimed).
+ */
+async function requestRoundTrip(): Promise<{ sequentialMs: number; concurrentMs: number }> {
+  const dynamoDb = createLocalDynamoDb();
+  dynamoDb.createTable('round-trip', 'pk');
+  const gateway = createGateway([
+    { name: 'dynamodb', targetPrefix: 'DynamoDB_20120810', handle: dynamoDb.handle },
+  ]);
+  const client = new DynamoDBClient({
+    endpoint: await gateway.listen(),
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  const get = () => client.send(new GetItemCommand({ TableName: 'round-trip', Key: { pk: { S: 'a' } } }));
+  const batch = async (calls: number, parallel: number): Promise<number> => {
+    const started = performance.now();
+    await Promise.all(
+      Array.from({ length: parallel }, async () => {
+        for (let i = 0; i < calls / parallel; i++) await get();
+      }),
+    );
+    return (performance.now() - started) / calls;
+  };
+  const medianOf = async (parallel: number) => {
+    const times = [];
+    for (let i = 0; i < 5; i++) times.push(await batch(400, parallel));
+    return times.sort((a, b) => a - b)[2] as number;
+  };
+  try {
+    await batch(200, 10);
+    return { sequentialMs: await medianOf(1), concurrentMs: await medianOf(10) };
+  } finally {
+    client.destroy();
+    await gateway.close();
+  }
+}
+
 export async function localScaling(ctx: BenchContext): Promise<BenchResult> {
   const started = Date.now();
   // The quick run keeps to one small size: `npm run bench -- --quick` must stay under a minute.
@@ -122,6 +165,11 @@ export async function localScaling(ctx: BenchContext): Promise<BenchResult> {
     `  replay --local of ${replayCount} events: ${round(replay.ms / 1000, 1)} s wall, exit ${replay.code}, ${replay.ended}/${replay.workflows} COMPLETED`,
   );
 
+  const roundTrip = await requestRoundTrip();
+  ctx.log(
+    `  one request (GetItem through a real SDK client and the stack's endpoint): ${round(roundTrip.sequentialMs, 2)} ms one at a time, ${round(roundTrip.concurrentMs, 2)} ms of wall each 10 at once`,
+  );
+
   const bySize = new Map(verified.map((r) => [r.audits, r]));
   const largest = verified.at(-1) as ScalingRun;
   const hundred = bySize.get(100);
@@ -155,6 +203,14 @@ export async function localScaling(ctx: BenchContext): Promise<BenchResult> {
         against: 'the wall per request that 30 s would allow',
         baseline: round(30_000 / largest.requests, 2),
         baselineUnit: 'ms',
+      }),
+      figure({
+        name: `1,000 audits: the requests alone (${largest.requests}, each at the 10-at-once cost of a bare GetItem, ${round(roundTrip.concurrentMs, 2)} ms), against the wall time`,
+        value: round((largest.requests * roundTrip.concurrentMs) / 1000, 1),
+        unit: 's',
+        against: "the burst's wall time",
+        baseline: round(largest.wallMs / 1000, 1),
+        baselineUnit: 's',
       }),
       figure({
         name: 'time per audit at 1,000 against at 100 (linear)',
