@@ -14,11 +14,17 @@ import type { RetryErrorInfo, RetryStrategyV2, RetryToken } from '@smithy/types'
  */
 export function perCallRetryStrategy(options: {
   readonly maxAttempts: number;
+  /**
+   * Attempts for a transient error (a 5xx, a connection refused or reset) when fewer than for
+   * throttling: an endpoint that is down is told sooner than a rate that is only busy.
+   */
+  readonly maxTransientAttempts?: number;
   readonly baseDelayMs?: number;
   readonly maxDelayMs?: number;
   readonly random?: () => number;
 }): RetryStrategyV2 & { maxAttempts(): Promise<number> } {
   const { maxAttempts, baseDelayMs = 500, maxDelayMs = 20_000, random = Math.random } = options;
+  const maxTransientAttempts = Math.min(maxAttempts, options.maxTransientAttempts ?? maxAttempts);
   const token = (retryCount: number, delayMs: number): RetryToken => ({
     getRetryCount: () => retryCount,
     getRetryDelay: () => delayMs,
@@ -32,9 +38,14 @@ export function perCallRetryStrategy(options: {
     },
     async refreshRetryTokenForRetry(previous: RetryToken, error: RetryErrorInfo) {
       const retries = previous.getRetryCount();
-      const retryable = error.errorType === 'THROTTLING' || error.errorType === 'TRANSIENT';
+      const attempts =
+        error.errorType === 'THROTTLING'
+          ? maxAttempts
+          : error.errorType === 'TRANSIENT'
+            ? maxTransientAttempts
+            : 0;
       // The SDK rethrows the call's own error when this refuses.
-      if (!retryable || retries + 1 >= maxAttempts) throw new Error('no retry left for this call');
+      if (retries + 1 >= attempts) throw new Error('no retry left for this call');
       const ceiling = Math.min(maxDelayMs, baseDelayMs * 2 ** retries);
       return token(retries + 1, Math.floor(random() * ceiling));
     },

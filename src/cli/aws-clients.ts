@@ -5,6 +5,7 @@ import { IoTClient } from '@aws-sdk/client-iot';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { STSClient } from '@aws-sdk/client-sts';
+import { perCallRetryStrategy } from '../adapters/per-call-retry';
 
 /** The clients the CLI uses, all pointed at the same place: AWS, or the embedded local stack. */
 export interface AwsClients {
@@ -39,7 +40,14 @@ export function createAwsClients(target: AwsTarget): AwsClients {
     ...(target.credentials ? { credentials: target.credentials } : {}),
   };
   return {
-    iot: new IoTClient(config),
+    // IoT's rates are the account's, shared with the product's own functions and workflows (25
+    // DescribeAuditMitigationActionsTask, 10 ListAuditFindings a second): a command that reads a
+    // task per line rides out throttling call by call, while an endpoint that is down is told after
+    // the SDK's usual 3 attempts.
+    iot: new IoTClient({
+      ...config,
+      retryStrategy: perCallRetryStrategy({ maxAttempts: 8, maxTransientAttempts: 3 }),
+    }),
     sfn: new SFNClient(config),
     events: new EventBridgeClient(config),
     cloudFormation: new CloudFormationClient(config),

@@ -158,3 +158,58 @@ describe('expired credentials', () => {
     }
   });
 });
+
+describe('an account whose IoT rates other callers are using', () => {
+  it('status rides out throttled DescribeAuditMitigationActionsTask calls instead of failing at the third', async () => {
+    // Prepare: one task; its first 4 describes are throttled, as IoT does past 25 calls a second.
+    let throttled = 0;
+    const iot = await startFakeAws((req, _body, res) => {
+      const path = (req.url ?? '').split('?')[0];
+      res.setHeader('content-type', 'application/json');
+      if (path === '/audit/mitigationactions/tasks') {
+        res.end(
+          JSON.stringify({
+            tasks: [{ taskId: 'remediate-a-auto-1', startTime: 1767225600, taskStatus: 'COMPLETED' }],
+          }),
+        );
+      } else if (path === '/audit/mitigationactions/tasks/remediate-a-auto-1' && throttled < 4) {
+        throttled += 1;
+        res.writeHead(400, { 'x-amzn-errortype': 'ThrottlingException' });
+        res.end(JSON.stringify({ message: 'Rate exceeded' }));
+      } else if (path === '/audit/mitigationactions/tasks/remediate-a-auto-1') {
+        res.end(
+          JSON.stringify({
+            taskStatus: 'COMPLETED',
+            startTime: 1767225600,
+            endTime: 1767225700,
+            target: { auditTaskId: 'a' },
+            taskStatistics: { LOGGING_DISABLED_CHECK: { totalFindingsCount: 1, succeededFindingsCount: 1 } },
+          }),
+        );
+      } else {
+        res.writeHead(404, { 'x-amzn-errortype': 'ResourceNotFoundException' });
+        res.end(JSON.stringify({ message: `no route ${path}` }));
+      }
+    });
+    try {
+      // Act
+      const { code, stdout, stderr } = await runCli([
+        'status',
+        '--endpoint-url',
+        iot.url,
+        '--since',
+        '2025-12-31T00:00:00Z',
+        '--json',
+      ]);
+      // Assess
+      expect(code, stderr).toBe(0);
+      expect(throttled).toBe(4);
+      const result = JSON.parse(stdout) as { tasks: { taskId: string; taskStatus: string }[] };
+      expect(result.tasks.map((t) => [t.taskId, t.taskStatus])).toEqual([
+        ['remediate-a-auto-1', 'COMPLETED'],
+      ]);
+    } finally {
+      await iot.close();
+    }
+  }, 60_000);
+});
