@@ -6,6 +6,7 @@ import {
   GetItemCommand,
   PutItemCommand,
   QueryCommand,
+  type QueryCommandInput,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import type { MitigationQueue, QueueEntry } from '../app/ports';
@@ -79,26 +80,42 @@ export function createDynamoDbMitigationQueue(client: DynamoDBClient, tableName:
   const key = (taskId: string) => ({ pk: S(taskId) });
   const names = { '#state': 'state' };
 
+  /** A page of one partition of the index, in rank order. */
+  const page = (queue: string, more: Partial<QueryCommandInput>, startKey?: Record<string, AttributeValue>) =>
+    client.send(
+      new QueryCommand({
+        TableName: tableName,
+        IndexName: QUEUE_INDEX,
+        KeyConditionExpression: '#queue = :queue',
+        ExpressionAttributeNames: { '#queue': 'queue' },
+        ExpressionAttributeValues: { ':queue': S(queue) },
+        ...more,
+        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+      }),
+    );
+
   /** One partition of the index in rank order: all of it, or its first `limit` entries. */
   async function partition(queue: string, limit?: number): Promise<QueueEntry[]> {
     const entries: QueueEntry[] = [];
     let startKey: Record<string, AttributeValue> | undefined;
     do {
-      const page = await client.send(
-        new QueryCommand({
-          TableName: tableName,
-          IndexName: QUEUE_INDEX,
-          KeyConditionExpression: '#queue = :queue',
-          ExpressionAttributeNames: { '#queue': 'queue' },
-          ExpressionAttributeValues: { ':queue': S(queue) },
-          ...(limit !== undefined ? { Limit: limit - entries.length } : {}),
-          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-        }),
-      );
-      for (const item of page.Items ?? []) entries.push(entryOf(item));
-      startKey = page.LastEvaluatedKey;
+      const read = await page(queue, limit !== undefined ? { Limit: limit - entries.length } : {}, startKey);
+      for (const item of read.Items ?? []) entries.push(entryOf(item));
+      startKey = read.LastEvaluatedKey;
     } while (startKey && (limit === undefined || entries.length < limit));
     return entries;
+  }
+
+  /** How many entries a partition holds (a count reads at most 1 MB a page, as any Query). */
+  async function count(queue: string): Promise<number> {
+    let total = 0;
+    let startKey: Record<string, AttributeValue> | undefined;
+    do {
+      const read = await page(queue, { Select: 'COUNT' }, startKey);
+      total += read.Count ?? 0;
+      startKey = read.LastEvaluatedKey;
+    } while (startKey);
+    return total;
   }
 
   return {
@@ -166,18 +183,9 @@ export function createDynamoDbMitigationQueue(client: DynamoDBClient, tableName:
       const free = Math.max(0, maxConcurrentTasks - holding.length);
       const [next, queued] = await Promise.all([
         free > 0 ? partition(WAITING_PARTITION, free) : Promise.resolve([]),
-        client.send(
-          new QueryCommand({
-            TableName: tableName,
-            IndexName: QUEUE_INDEX,
-            KeyConditionExpression: '#queue = :queue',
-            ExpressionAttributeNames: { '#queue': 'queue' },
-            ExpressionAttributeValues: { ':queue': S(WAITING_PARTITION) },
-            Select: 'COUNT',
-          }),
-        ),
+        count(WAITING_PARTITION),
       ]);
-      return { entries: [...holding, ...next], queued: queued.Count ?? 0 };
+      return { entries: [...holding, ...next], queued };
     },
 
     claim(taskId, now, startingSince) {
