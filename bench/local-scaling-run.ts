@@ -22,6 +22,8 @@ export interface ScalingRun {
   readonly verify: boolean;
   readonly wallMs: number;
   readonly peakRssMB: number;
+  /** The heap in use after a full collection at the end of the burst: what the stack retains. */
+  readonly liveHeapMB: number;
   readonly virtualMin: number;
   readonly executions: number;
   readonly succeeded: number;
@@ -70,6 +72,10 @@ async function run(audits: number, seed: number, verify: boolean): Promise<Scali
     await stack.settled();
     const wallMs = performance.now() - started;
     peakRss = Math.max(peakRss, process.memoryUsage.rss());
+    // What the stack still holds once the burst is over (its executions, events, reports, tasks,
+    // queue), apart from the garbage a collection would free: run with --expose-gc.
+    (globalThis as { gc?: () => void }).gc?.();
+    const liveHeapMB = process.memoryUsage().heapUsed / 2 ** 20;
     const executions = stack.stepFunctions.executions();
     const stats = stack.emulator.stats();
     return {
@@ -77,6 +83,7 @@ async function run(audits: number, seed: number, verify: boolean): Promise<Scali
       verify,
       wallMs,
       peakRssMB: peakRss / 2 ** 20,
+      liveHeapMB,
       virtualMin: (stack.clock.now() - t0) / 60000,
       executions: executions.length,
       succeeded: executions.filter((e) => e.status === 'SUCCEEDED').length,

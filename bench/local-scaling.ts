@@ -43,6 +43,7 @@ function run(
 
 async function burst(ctx: BenchContext, audits: number, verify: boolean): Promise<ScalingRun> {
   const { stdout } = await run(ctx, process.execPath, [
+    '--expose-gc',
     '--import',
     'tsx',
     'bench/local-scaling-run.ts',
@@ -129,7 +130,7 @@ export async function localScaling(ctx: BenchContext): Promise<BenchResult> {
     for (const audits of sizes) {
       const r = await burst(ctx, audits, verify);
       ctx.log(
-        `  ${audits} audits${verify ? '' : ' (verification off)'}: ${round(r.wallMs / 1000, 1)} s wall, ${round(r.wallMs / audits, 1)} ms per audit, peak RSS ${round(r.peakRssMB, 0)} MB, ${r.succeeded}/${audits} workflows succeeded, ${r.deadLetters} dead-lettered, ${r.startCalls} Start calls, ${r.findingsListCalls} ListAuditFindings calls, ${r.requests} AWS requests (${round(r.requests / audits, 1)} per audit, ${round(r.wallMs / r.requests, 2)} ms of wall each), ${round(r.virtualMin, 1)} simulated min`,
+        `  ${audits} audits${verify ? '' : ' (verification off)'}: ${round(r.wallMs / 1000, 1)} s wall, ${round(r.wallMs / audits, 1)} ms per audit, peak RSS ${round(r.peakRssMB, 0)} MB (live heap after the burst ${round(r.liveHeapMB, 0)} MB), ${r.succeeded}/${audits} workflows succeeded, ${r.deadLetters} dead-lettered, ${r.startCalls} Start calls, ${r.findingsListCalls} ListAuditFindings calls, ${r.requests} AWS requests (${round(r.requests / audits, 1)} per audit, ${round(r.wallMs / r.requests, 2)} ms of wall each), ${round(r.virtualMin, 1)} simulated min`,
       );
       runs.push(r);
     }
@@ -193,6 +194,14 @@ export async function localScaling(ctx: BenchContext): Promise<BenchResult> {
         baseline: 300,
         baselineUnit: 'MB',
         target: { op: '<=', ratio: 1 },
+      }),
+      figure({
+        name: '1,000 audits: live heap after the burst (what the stack retains), against 10 audits',
+        value: round(largest.liveHeapMB, 0),
+        unit: 'MB',
+        against: 'after 10 audits',
+        baseline: round((verified[0] as ScalingRun).liveHeapMB, 0),
+        baselineUnit: 'MB',
       }),
       figure({
         // What the wall time is made of: the product's own requests, each through a real SDK client
@@ -293,13 +302,15 @@ export async function localScaling(ctx: BenchContext): Promise<BenchResult> {
     figures,
     details: {
       workload:
-        "N audit-completion events put on the local bus 10 per simulated second (the Start quota), each audit one non-compliant check (the same check, its own resources) mapped to one action, task work uniform 0.5-2 min (seeded); the real bundled functions and config, real ASL, the dispatcher's queue, the emulator's quotas (10 concurrent tasks, 10 starts/s, 25 describes/s), virtual clock; one fresh process per size (RSS sampled every 50 ms). As deployed, every mitigated task is verified by an on-demand audit of its check, which finds every resource of the check in the account (about 12 per audit of the burst) and is read up to 40 pages of 250: the reads per audit grow with the burst (verify: false rows: the same runs with the config's verify off). Replay: the built CLI as a subprocess, 100 event files of the same kind, --local --scenario",
+        "N audit-completion events put on the local bus 10 per simulated second (the Start quota), each audit one non-compliant check (the same check, its own resources) mapped to one action, task work uniform 0.5-2 min (seeded); the real bundled functions and config, real ASL, the dispatcher's queue, the emulator's quotas (10 concurrent tasks, 10 starts/s, 25 describes/s), virtual clock; one fresh process per size (RSS sampled every 50 ms). As deployed, every mitigated task is verified by an on-demand audit of its check, which finds every resource of the check in the account (about 12 per audit of the burst) and judged by looking each targeted resource up (ListAuditFindings with its resourceIdentifier) when that takes fewer calls than the listing's pages of 250 (verify: false rows: the same runs with the config's verify off). Live heap: heapUsed after a full collection (--expose-gc) once the burst is over. Replay: the built CLI as a subprocess, 100 event files of the same kind, --local --scenario",
       scaling: runs.map((r) => ({
         audits: r.audits,
         verify: r.verify,
         wallS: round(r.wallMs / 1000, 2),
         perAuditMs: round(r.wallMs / r.audits, 1),
         peakRssMB: round(r.peakRssMB, 0),
+        liveHeapMB: round(r.liveHeapMB, 0),
+        requests: r.requests,
         succeeded: r.succeeded,
         deadLetters: r.deadLetters,
         startCalls: r.startCalls,
