@@ -112,12 +112,20 @@ export interface LocalStepFunctions {
   waitForAll(): Promise<void>;
 }
 
+/** What is kept of an execution once it has ended: what the API and the figures read of it. */
+type EndedRun = Pick<WorkflowRun, 'transitions' | 'historyEvents' | 'retries' | 'calls' | 'history'>;
+
 interface Execution {
   readonly name: string;
   readonly executionArn: string;
   readonly inputText: string;
   readonly startDate: number;
-  readonly run: WorkflowRun;
+  /**
+   * The running execution; once it has ended, only its EndedRun, so that the interpreter's state
+   * (its event logger, closures, abort signal) is let go: a burst of a thousand ended executions
+   * held them all.
+   */
+  run: WorkflowRun | EndedRun;
   readonly settled: Promise<void>;
   status: ExecutionStatus;
   outputText?: string;
@@ -232,6 +240,8 @@ export function createLocalStepFunctions(options: LocalStepFunctionsOptions): Lo
       },
     });
     const settled = run.result.then((result) => {
+      const { transitions, historyEvents, retries, calls, history } = run;
+      execution.run = { transitions, historyEvents, retries, calls, history };
       if (execution.status !== 'RUNNING') return; // stopped meanwhile
       execution.status = result.status;
       execution.outputText = result.output === undefined ? undefined : JSON.stringify(result.output);
@@ -298,7 +308,7 @@ export function createLocalStepFunctions(options: LocalStepFunctionsOptions): Lo
       execution.cause = optionalText(request.cause);
       execution.stopDate = clock.now();
       // Its callback tokens close with it: a late answer is told TaskTimedOut.
-      execution.run.abort({ error: execution.error, cause: execution.cause });
+      if ('abort' in execution.run) execution.run.abort({ error: execution.error, cause: execution.cause });
     }
     return { stopDate: toEpochSeconds(execution.stopDate ?? clock.now()) };
   };
@@ -382,7 +392,7 @@ export function createLocalStepFunctions(options: LocalStepFunctionsOptions): Lo
     },
     async close() {
       for (const execution of executions.values()) {
-        if (execution.status === 'RUNNING') execution.run.abort();
+        if (execution.status === 'RUNNING' && 'abort' in execution.run) execution.run.abort();
       }
       if (!server?.listening) return;
       const closing = once(server, 'close');
