@@ -189,7 +189,7 @@ export async function findingsReport(ctx: BenchContext): Promise<BenchResult> {
     ctx.log(
       `  ${r.findings} findings, ${r.failed} failed (${layout}): ${r.executionReads} execution reads + ${r.listFindingsCalls} ListAuditFindings + ${r.describeCalls} Describe, ` +
         `WriteReport ${round(r.reportVirtualSeconds, 0)} s virtual, report ${round(r.reportBytes / 1024, 0)} KiB${r.partial ? ' (partial)' : ''}, ` +
-        `event ${r.eventBytes} B, peak RSS ${round(r.peakRssMB, 0)} MB, ${round(r.wallSeconds, 1)} s wall`,
+        `event ${r.eventBytes} B, bench process peak RSS ${round(r.peakRssMB, 0)} MB (shared with the benchmarks run before it), ${round(r.wallSeconds, 1)} s wall`,
     );
     runs.push(r);
   }
@@ -241,7 +241,8 @@ export async function findingsReport(ctx: BenchContext): Promise<BenchResult> {
         'WriteReport s (virtual)': round(r.reportVirtualSeconds, 0),
         'report KiB': round(r.reportBytes / 1024, 0),
         'event B': r.eventBytes,
-        'peak RSS MB': round(r.peakRssMB, 0),
+        // The whole bench process's (every benchmark of the run shares it): not this report's own.
+        'bench process peak RSS MB': round(r.peakRssMB, 0),
         'wall s': round(r.wallSeconds, 1),
       })),
     },
