@@ -116,8 +116,15 @@ function bytesByPackage(meta: Metafile, onlyAtStart: boolean): Record<string, nu
   );
 }
 
-/** The diagnostic sdk-floor variant: start-mitigation's calls of a first invocation, nothing else. */
-const SDK_FLOOR_HANDLER = `
+/**
+ * The diagnostic sdk-floor variants: each function's SDK work of a first invocation (its clients and
+ * one call of each operation it makes on every first invocation), and nothing of the product.
+ */
+const SDK_FLOOR: Readonly<Record<FunctionName, { readonly calls: string; readonly handler: string }>> = {
+  'start-mitigation': {
+    calls:
+      'IoT, DynamoDB and SFN clients: GetItem (ledger), DescribeAuditTask, ListAuditFindings, ListExecutions',
+    handler: `
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeAuditTaskCommand, IoTClient, ListAuditFindingsCommand } from '@aws-sdk/client-iot';
 import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
@@ -135,7 +142,42 @@ export const handler = async (event: { detail: { taskId: string } }) => {
   await sfn.send(new ListExecutionsCommand({ stateMachineArn: process.env.STATE_MACHINE_ARN, maxResults: 1 }));
   return taskId;
 };
-`;
+`,
+  },
+  'audit-notification-bridge': {
+    calls: 'EventBridge client: PutEvents of the notification',
+    handler: `
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+const events = new EventBridgeClient({});
+export const handler = async (event: { Records: { Sns: { Message: string } }[] }) => {
+  const Detail = event.Records[0]?.Sns.Message ?? '{}';
+  await events.send(
+    new PutEventsCommand({
+      Entries: [{ EventBusName: process.env.EVENT_BUS_NAME, Source: process.env.EVENT_SOURCE, DetailType: process.env.EVENT_DETAIL_TYPE, Detail }],
+    }),
+  );
+  return Detail.length;
+};
+`,
+  },
+  'record-outcome': {
+    calls: 'DynamoDB client: the PutItem that claims the event in the ledger',
+    handler: `
+import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+const dynamoDb = new DynamoDBClient({});
+export const handler = async (event: { detail: { eventId: string } }) => {
+  await dynamoDb.send(
+    new PutItemCommand({
+      TableName: process.env.OUTCOME_LEDGER_TABLE,
+      Item: { pk: { S: 'sdk-floor#' + event.detail.eventId } },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    }),
+  );
+  return event.detail.eventId;
+};
+`,
+  },
+};
 
 async function buildVariants(
   root: string,
@@ -209,6 +251,16 @@ async function buildVariants(
       (outdir) => buildFunction(root, fn, outdir, { ...quiet, packages: 'external' }),
     );
   }
+  // The floor of each function's first invocation with the real SDK: its clients and calls alone.
+  for (const fn of full ? functions : []) {
+    await built(
+      `diagnostic ${fn} sdk-floor`,
+      fn,
+      `the first invocation's SDK work alone (${SDK_FLOOR[fn].calls}); no product code, no zod, no powertools; same build options, not split`,
+      'no (diagnostic)',
+      stdinBuild(SDK_FLOOR[fn].handler, `${fn}-sdk-floor.ts`),
+    );
+  }
   if (full && functions.includes('start-mitigation')) {
     const fn = 'start-mitigation';
     await built(
@@ -227,15 +279,6 @@ async function buildVariants(
         stdinBuild(contents, `${name}.ts`),
         false,
       );
-    // The floor of start-mitigation's first invocation with the real SDK: its three clients and one
-    // call of each service it calls on every first invocation, and nothing of the product.
-    await built(
-      'diagnostic sdk-floor',
-      fn,
-      "the first invocation's SDK work alone: IoT, DynamoDB and SFN clients, GetItem (ledger), DescribeAuditTask, ListAuditFindings, ListExecutions; no product code, no zod, no powertools",
-      'no (diagnostic)',
-      stdinBuild(SDK_FLOOR_HANDLER, 'sdk-floor.ts'),
-    );
     await diagnostic(
       'only-core+zod',
       'src/core + the bundled config parsed (zod), no SDK, no powertools',
@@ -510,10 +553,10 @@ export async function coldStart(ctx: BenchContext): Promise<BenchResult> {
           note: t.description,
         }),
       );
-      if (t.variant === 'diagnostic sdk-floor')
+      if (t.variant.endsWith('sdk-floor'))
         figures.push(
           figure({
-            name: 'diagnostic sdk-floor: load (the SDK clients alone, against the 2.5 x target)',
+            name: `${t.variant}: load (the SDK clients alone, against the 2.5 x target)`,
             value: t.loadMedianMs,
             unit: 'ms',
             against: 'empty handler',
