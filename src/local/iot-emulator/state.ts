@@ -95,8 +95,11 @@ export function positionsNaming(list: FindingList, wanted: Readonly<Record<strin
   const index = indexOf(
     list instanceof OnDemandFindings ? list.resources : (list as readonly FindingRecord[]),
   );
-  const [first, ...rest] = members.map((member) => new Set(index.get(member) ?? []));
-  return [...(first ?? [])].filter((position) => rest.every((positions) => positions.has(position)));
+  // The positions of the first member, kept where every other member names them too (one member,
+  // the usual identifier: its positions as they are).
+  const [first = [], ...rest] = members.map((member) => index.get(member) ?? []);
+  const others = rest.map((positions) => new Set(positions));
+  return first.filter((position) => others.every((positions) => positions.has(position)));
 }
 
 function memberKey(key: string, value: unknown): string {
