@@ -15,6 +15,13 @@ export interface LocalService {
   readonly signingName?: string;
   /** Plain HTTP routes (the approval page) are told apart by their path, before anything else. */
   readonly pathPrefix?: string;
+  /**
+   * True when the handler runs in this process and every AWS request it makes is counted from the
+   * client side (the approval page, see stack.ts). Its own incoming request then does not count as
+   * in flight: while the handler waits between two of its requests (an SDK backoff on the virtual
+   * clock), time must pass, as it does for the functions.
+   */
+  readonly countedByItsRequests?: boolean;
   readonly handle: (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 }
 
@@ -55,9 +62,11 @@ export function createGateway(services: readonly LocalService[]) {
   let served = 0;
   const listener: RequestListener = (req, res) => {
     const service = routeRequest(services, req);
-    inFlight++;
     served++;
-    res.on('close', () => inFlight--);
+    if (!service?.countedByItsRequests) {
+      inFlight++;
+      res.on('close', () => inFlight--);
+    }
     if (!service) {
       res.writeHead(404, { 'content-type': 'application/json' }).end('{"message":"no such service"}');
       return;

@@ -262,7 +262,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     res.writeHead(503, { 'content-type': 'text/plain' }).end('starting');
   };
   const gateway = createGateway([
-    { name: 'approval-page', pathPrefix: APPROVALS_PATH, handle: (req, res) => servePage(req, res) },
+    {
+      name: 'approval-page',
+      pathPrefix: APPROVALS_PATH,
+      countedByItsRequests: true,
+      handle: (req, res) => servePage(req, res),
+    },
     { name: 'secretsmanager', targetPrefix: 'secretsmanager', handle: secrets.handle },
     {
       name: 'stepfunctions',
