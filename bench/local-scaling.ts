@@ -7,11 +7,17 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { IoTClient, ListAuditFindingsCommand } from '@aws-sdk/client-iot';
+import { VirtualClock } from '../src/local/clock';
 import { createLocalDynamoDb } from '../src/local/dynamodb';
 import { createGateway } from '../src/local/gateway';
+import { createIotEmulator } from '../src/local/iot-emulator';
+import { ScenarioSchema } from '../src/local/scenario';
 import { burstWorkload } from './burst-drain';
 import { type BenchContext, type BenchResult, benchResult, type Figure, figure, round } from './lib';
 import type { ScalingRun } from './local-scaling-run';
@@ -119,6 +125,128 @@ async function requestRoundTrip(): Promise<{ sequentialMs: number; concurrentMs:
   }
 }
 
+/** The median of 5 batches of `calls` calls, 10 at once (ms of wall per call), after 50 untimed. */
+async function wallPerCall(call: () => Promise<unknown>, calls: number): Promise<number> {
+  const batch = async (n: number): Promise<number> => {
+    const started = performance.now();
+    await Promise.all(
+      Array.from({ length: 10 }, async () => {
+        for (let i = 0; i < n / 10; i++) await call();
+      }),
+    );
+    return (performance.now() - started) / n;
+  };
+  await batch(50);
+  const times = [];
+  for (let i = 0; i < 5; i++) times.push(await batch(calls));
+  return times.sort((a, b) => a - b)[2] as number;
+}
+
+/**
+ * What a byte of ListAuditFindings answer costs apart from the request it rides on: a page of 250
+ * findings as the emulator writes it, served ready-made (no emulation, no serialising) by a bare
+ * HTTP server, read through the real IoT client (SigV4, HTTP, JSON parse, the SDK's schema walk),
+ * against an empty page from the same server. The answers of a replay are mostly such pages.
+ */
+async function findingsByteCost(): Promise<{ msPerMB: number; pageBytes: number; pageMs: number }> {
+  const emulator = createIotEmulator({
+    clock: new VirtualClock(),
+    quotas: { rates: false },
+    scenario: ScenarioSchema.parse({
+      accountId: '123456789012',
+      region: 'us-east-1',
+      audits: [
+        {
+          taskId: 'floor-page',
+          taskType: 'ON_DEMAND_AUDIT_TASK',
+          taskStatus: 'COMPLETED',
+          taskStartTime: 1767225600,
+          checks: {
+            CONFLICTING_CLIENT_IDS_CHECK: {
+              checkRunStatus: 'COMPLETED_NON_COMPLIANT',
+              generateFindings: 250,
+              totalResourcesCount: 2500,
+            },
+          },
+        },
+      ],
+    }),
+  });
+  const { url } = await emulator.listen();
+  const page = await fetch(`${url}/audit/findings`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ taskId: 'floor-page', maxResults: 250 }),
+  }).then((r) => r.text());
+  await emulator.close();
+  const full = Buffer.from(page);
+  const empty = Buffer.from('{"findings":[]}');
+  let answer = full;
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end(answer));
+  });
+  server.keepAliveTimeout = 5000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const client = new IoTClient({
+    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  const list = () => client.send(new ListAuditFindingsCommand({ taskId: 'floor-page', maxResults: 250 }));
+  try {
+    const pageMs = await wallPerCall(list, 100);
+    answer = empty;
+    const emptyMs = await wallPerCall(list, 400);
+    const msPerMB = ((pageMs - emptyMs) / (full.byteLength - empty.byteLength)) * 1_000_000;
+    return { msPerMB, pageBytes: full.byteLength, pageMs };
+  } finally {
+    client.destroy();
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+}
+
+interface ReplayRun {
+  code: number;
+  ms: number;
+  workflows: number;
+  ended: number;
+  requests: number;
+  listAuditFindingsBytes: number;
+}
+
+/** `iot-remediate replay --local --json` of `count` recorded events, the built CLI as a subprocess. */
+async function replayLocal(ctx: BenchContext, count: number): Promise<ReplayRun> {
+  const files = recordedEvents(ctx, count);
+  try {
+    const cli = await run(ctx, process.execPath, [
+      'dist/cli/iot-remediate.mjs',
+      'replay',
+      files.events,
+      '--local',
+      '--scenario',
+      files.scenario,
+      '--json',
+    ]);
+    const result = JSON.parse(cli.stdout || '{}') as {
+      workflows?: { end?: string }[];
+      localStack?: { requests: number; listAuditFindingsBytes: number };
+    };
+    const workflows = result.workflows ?? [];
+    return {
+      code: cli.code,
+      ms: cli.ms,
+      workflows: workflows.length,
+      ended: workflows.filter((w) => w.end === 'COMPLETED').length,
+      requests: result.localStack?.requests ?? 0,
+      listAuditFindingsBytes: result.localStack?.listAuditFindingsBytes ?? 0,
+    };
+  } finally {
+    rmSync(files.dir, { recursive: true, force: true });
+  }
+}
+
 export async function localScaling(ctx: BenchContext): Promise<BenchResult> {
   const started = Date.now();
   // The quick run keeps to one small size: `npm run bench -- --quick` must stay under a minute.
@@ -139,36 +267,30 @@ export async function localScaling(ctx: BenchContext): Promise<BenchResult> {
   const verified = runs.filter((r) => r.verify);
 
   const replayCount = ctx.quick ? 10 : 100;
-  const files = recordedEvents(ctx, replayCount);
-  let replay: { code: number; ms: number; workflows: number; ended: number };
-  try {
-    const cli = await run(ctx, process.execPath, [
-      'dist/cli/iot-remediate.mjs',
-      'replay',
-      files.events,
-      '--local',
-      '--scenario',
-      files.scenario,
-      '--json',
-    ]);
-    const result = JSON.parse(cli.stdout || '{}') as { workflows?: { end?: string }[] };
-    const workflows = result.workflows ?? [];
-    replay = {
-      code: cli.code,
-      ms: cli.ms,
-      workflows: workflows.length,
-      ended: workflows.filter((w) => w.end === 'COMPLETED').length,
-    };
-  } finally {
-    rmSync(files.dir, { recursive: true, force: true });
-  }
+  const replay = await replayLocal(ctx, replayCount);
   ctx.log(
-    `  replay --local of ${replayCount} events: ${round(replay.ms / 1000, 1)} s wall, exit ${replay.code}, ${replay.ended}/${replay.workflows} COMPLETED`,
+    `  replay --local of ${replayCount} events: ${round(replay.ms / 1000, 1)} s wall, exit ${replay.code}, ${replay.ended}/${replay.workflows} COMPLETED, ${replay.requests} AWS requests, ${round(replay.listAuditFindingsBytes / 1e6, 1)} MB of ListAuditFindings answers`,
   );
-
+  // The replay's floor: its fixed part (a replay of one event: the process, the stack's start and
+  // close, one workflow), then each further request at a bare request's cost and each further byte
+  // of findings at a bare page's. What the emulation, the state machine's interpretation and the
+  // product's own logic add comes on top.
+  const single = await replayLocal(ctx, 1);
+  const findingsCost = await findingsByteCost();
   const roundTrip = await requestRoundTrip();
   ctx.log(
     `  one request (GetItem through a real SDK client and the stack's endpoint): ${round(roundTrip.sequentialMs, 2)} ms one at a time, ${round(roundTrip.concurrentMs, 2)} ms of wall each 10 at once`,
+  );
+  const floor = {
+    fixedMs: single.ms,
+    requestsMs: Math.max(0, replay.requests - single.requests) * roundTrip.concurrentMs,
+    findingsMs:
+      (Math.max(0, replay.listAuditFindingsBytes - single.listAuditFindingsBytes) / 1e6) *
+      findingsCost.msPerMB,
+  };
+  const floorMs = floor.fixedMs + floor.requestsMs + floor.findingsMs;
+  ctx.log(
+    `  replay floor: ${round(floorMs / 1000, 1)} s = a replay of 1 event ${round(floor.fixedMs / 1000, 2)} s + ${replay.requests - single.requests} more requests ${round(floor.requestsMs / 1000, 2)} s + ${round((replay.listAuditFindingsBytes - single.listAuditFindingsBytes) / 1e6, 1)} MB more of findings ${round(floor.findingsMs / 1000, 2)} s (a bare page of 250 findings, ${round(findingsCost.pageBytes / 1000, 0)} kB: ${round(findingsCost.pageMs, 2)} ms, ${round(findingsCost.msPerMB, 2)} ms per MB beyond the request)`,
   );
 
   const bySize = new Map(verified.map((r) => [r.audits, r]));
@@ -294,6 +416,14 @@ export async function localScaling(ctx: BenchContext): Promise<BenchResult> {
       baseline: 10,
       baselineUnit: 's',
       target: { op: '<=', ratio: 1 },
+    }),
+    figure({
+      name: `replay --local of ${replayCount} events: its floor (a replay of 1 event ${round(floor.fixedMs / 1000, 2)} s; ${replay.requests} requests, each further one at ${round(roundTrip.concurrentMs, 2)} ms, ${round(floor.requestsMs / 1000, 2)} s; ${round(replay.listAuditFindingsBytes / 1e6, 1)} MB of ListAuditFindings answers at ${round(findingsCost.msPerMB, 1)} ms per MB read through the real IoT client, ${round(floor.findingsMs / 1000, 2)} s), against its wall time`,
+      value: round(floorMs / 1000, 1),
+      unit: 's',
+      against: "the replay's wall time",
+      baseline: round(replay.ms / 1000, 1),
+      baselineUnit: 's',
     }),
   );
   return benchResult(ctx, started, {

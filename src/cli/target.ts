@@ -58,7 +58,17 @@ export interface Target {
   ): { readonly fixed: number; readonly stillNonCompliant: number } | undefined;
   /** The stack's outputs (DescribeStacks, read once when first needed). */
   stackOutputs(): Promise<StackOutputs>;
+  /** What the embedded local stack has served so far (`--local` only). */
+  localWork?(): LocalStackWork;
   close(): Promise<void>;
+}
+
+/** The embedded local stack's work, for `replay --local --json`: what a run asked of the services. */
+export interface LocalStackWork {
+  /** AWS requests its endpoint received, every service together (the CLI's and the functions'). */
+  readonly requests: number;
+  /** Bytes of the IoT answers to ListAuditFindings: the largest answers a run reads. */
+  readonly listAuditFindingsBytes: number;
 }
 
 export interface TargetOptions {
@@ -156,6 +166,10 @@ async function openLocalTarget(scenarioPath: string, config: unknown): Promise<T
       return audit ? expectedVerificationOf(audit, taskId) : undefined;
     },
     stackOutputs: async () => outputs,
+    localWork: () => ({
+      requests: stack.requestsServed,
+      listAuditFindingsBytes: stack.emulator.stats().operations.ListAuditFindings?.answeredBytes ?? 0,
+    }),
     async close() {
       for (const client of Object.values(clients)) client.destroy();
       await stack.close();

@@ -15,6 +15,7 @@ interface ReplayJson {
     taskId: string | null;
   }[];
   asExpected: boolean;
+  localStack?: { requests: number; listAuditFindingsBytes: number };
 }
 
 describe('iot-remediate replay --local', () => {
@@ -69,6 +70,9 @@ describe('iot-remediate replay --local', () => {
       'SKIPPED',
       'SKIPPED',
     ]);
+    // What the embedded stack served: the functions' and the CLI's requests, and the findings it listed.
+    expect(result.localStack?.requests).toBeGreaterThan(result.workflows.length * 5);
+    expect(result.localStack?.listAuditFindingsBytes).toBeGreaterThan(1000);
   });
 
   it('replays the archive in one invocation: records the files, replays the window, follows the executions', async () => {

@@ -510,6 +510,7 @@ Examples:
             ...(replay ? { replay } : {}),
             workflows: workflows.map((w) => workflowJson(w, reports.get(w))),
             asExpected: failures.length === 0,
+            ...(target.localWork ? { localStack: target.localWork() } : {}),
           }),
         );
       } else {

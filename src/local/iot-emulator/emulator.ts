@@ -56,6 +56,8 @@ export interface OperationStats {
   throttled: number;
   serverErrors: number;
   dropped: number;
+  /** Bytes of the answers' bodies that served the request (errors not counted). */
+  answeredBytes: number;
 }
 
 export interface EmulatorStats {
@@ -143,7 +145,7 @@ export function createIotEmulator(options: IotEmulatorOptions): IotEmulator {
   };
 
   function statsFor(operation: string): OperationStats {
-    operationStats[operation] ??= { calls: 0, throttled: 0, serverErrors: 0, dropped: 0 };
+    operationStats[operation] ??= { calls: 0, throttled: 0, serverErrors: 0, dropped: 0, answeredBytes: 0 };
     return operationStats[operation];
   }
 
@@ -152,15 +154,17 @@ export function createIotEmulator(options: IotEmulatorOptions): IotEmulator {
     status: number,
     body: unknown,
     headers: Record<string, string> = {},
-  ): void {
+  ): number {
     const text = JSON.stringify(body);
+    const bytes = Buffer.byteLength(text);
     res.writeHead(status, {
       'content-type': 'application/json',
-      'content-length': Buffer.byteLength(text),
+      'content-length': bytes,
       'x-amzn-RequestId': randomUuid(requestIds),
       ...headers,
     });
     res.end(text);
+    return bytes;
   }
 
   function sendError(res: ServerResponse, error: EmulatorError): void {
@@ -209,7 +213,7 @@ export function createIotEmulator(options: IotEmulatorOptions): IotEmulator {
       operation: route.operation,
     };
     const result = route.handler(context, { input });
-    send(res, 200, result ?? {});
+    stats.answeredBytes += send(res, 200, result ?? {});
   }
 
   function onRequest(req: IncomingMessage, res: ServerResponse): void {

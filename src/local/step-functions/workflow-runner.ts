@@ -158,6 +158,9 @@ function observeDispatches(stateMachine: StateMachine): void {
   };
 }
 
+/** Definition texts (placeholders filled) the interpreter has validated in this process. */
+const validTexts = new Set<string>();
+
 /**
  * Parses the ASL text, fills its `${Name}` placeholders as DefinitionSubstitutions do in the cloud, and
  * validates it (the interpreter runs asl-validator). Every placeholder must have a value.
@@ -171,9 +174,13 @@ export function prepareWorkflow(
     if (value === undefined) throw new Error(`No substitution for the placeholder \${${name}}`);
     return JSON.stringify(value).slice(1, -1);
   });
-  // The repository's own ASL file: the interpreter validates it on construction.
+  // The repository's own ASL file: the interpreter validates it on construction, once per text in a
+  // process (a validation compiles asl-validator's schemas anew: about 0.35 s, every stack start).
   const definition = JSON.parse(text) as StateMachineDefinition;
-  new StateMachine(definition);
+  if (!validTexts.has(text)) {
+    new StateMachine(definition);
+    validTexts.add(text);
+  }
   // What the interpreter runs: every Task limit is the runner's business (LOCAL_DEFAULT_TASK_...).
   const runnable = JSON.parse(text) as StateMachineDefinition;
   for (const state of Object.values(runnable.States)) {

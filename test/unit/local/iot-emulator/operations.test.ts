@@ -145,6 +145,24 @@ describe('iot emulator: happy path of every operation', () => {
     expect(withSuppressed.findings).toHaveLength(3);
   });
 
+  it('counts the bytes of each answer it serves, per operation: the body the client receives', async () => {
+    // Act: the raw answer, as the SDK's HTTP handler receives it (the emulator checks no signature)
+    const answer = await fetch(`${h.url}/audit/findings`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ taskId: 'audit-1', checkName: 'DEVICE_CERTIFICATE_EXPIRING_CHECK' }),
+    });
+    const body = Buffer.from(await answer.arrayBuffer());
+    await errorOf(h.client.send(new DescribeAuditTaskCommand({ taskId: 'no-such-audit' })));
+    // Assess
+    expect(answer.status).toBe(200);
+    expect(JSON.parse(body.toString('utf8')).findings.length).toBeGreaterThan(0);
+    const operations = h.emulator.stats().operations;
+    expect(operations.ListAuditFindings?.answeredBytes).toBe(body.byteLength);
+    // An error answer is not counted: only what served a request.
+    expect(operations.DescribeAuditTask).toMatchObject({ calls: 1, answeredBytes: 0 });
+  });
+
   it('ListAuditFindings by time range and generated findings with catalog reason codes', async () => {
     // Act
     const out = await h.client.send(
