@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { dirname, join, resolve } from 'node:path';
@@ -177,6 +177,18 @@ export function repositoryRoot(): string {
 
 let handlerInstances = 0;
 
+/**
+ * Where the interpreter's verdicts on the ASL are kept between runs (see prepareWorkflow): under
+ * node_modules/.cache, in a directory named after the lockfile, so that other installed packages (a
+ * new interpreter or validator) validate again. None without a lockfile.
+ */
+function validationCacheDir(root: string): string | undefined {
+  const lockfile = join(root, 'package-lock.json');
+  if (!existsSync(lockfile)) return undefined;
+  const installed = createHash('sha256').update(readFileSync(lockfile)).digest('hex').slice(0, 16);
+  return join(root, 'node_modules', '.cache', 'iot-audit-remediation', `valid-asl-${installed}`);
+}
+
 /** The longest step of the virtual clock while a function the state machine invoked runs. */
 const FUNCTION_STEP_MS = 10;
 
@@ -295,6 +307,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   };
   const runner = createLocalStepFunctions({
     definition: options.definition ?? readFileSync(join(root, STATE_MACHINE_FILE), 'utf8'),
+    validationCacheDir: validationCacheDir(root),
     substitutions: workflowSubstitutions({
       ...account,
       eventBusName: 'default',

@@ -43,6 +43,8 @@ export interface LocalStepFunctionsOptions {
   definition: string;
   /** Values of the definition's `${Name}` placeholders (DefinitionSubstitutions in the template). */
   substitutions: Record<string, string>;
+  /** Where the validator's verdicts are kept between processes (prepareWorkflow); none when left out. */
+  validationCacheDir?: string;
   stateMachineArn?: string;
   /** The real IoT client, pointed at the local emulator; give it `maxAttempts: 1` (the ASL retries). */
   iot: IoTClient;
@@ -163,7 +165,7 @@ const optionalText = (value: unknown): string | undefined => (typeof value === '
 export function createLocalStepFunctions(options: LocalStepFunctionsOptions): LocalStepFunctions {
   const { clock } = options;
   const stateMachineArn = options.stateMachineArn ?? DEFAULT_STATE_MACHINE_ARN;
-  const workflow = prepareWorkflow(options.definition, options.substitutions);
+  const workflow = prepareWorkflow(options.definition, options.substitutions, options.validationCacheDir);
   const callbacks = createCallbackRegistry();
   // The successor of an execution is started through the same StartExecution as the API's callers.
   const handlers = createHandlers(workflow.definition.States, options, callbacks, (request) =>

@@ -1,3 +1,6 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { ExecutionError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import type { Clock } from '../clock';
 import { createHistoryRecorder, type HistoryEvent } from './execution-history';
@@ -162,25 +165,52 @@ function observeDispatches(stateMachine: StateMachine): void {
 const validTexts = new Set<string>();
 
 /**
+ * Validates the definition as the interpreter does on construction (asl-validator), unless this
+ * text was found valid before: in this process, or in `cacheDir`, where a file named by the text's
+ * hash records each valid one between processes. A validation compiles the validator's schemas anew
+ * (about 0.4 s of every local stack's start); its verdict on the same text with the same installed
+ * packages does not change, so whoever gives a cache directory names it after what is installed
+ * (stack.ts: the lockfile). An invalid text is never recorded: it throws every time.
+ */
+function validateOnce(text: string, definition: StateMachineDefinition, cacheDir?: string): void {
+  if (validTexts.has(text)) return;
+  const verdict = cacheDir && join(cacheDir, createHash('sha256').update(text).digest('hex'));
+  if (!verdict || !existsSync(verdict)) {
+    new StateMachine(definition);
+    if (verdict) recordValid(verdict);
+  }
+  validTexts.add(text);
+}
+
+/** Writes the verdict file whole (a rename), or not at all: a cache that cannot be written is skipped. */
+function recordValid(verdict: string): void {
+  try {
+    mkdirSync(join(verdict, '..'), { recursive: true });
+    const partial = `${verdict}.${process.pid}.tmp`;
+    writeFileSync(partial, 'valid\n');
+    renameSync(partial, verdict);
+  } catch {
+    // Read-only or missing directory: the next process validates again.
+  }
+}
+
+/**
  * Parses the ASL text, fills its `${Name}` placeholders as DefinitionSubstitutions do in the cloud, and
  * validates it (the interpreter runs asl-validator). Every placeholder must have a value.
  */
 export function prepareWorkflow(
   definitionText: string,
   substitutions: Readonly<Record<string, string>>,
+  validationCacheDir?: string,
 ): PreparedWorkflow {
   const text = definitionText.replace(/\$\{([A-Za-z0-9_]+)\}/g, (_placeholder, name: string) => {
     const value = substitutions[name];
     if (value === undefined) throw new Error(`No substitution for the placeholder \${${name}}`);
     return JSON.stringify(value).slice(1, -1);
   });
-  // The repository's own ASL file: the interpreter validates it on construction, once per text in a
-  // process (a validation compiles asl-validator's schemas anew: about 0.35 s, every stack start).
+  // The repository's own ASL file, validated as the interpreter validates it on construction.
   const definition = JSON.parse(text) as StateMachineDefinition;
-  if (!validTexts.has(text)) {
-    new StateMachine(definition);
-    validTexts.add(text);
-  }
+  validateOnce(text, definition, validationCacheDir);
   // What the interpreter runs: every Task limit is the runner's business (LOCAL_DEFAULT_TASK_...).
   const runnable = JSON.parse(text) as StateMachineDefinition;
   for (const state of Object.values(runnable.States)) {
