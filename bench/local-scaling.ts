@@ -6,7 +6,7 @@
  * time per audit at 1,000 within 1.5 x that at 100, the replay in <= 10 s.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -21,6 +21,7 @@ import { ScenarioSchema } from '../src/local/scenario';
 import { burstWorkload } from './burst-drain';
 import { type BenchContext, type BenchResult, benchResult, type Figure, figure, round } from './lib';
 import type { ScalingRun } from './local-scaling-run';
+import { type ProfileShares, profileFileShares } from './profile-shares';
 
 function run(
   ctx: BenchContext,
@@ -216,11 +217,15 @@ interface ReplayRun {
   listAuditFindingsBytes: number;
 }
 
-/** `iot-remediate replay --local --json` of `count` recorded events, the built CLI as a subprocess. */
-async function replayLocal(ctx: BenchContext, count: number): Promise<ReplayRun> {
+/**
+ * `iot-remediate replay --local --json` of `count` recorded events, the built CLI as a subprocess;
+ * with `profileDir`, under `--cpu-prof` (its profile written there).
+ */
+async function replayLocal(ctx: BenchContext, count: number, profileDir?: string): Promise<ReplayRun> {
   const files = recordedEvents(ctx, count);
   try {
     const cli = await run(ctx, process.execPath, [
+      ...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []),
       'dist/cli/iot-remediate.mjs',
       'replay',
       files.events,
@@ -289,6 +294,22 @@ export async function localScaling(ctx: BenchContext): Promise<BenchResult> {
       findingsCost.msPerMB,
   };
   const floorMs = floor.fixedMs + floor.requestsMs + floor.findingsMs;
+  // Who spends the replay's time: the same replay again under --cpu-prof, its samples attributed to
+  // the product (functions and CLI, with their SDK clients), the stack's own code, or neither.
+  const profileDir = mkdtempSync(join(tmpdir(), 'replay-profile-'));
+  let shares: ProfileShares;
+  try {
+    await replayLocal(ctx, replayCount, profileDir);
+    const [profile] = readdirSync(profileDir).filter((f) => f.endsWith('.cpuprofile'));
+    if (!profile) throw new Error('the profiled replay wrote no profile');
+    shares = profileFileShares(join(profileDir, profile), join(ctx.root, 'dist/cli/iot-remediate.mjs'));
+  } finally {
+    rmSync(profileDir, { recursive: true, force: true });
+  }
+  const withoutStackMs = replay.ms * (1 - shares.share.stack);
+  ctx.log(
+    `  replay's profile: product ${round(shares.share.product * 100, 0)}% (functions and CLI with their SDK clients), local stack ${round(shares.share.stack * 100, 0)}% (emulators, interpreter), neither ${round(shares.share.other * 100, 0)}% (Node's HTTP internals, GC, idle): without the stack's own code, ${round(withoutStackMs / 1000, 1)} s`,
+  );
   ctx.log(
     `  replay floor: ${round(floorMs / 1000, 1)} s = a replay of 1 event ${round(floor.fixedMs / 1000, 2)} s + ${replay.requests - single.requests} more requests ${round(floor.requestsMs / 1000, 2)} s + ${round((replay.listAuditFindingsBytes - single.listAuditFindingsBytes) / 1e6, 1)} MB more of findings ${round(floor.findingsMs / 1000, 2)} s (a bare page of 250 findings, ${round(findingsCost.pageBytes / 1000, 0)} kB: ${round(findingsCost.pageMs, 2)} ms, ${round(findingsCost.msPerMB, 2)} ms per MB beyond the request)`,
   );
@@ -416,6 +437,14 @@ export async function localScaling(ctx: BenchContext): Promise<BenchResult> {
       baseline: 10,
       baselineUnit: 's',
       target: { op: '<=', ratio: 1 },
+    }),
+    figure({
+      name: `replay --local of ${replayCount} events: its wall time less the local stack's own share of its CPU profile (${round(shares.share.stack * 100, 0)}%; the product's functions and CLI with their SDK clients ${round(shares.share.product * 100, 0)}%, Node's HTTP internals, GC and idle ${round(shares.share.other * 100, 0)}%)`,
+      value: round(withoutStackMs / 1000, 1),
+      unit: 's',
+      against: 'bound',
+      baseline: 10,
+      baselineUnit: 's',
     }),
     figure({
       name: `replay --local of ${replayCount} events: its floor (a replay of 1 event ${round(floor.fixedMs / 1000, 2)} s; ${replay.requests} requests, each further one at ${round(roundTrip.concurrentMs, 2)} ms, ${round(floor.requestsMs / 1000, 2)} s; ${round(replay.listAuditFindingsBytes / 1e6, 1)} MB of ListAuditFindings answers at ${round(findingsCost.msPerMB, 1)} ms per MB read through the real IoT client, ${round(floor.findingsMs / 1000, 2)} s), against its wall time`,
