@@ -2,6 +2,8 @@
 // device certificates (3, policy approve: deactivating a certificate is destructive) and disabled
 // logging (1, policy auto), with the config and the audit-completion event that go with it.
 
+import { auditCompletedEvent, sharedCertificateFindings } from './fixtures';
+
 export const APPROVAL_ACCOUNT = '123456789012';
 export const APPROVAL_REGION = 'us-east-1';
 export const SHARED = 'DEVICE_CERTIFICATE_SHARED_CHECK';
@@ -25,12 +27,7 @@ export function approvalAudit(auditTaskId: string, eventId: string) {
           [SHARED]: {
             checkRunStatus: 'COMPLETED_NON_COMPLIANT',
             totalResourcesCount: 100,
-            findings: ['a', 'b', 'c'].map((c, i) => ({
-              findingId: `shared-${i + 1}`,
-              reasonCode: 'CERTIFICATE_SHARED_BY_MULTIPLE_DEVICES',
-              resourceType: 'DEVICE_CERTIFICATE',
-              resourceIdentifier: { deviceCertificateId: c.repeat(64) },
-            })),
+            findings: sharedCertificateFindings('shared'),
           },
           [LOGGING]: {
             checkRunStatus: 'COMPLETED_NON_COMPLIANT',
@@ -56,41 +53,31 @@ export function approvalAudit(auditTaskId: string, eventId: string) {
     },
   };
 
-  const auditEvent = {
-    version: '0',
-    id: eventId,
-    source: 'custom.iot.devicedefender',
-    'detail-type': 'Audit Task Completed',
-    account: APPROVAL_ACCOUNT,
-    region: APPROVAL_REGION,
-    time: '2026-01-01T00:00:00Z',
-    resources: [],
-    detail: {
-      accountId: APPROVAL_ACCOUNT,
-      taskId: auditTaskId,
-      taskStatus: 'COMPLETED',
-      taskType: 'ON_DEMAND_AUDIT_TASK',
-      failedChecksCount: 0,
-      canceledChecksCount: 0,
-      nonCompliantChecksCount: 2,
-      compliantChecksCount: 0,
-      totalChecksCount: 2,
-      taskStartTime: 1764028800000,
-      auditDetails: [
-        {
-          checkName: SHARED,
-          checkRunStatus: 'COMPLETED_NON_COMPLIANT',
-          nonCompliantResourcesCount: 3,
-          totalResourcesCount: 100,
-        },
-        {
-          checkName: LOGGING,
-          checkRunStatus: 'COMPLETED_NON_COMPLIANT',
-          nonCompliantResourcesCount: 1,
-          totalResourcesCount: 1,
-        },
-      ],
-    },
-  };
+  const auditEvent = auditCompletedEvent(eventId, {
+    accountId: APPROVAL_ACCOUNT,
+    taskId: auditTaskId,
+    taskStatus: 'COMPLETED',
+    taskType: 'ON_DEMAND_AUDIT_TASK',
+    failedChecksCount: 0,
+    canceledChecksCount: 0,
+    nonCompliantChecksCount: 2,
+    compliantChecksCount: 0,
+    totalChecksCount: 2,
+    taskStartTime: 1764028800000,
+    auditDetails: [
+      {
+        checkName: SHARED,
+        checkRunStatus: 'COMPLETED_NON_COMPLIANT',
+        nonCompliantResourcesCount: 3,
+        totalResourcesCount: 100,
+      },
+      {
+        checkName: LOGGING,
+        checkRunStatus: 'COMPLETED_NON_COMPLIANT',
+        nonCompliantResourcesCount: 1,
+        totalResourcesCount: 1,
+      },
+    ],
+  });
   return { scenario, config, auditEvent };
 }

@@ -57,3 +57,37 @@ export const silentLog: Log = {
   error: () => undefined,
   appendKeys: () => undefined,
 };
+
+/**
+ * An "Audit Task Completed" event as the bridge puts it on the default bus: EventBridge's envelope
+ * (account from the detail's accountId) around `detail`.
+ */
+export function auditCompletedEvent(
+  id: string,
+  detail: { readonly accountId?: string } & Record<string, unknown>,
+) {
+  return {
+    version: '0',
+    id,
+    source: 'custom.iot.devicedefender',
+    'detail-type': 'Audit Task Completed',
+    account: detail.accountId ?? '123456789012',
+    region: 'us-east-1',
+    time: '2026-01-01T00:00:00Z',
+    resources: [],
+    detail,
+  };
+}
+
+/**
+ * Three DEVICE_CERTIFICATE_SHARED_CHECK findings, ids `<prefix>-1` to `-3`, on the certificates
+ * 'a' x 64, 'b' x 64 and 'c' x 64, as a scenario audit lists them.
+ */
+export function sharedCertificateFindings(prefix: string) {
+  return ['a', 'b', 'c'].map((c, i) => ({
+    findingId: `${prefix}-${i + 1}`,
+    reasonCode: 'CERTIFICATE_SHARED_BY_MULTIPLE_DEVICES',
+    resourceType: 'DEVICE_CERTIFICATE',
+    resourceIdentifier: { deviceCertificateId: c.repeat(64) },
+  }));
+}

@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { auditCompletedEvent, sharedCertificateFindings } from '../fixtures';
 import { runCli } from './helpers';
 
 /**
@@ -130,45 +131,30 @@ function largeFleetFiles(): { scenario: string; event: string; config: string } 
     audits: [
       audit('fleet-audit', 1764000000, { generateFindings: 10_250 }),
       audit('task-audit', 1764028800, {
-        findings: ['a', 'b', 'c'].map((c, i) => ({
-          findingId: `task-${i + 1}`,
-          reasonCode: 'CERTIFICATE_SHARED_BY_MULTIPLE_DEVICES',
-          resourceType: 'DEVICE_CERTIFICATE',
-          resourceIdentifier: { deviceCertificateId: c.repeat(64) },
-        })),
+        findings: sharedCertificateFindings('task'),
       }),
     ],
   };
-  const event = {
-    version: '0',
-    id: 'e-large-fleet-1',
-    source: 'custom.iot.devicedefender',
-    'detail-type': 'Audit Task Completed',
-    account: '123456789012',
-    region: 'us-east-1',
-    time: '2026-01-01T00:00:00Z',
-    resources: [],
-    detail: {
-      accountId: '123456789012',
-      taskId: 'task-audit',
-      taskStatus: 'COMPLETED',
-      taskType: 'ON_DEMAND_AUDIT_TASK',
-      failedChecksCount: 0,
-      canceledChecksCount: 0,
-      nonCompliantChecksCount: 1,
-      compliantChecksCount: 0,
-      totalChecksCount: 1,
-      taskStartTime: 1764028800000,
-      auditDetails: [
-        {
-          checkName: CHECK,
-          checkRunStatus: 'COMPLETED_NON_COMPLIANT',
-          nonCompliantResourcesCount: 3,
-          totalResourcesCount: 20_000,
-        },
-      ],
-    },
-  };
+  const event = auditCompletedEvent('e-large-fleet-1', {
+    accountId: '123456789012',
+    taskId: 'task-audit',
+    taskStatus: 'COMPLETED',
+    taskType: 'ON_DEMAND_AUDIT_TASK',
+    failedChecksCount: 0,
+    canceledChecksCount: 0,
+    nonCompliantChecksCount: 1,
+    compliantChecksCount: 0,
+    totalChecksCount: 1,
+    taskStartTime: 1764028800000,
+    auditDetails: [
+      {
+        checkName: CHECK,
+        checkRunStatus: 'COMPLETED_NON_COMPLIANT',
+        nonCompliantResourcesCount: 3,
+        totalResourcesCount: 20_000,
+      },
+    ],
+  });
   const files = {
     scenario: join(dir, 'scenario.json'),
     event: join(dir, 'event.json'),

@@ -19,6 +19,7 @@ import {
   type LocalStack,
   startLocalStack,
 } from '../../src/local/stack';
+import { auditCompletedEvent, sharedCertificateFindings } from '../fixtures';
 
 /**
  * The approval workflow through the whole local path: the audit event, start-mitigation (auto task
@@ -57,12 +58,7 @@ const scenario = {
         [SHARED]: {
           checkRunStatus: 'COMPLETED_NON_COMPLIANT',
           totalResourcesCount: 100,
-          findings: ['a', 'b', 'c'].map((c, i) => ({
-            findingId: `shared-${i + 1}`,
-            reasonCode: 'CERTIFICATE_SHARED_BY_MULTIPLE_DEVICES',
-            resourceType: 'DEVICE_CERTIFICATE',
-            resourceIdentifier: { deviceCertificateId: c.repeat(64) },
-          })),
+          findings: sharedCertificateFindings('shared'),
         },
         [LOGGING]: { checkRunStatus: 'COMPLETED_NON_COMPLIANT', totalResourcesCount: 1, generateFindings: 1 },
         [EXPIRING]: {
@@ -99,17 +95,7 @@ const config = {
   protect: { thingGroups: ['critical-gateways'] },
 };
 
-const auditEvent = {
-  version: '0',
-  id: 'e-approval-1',
-  source: 'custom.iot.devicedefender',
-  'detail-type': 'Audit Task Completed',
-  account: ACCOUNT,
-  region: REGION,
-  time: '2026-01-01T00:00:00Z',
-  resources: [],
-  detail: { taskId: AUDIT, accountId: ACCOUNT },
-};
+const auditEvent = auditCompletedEvent('e-approval-1', { taskId: AUDIT, accountId: ACCOUNT });
 const APPROVE_TASK = `remediate-${AUDIT}-approve-1`;
 const AUTO_TASK = `remediate-${AUDIT}-auto`;
 
