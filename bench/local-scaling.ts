@@ -6,7 +6,7 @@
  * time per audit at 1,000 within 1.5 x that at 100, the replay in <= 10 s.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -21,7 +21,7 @@ import { ScenarioSchema } from '../src/local/scenario';
 import { burstWorkload } from './burst-drain';
 import { type BenchContext, type BenchResult, benchResult, type Figure, figure, round } from './lib';
 import type { ScalingRun } from './local-scaling-run';
-import { type ProfileShares, profileFileShares } from './profile-shares';
+import { profileFileShares, profileIn } from './profile-shares';
 
 function run(
   ctx: BenchContext,
@@ -48,8 +48,14 @@ function run(
   });
 }
 
-async function burst(ctx: BenchContext, audits: number, verify: boolean): Promise<ScalingRun> {
+async function burst(
+  ctx: BenchContext,
+  audits: number,
+  verify: boolean,
+  profileDir?: string,
+): Promise<ScalingRun> {
   const { stdout } = await run(ctx, process.execPath, [
+    ...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []),
     '--expose-gc',
     '--import',
     'tsx',
@@ -252,6 +258,16 @@ async function replayLocal(ctx: BenchContext, count: number, profileDir?: string
   }
 }
 
+/** Runs `work` with a fresh directory for a CPU profile, removed afterwards. */
+async function profiled<T>(work: (dir: string) => Promise<T>): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), 'local-scaling-profile-'));
+  try {
+    return await work(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 export async function localScaling(ctx: BenchContext): Promise<BenchResult> {
   const started = Date.now();
   // The quick run keeps to one small size: `npm run bench -- --quick` must stay under a minute.
@@ -270,6 +286,17 @@ export async function localScaling(ctx: BenchContext): Promise<BenchResult> {
   }
   const unverified = runs.filter((r) => !r.verify);
   const verified = runs.filter((r) => r.verify);
+  // The 1,000-audit burst again under --cpu-prof (full run): how much of it is the stack's own code.
+  const burstShares = ctx.quick
+    ? undefined
+    : await profiled(async (dir) => {
+        await burst(ctx, 1000, true, dir);
+        return profileFileShares(profileIn(dir));
+      });
+  if (burstShares)
+    ctx.log(
+      `  1000 audits, profiled: product ${round(burstShares.share.product * 100, 0)}%, local stack ${round(burstShares.share.stack * 100, 0)}%, neither ${round(burstShares.share.other * 100, 0)}%`,
+    );
 
   const replayCount = ctx.quick ? 10 : 100;
   const replay = await replayLocal(ctx, replayCount);
@@ -296,16 +323,10 @@ export async function localScaling(ctx: BenchContext): Promise<BenchResult> {
   const floorMs = floor.fixedMs + floor.requestsMs + floor.findingsMs;
   // Who spends the replay's time: the same replay again under --cpu-prof, its samples attributed to
   // the product (functions and CLI, with their SDK clients), the stack's own code, or neither.
-  const profileDir = mkdtempSync(join(tmpdir(), 'replay-profile-'));
-  let shares: ProfileShares;
-  try {
-    await replayLocal(ctx, replayCount, profileDir);
-    const [profile] = readdirSync(profileDir).filter((f) => f.endsWith('.cpuprofile'));
-    if (!profile) throw new Error('the profiled replay wrote no profile');
-    shares = profileFileShares(join(profileDir, profile), join(ctx.root, 'dist/cli/iot-remediate.mjs'));
-  } finally {
-    rmSync(profileDir, { recursive: true, force: true });
-  }
+  const shares = await profiled(async (dir) => {
+    await replayLocal(ctx, replayCount, dir);
+    return profileFileShares(profileIn(dir), join(ctx.root, 'dist/cli/iot-remediate.mjs'));
+  });
   const withoutStackMs = replay.ms * (1 - shares.share.stack);
   ctx.log(
     `  replay's profile: product ${round(shares.share.product * 100, 0)}% (functions and CLI with their SDK clients), local stack ${round(shares.share.stack * 100, 0)}% (emulators, interpreter), neither ${round(shares.share.other * 100, 0)}% (Node's HTTP internals, GC, idle): without the stack's own code, ${round(withoutStackMs / 1000, 1)} s`,
@@ -364,6 +385,18 @@ export async function localScaling(ctx: BenchContext): Promise<BenchResult> {
         baseline: round(largest.wallMs / 1000, 1),
         baselineUnit: 's',
       }),
+      ...(burstShares
+        ? [
+            figure({
+              name: `1,000 audits: wall time less the local stack's own share of the burst's CPU profile (${round(burstShares.share.stack * 100, 0)}%; the product's functions with their SDK clients ${round(burstShares.share.product * 100, 0)}%, Node's HTTP internals, GC, idle and the bench's driver ${round(burstShares.share.other * 100, 0)}%)`,
+              value: round((largest.wallMs * (1 - burstShares.share.stack)) / 1000, 1),
+              unit: 's',
+              against: 'bound',
+              baseline: 30,
+              baselineUnit: 's',
+            }),
+          ]
+        : []),
       figure({
         name: 'time per audit at 1,000 against at 100 (linear)',
         value: round(largest.wallMs / 1000, 2),

@@ -11,7 +11,8 @@
  * loading, idle time) is nobody's in particular. The CLI is one bundle: its `// <source path>` comments
  * (esbuild's, unminified) say which source each line came from.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 export interface CpuProfile {
   readonly nodes: readonly {
@@ -66,27 +67,40 @@ const STACK_SOURCES = [
 /** The product's own code in the CLI bundle (the functions' code is in their own bundles). */
 const PRODUCT_SOURCES = [/^src\/(cli|app|core|adapters|middleware)\//, /^functions\//];
 
-function ownerOfFrame(
-  frame: CpuProfile['nodes'][number]['callFrame'],
-  cliBundle: string,
-  sourceOf: (line: number) => string | undefined,
-): Owner | undefined {
-  if (frame.url.includes('/dist/functions/')) return 'product';
-  // The HTTP server is the stack's endpoint: parsing its requests is its work.
-  if (frame.url === 'node:_http_server') return 'stack';
-  if (!frame.url.endsWith(cliBundle)) return undefined;
-  const source = sourceOf(frame.lineNumber);
-  if (source === undefined) return undefined;
+function ownerOfSource(source: string): Owner | undefined {
   if (STACK_SOURCES.some((pattern) => pattern.test(source))) return 'stack';
   if (PRODUCT_SOURCES.some((pattern) => pattern.test(source))) return 'product';
   return undefined;
 }
 
-/** Attributes every sample of `profile` (see above); `cliBundle` ends the CLI bundle's URL. */
+function ownerOfFrame(
+  frame: CpuProfile['nodes'][number]['callFrame'],
+  cliBundle: string | undefined,
+  sourceOf: ((line: number) => string | undefined) | undefined,
+): Owner | undefined {
+  if (frame.url.includes('/dist/functions/')) return 'product';
+  // The HTTP server is the stack's endpoint: parsing its requests is its work.
+  if (frame.url === 'node:_http_server') return 'stack';
+  if (cliBundle !== undefined && sourceOf !== undefined && frame.url.endsWith(cliBundle)) {
+    const source = sourceOf(frame.lineNumber);
+    return source === undefined ? undefined : ownerOfSource(source);
+  }
+  // Sources run as they are (tsx): the path from the repository (or node_modules) on says whose.
+  const path = frame.url.replace(/^file:\/\//, '');
+  const at = ['/node_modules/', '/src/', '/functions/']
+    .map((dir) => path.lastIndexOf(dir))
+    .find((i) => i >= 0);
+  return at === undefined ? undefined : ownerOfSource(path.slice(at + 1));
+}
+
+/**
+ * Attributes every sample of `profile` (see above); `cliBundle` ends the CLI bundle's URL, when the
+ * profile is of the built CLI (otherwise the sources ran as they are, under tsx).
+ */
 export function profileShares(
   profile: CpuProfile,
-  cliBundle: string,
-  sourceOf: (line: number) => string | undefined,
+  cliBundle?: string,
+  sourceOf?: (line: number) => string | undefined,
 ): ProfileShares {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const parentOf = new Map<number, number>();
@@ -113,9 +127,17 @@ export function profileShares(
   };
 }
 
-/** profileShares of a profile file and the CLI bundle it ran. */
-export function profileFileShares(profilePath: string, cliBundlePath: string): ProfileShares {
+/** profileShares of a profile file, and of the CLI bundle it ran if it ran the built CLI. */
+export function profileFileShares(profilePath: string, cliBundlePath?: string): ProfileShares {
   const profile = JSON.parse(readFileSync(profilePath, 'utf8')) as CpuProfile;
+  if (cliBundlePath === undefined) return profileShares(profile);
   const bundleName = cliBundlePath.split('/').slice(-3).join('/');
   return profileShares(profile, bundleName, bundleSources(readFileSync(cliBundlePath, 'utf8')));
+}
+
+/** The one profile `node --cpu-prof --cpu-prof-dir <dir>` wrote in `dir`. */
+export function profileIn(dir: string): string {
+  const [profile] = readdirSync(dir).filter((name) => name.endsWith('.cpuprofile'));
+  if (!profile) throw new Error(`no CPU profile was written in ${dir}`);
+  return join(dir, profile);
 }

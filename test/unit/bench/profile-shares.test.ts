@@ -80,4 +80,23 @@ describe('bench: who spends a profile', () => {
     expect(shares.us).toEqual({ product: 50, stack: 45, other: 5 });
     expect(shares.share.stack).toBeCloseTo(0.45);
   });
+
+  it('reads whose a source is from its path when the sources ran as they are (tsx)', () => {
+    const profile = profileOf([
+      { us: 7, frames: [['handle', 'file:///repo/src/local/iot-emulator/emulator.ts', 10]] },
+      {
+        us: 5,
+        frames: [['execute', 'file:///repo/node_modules/aws-local-stepfunctions/build/main.node.esm.js', 1]],
+      },
+      {
+        us: 3,
+        frames: [
+          ['plan', 'file:///repo/src/core/plan.ts', 1],
+          ['send', 'file:///repo/node_modules/@smithy/core/x.js', 1],
+        ],
+      },
+      { us: 1, frames: [['main', 'file:///repo/bench/local-scaling-run.ts', 1]] },
+    ]);
+    expect(profileShares(profile).us).toEqual({ product: 3, stack: 12, other: 1 });
+  });
 });
