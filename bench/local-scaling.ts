@@ -258,6 +258,38 @@ async function replayLocal(ctx: BenchContext, count: number, profileDir?: string
   }
 }
 
+/** The replay's wall time taken apart: its floor at bare prices, and who spends its CPU profile. */
+async function replayBreakdown(ctx: BenchContext, count: number, replay: ReplayRun, requestMs: number) {
+  // The floor: its fixed part (a replay of one event: the process, the stack's start and close, one
+  // workflow), then each further request at a bare request's cost and each further byte of
+  // findings at a bare page's. What the emulation, the state machine's interpretation and the
+  // product's own logic add comes on top.
+  const single = await replayLocal(ctx, 1);
+  const findingsCost = await findingsByteCost();
+  const floor = {
+    fixedMs: single.ms,
+    requestsMs: Math.max(0, replay.requests - single.requests) * requestMs,
+    findingsMs:
+      (Math.max(0, replay.listAuditFindingsBytes - single.listAuditFindingsBytes) / 1e6) *
+      findingsCost.msPerMB,
+  };
+  const floorMs = floor.fixedMs + floor.requestsMs + floor.findingsMs;
+  ctx.log(
+    `  replay floor: ${round(floorMs / 1000, 1)} s = a replay of 1 event ${round(floor.fixedMs / 1000, 2)} s + ${replay.requests - single.requests} more requests ${round(floor.requestsMs / 1000, 2)} s + ${round((replay.listAuditFindingsBytes - single.listAuditFindingsBytes) / 1e6, 1)} MB more of findings ${round(floor.findingsMs / 1000, 2)} s (a bare page of 250 findings, ${round(findingsCost.pageBytes / 1000, 0)} kB: ${round(findingsCost.pageMs, 2)} ms, ${round(findingsCost.msPerMB, 2)} ms per MB beyond the request)`,
+  );
+  // Who spends the replay's time: the same replay again under --cpu-prof, its samples attributed to
+  // the product (functions and CLI, with their SDK clients), the stack's own code, or neither.
+  const shares = await profiled(async (dir) => {
+    await replayLocal(ctx, count, dir);
+    return profileFileShares(profileIn(dir), join(ctx.root, 'dist/cli/iot-remediate.mjs'));
+  });
+  const withoutStackMs = replay.ms * (1 - shares.share.stack);
+  ctx.log(
+    `  replay's profile: product ${round(shares.share.product * 100, 0)}% (functions and CLI with their SDK clients), local stack ${round(shares.share.stack * 100, 0)}% (emulators, interpreter), neither ${round(shares.share.other * 100, 0)}% (Node's HTTP internals, GC, idle): without the stack's own code, ${round(withoutStackMs / 1000, 1)} s`,
+  );
+  return { single, findingsCost, floor, floorMs, shares, withoutStackMs };
+}
+
 /** Runs `work` with a fresh directory for a CPU profile, removed afterwards. */
 async function profiled<T>(work: (dir: string) => Promise<T>): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), 'local-scaling-profile-'));
@@ -303,37 +335,14 @@ export async function localScaling(ctx: BenchContext): Promise<BenchResult> {
   ctx.log(
     `  replay --local of ${replayCount} events: ${round(replay.ms / 1000, 1)} s wall, exit ${replay.code}, ${replay.ended}/${replay.workflows} COMPLETED, ${replay.requests} AWS requests, ${round(replay.listAuditFindingsBytes / 1e6, 1)} MB of ListAuditFindings answers`,
   );
-  // The replay's floor: its fixed part (a replay of one event: the process, the stack's start and
-  // close, one workflow), then each further request at a bare request's cost and each further byte
-  // of findings at a bare page's. What the emulation, the state machine's interpretation and the
-  // product's own logic add comes on top.
-  const single = await replayLocal(ctx, 1);
-  const findingsCost = await findingsByteCost();
   const roundTrip = await requestRoundTrip();
   ctx.log(
     `  one request (GetItem through a real SDK client and the stack's endpoint): ${round(roundTrip.sequentialMs, 2)} ms one at a time, ${round(roundTrip.concurrentMs, 2)} ms of wall each 10 at once`,
   );
-  const floor = {
-    fixedMs: single.ms,
-    requestsMs: Math.max(0, replay.requests - single.requests) * roundTrip.concurrentMs,
-    findingsMs:
-      (Math.max(0, replay.listAuditFindingsBytes - single.listAuditFindingsBytes) / 1e6) *
-      findingsCost.msPerMB,
-  };
-  const floorMs = floor.fixedMs + floor.requestsMs + floor.findingsMs;
-  // Who spends the replay's time: the same replay again under --cpu-prof, its samples attributed to
-  // the product (functions and CLI, with their SDK clients), the stack's own code, or neither.
-  const shares = await profiled(async (dir) => {
-    await replayLocal(ctx, replayCount, dir);
-    return profileFileShares(profileIn(dir), join(ctx.root, 'dist/cli/iot-remediate.mjs'));
-  });
-  const withoutStackMs = replay.ms * (1 - shares.share.stack);
-  ctx.log(
-    `  replay's profile: product ${round(shares.share.product * 100, 0)}% (functions and CLI with their SDK clients), local stack ${round(shares.share.stack * 100, 0)}% (emulators, interpreter), neither ${round(shares.share.other * 100, 0)}% (Node's HTTP internals, GC, idle): without the stack's own code, ${round(withoutStackMs / 1000, 1)} s`,
-  );
-  ctx.log(
-    `  replay floor: ${round(floorMs / 1000, 1)} s = a replay of 1 event ${round(floor.fixedMs / 1000, 2)} s + ${replay.requests - single.requests} more requests ${round(floor.requestsMs / 1000, 2)} s + ${round((replay.listAuditFindingsBytes - single.listAuditFindingsBytes) / 1e6, 1)} MB more of findings ${round(floor.findingsMs / 1000, 2)} s (a bare page of 250 findings, ${round(findingsCost.pageBytes / 1000, 0)} kB: ${round(findingsCost.pageMs, 2)} ms, ${round(findingsCost.msPerMB, 2)} ms per MB beyond the request)`,
-  );
+  // What the replay is made of (full run; the quick run keeps under a minute without it).
+  const breakdown = ctx.quick
+    ? undefined
+    : await replayBreakdown(ctx, replayCount, replay, roundTrip.concurrentMs);
 
   const bySize = new Map(verified.map((r) => [r.audits, r]));
   const largest = verified.at(-1) as ScalingRun;
@@ -471,22 +480,26 @@ export async function localScaling(ctx: BenchContext): Promise<BenchResult> {
       baselineUnit: 's',
       target: { op: '<=', ratio: 1 },
     }),
-    figure({
-      name: `replay --local of ${replayCount} events: its wall time less the local stack's own share of its CPU profile (${round(shares.share.stack * 100, 0)}%; the product's functions and CLI with their SDK clients ${round(shares.share.product * 100, 0)}%, Node's HTTP internals, GC and idle ${round(shares.share.other * 100, 0)}%)`,
-      value: round(withoutStackMs / 1000, 1),
-      unit: 's',
-      against: 'bound',
-      baseline: 10,
-      baselineUnit: 's',
-    }),
-    figure({
-      name: `replay --local of ${replayCount} events: its floor (a replay of 1 event ${round(floor.fixedMs / 1000, 2)} s; ${replay.requests} requests, each further one at ${round(roundTrip.concurrentMs, 2)} ms, ${round(floor.requestsMs / 1000, 2)} s; ${round(replay.listAuditFindingsBytes / 1e6, 1)} MB of ListAuditFindings answers at ${round(findingsCost.msPerMB, 1)} ms per MB read through the real IoT client, ${round(floor.findingsMs / 1000, 2)} s), against its wall time`,
-      value: round(floorMs / 1000, 1),
-      unit: 's',
-      against: "the replay's wall time",
-      baseline: round(replay.ms / 1000, 1),
-      baselineUnit: 's',
-    }),
+    ...(breakdown
+      ? [
+          figure({
+            name: `replay --local of ${replayCount} events: its wall time less the local stack's own share of its CPU profile (${round(breakdown.shares.share.stack * 100, 0)}%; the product's functions and CLI with their SDK clients ${round(breakdown.shares.share.product * 100, 0)}%, Node's HTTP internals, GC and idle ${round(breakdown.shares.share.other * 100, 0)}%)`,
+            value: round(breakdown.withoutStackMs / 1000, 1),
+            unit: 's',
+            against: 'bound',
+            baseline: 10,
+            baselineUnit: 's',
+          }),
+          figure({
+            name: `replay --local of ${replayCount} events: its floor (a replay of 1 event ${round(breakdown.floor.fixedMs / 1000, 2)} s; ${replay.requests} requests, each further one at ${round(roundTrip.concurrentMs, 2)} ms, ${round(breakdown.floor.requestsMs / 1000, 2)} s; ${round(replay.listAuditFindingsBytes / 1e6, 1)} MB of ListAuditFindings answers at ${round(breakdown.findingsCost.msPerMB, 1)} ms per MB read through the real IoT client, ${round(breakdown.floor.findingsMs / 1000, 2)} s), against its wall time`,
+            value: round(breakdown.floorMs / 1000, 1),
+            unit: 's',
+            against: "the replay's wall time",
+            baseline: round(replay.ms / 1000, 1),
+            baselineUnit: 's',
+          }),
+        ]
+      : []),
   );
   return benchResult(ctx, started, {
     name: 'local-scaling',
