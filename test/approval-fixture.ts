@@ -2,7 +2,7 @@
 // device certificates (3, policy approve: deactivating a certificate is destructive) and disabled
 // logging (1, policy auto), with the config and the audit-completion event that go with it.
 
-import { auditCompletedEvent, sharedCertificateFindings } from './fixtures';
+import { auditCompletedEvent, auditNotificationDetail, sharedCertificateFindings } from './fixtures';
 
 export const APPROVAL_ACCOUNT = '123456789012';
 export const APPROVAL_REGION = 'us-east-1';
@@ -53,31 +53,15 @@ export function approvalAudit(auditTaskId: string, eventId: string) {
     },
   };
 
-  const auditEvent = auditCompletedEvent(eventId, {
-    accountId: APPROVAL_ACCOUNT,
-    taskId: auditTaskId,
-    taskStatus: 'COMPLETED',
-    taskType: 'ON_DEMAND_AUDIT_TASK',
-    failedChecksCount: 0,
-    canceledChecksCount: 0,
-    nonCompliantChecksCount: 2,
-    compliantChecksCount: 0,
-    totalChecksCount: 2,
-    taskStartTime: 1764028800000,
-    auditDetails: [
-      {
-        checkName: SHARED,
-        checkRunStatus: 'COMPLETED_NON_COMPLIANT',
-        nonCompliantResourcesCount: 3,
-        totalResourcesCount: 100,
-      },
-      {
-        checkName: LOGGING,
-        checkRunStatus: 'COMPLETED_NON_COMPLIANT',
-        nonCompliantResourcesCount: 1,
-        totalResourcesCount: 1,
-      },
-    ],
-  });
+  const auditEvent = auditCompletedEvent(
+    eventId,
+    auditNotificationDetail(
+      { accountId: APPROVAL_ACCOUNT, taskId: auditTaskId, taskStartTime: 1764028800000 },
+      [
+        { checkName: SHARED, nonCompliantResourcesCount: 3, totalResourcesCount: 100 },
+        { checkName: LOGGING, nonCompliantResourcesCount: 1, totalResourcesCount: 1 },
+      ],
+    ),
+  );
   return { scenario, config, auditEvent };
 }

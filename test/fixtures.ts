@@ -91,3 +91,50 @@ export function sharedCertificateFindings(prefix: string) {
     resourceIdentifier: { deviceCertificateId: c.repeat(64) },
   }));
 }
+
+/** One check of an audit-completion notification (`auditDetails[]`). */
+export interface NotifiedCheck {
+  readonly checkName: string;
+  readonly checkRunStatus?: string;
+  readonly nonCompliantResourcesCount: number;
+  readonly totalResourcesCount: number;
+}
+
+/**
+ * The detail of an audit-completion event as IoT's notification gives it, its counts derived from
+ * its checks (a check's status: non-compliant when it has non-compliant resources, unless given).
+ */
+export function auditNotificationDetail(
+  audit: {
+    readonly taskId: string;
+    readonly taskStartTime: number;
+    readonly accountId?: string;
+    readonly taskType?: string;
+    readonly scheduledAuditName?: string;
+  },
+  checks: readonly NotifiedCheck[],
+) {
+  const details = checks.map((c) => ({
+    checkName: c.checkName,
+    checkRunStatus:
+      c.checkRunStatus ??
+      (c.nonCompliantResourcesCount > 0 ? 'COMPLETED_NON_COMPLIANT' : 'COMPLETED_COMPLIANT'),
+    nonCompliantResourcesCount: c.nonCompliantResourcesCount,
+    totalResourcesCount: c.totalResourcesCount,
+  }));
+  const count = (status: string) => details.filter((d) => d.checkRunStatus === status).length;
+  return {
+    accountId: audit.accountId ?? '123456789012',
+    taskId: audit.taskId,
+    taskStatus: 'COMPLETED',
+    taskType: audit.taskType ?? 'ON_DEMAND_AUDIT_TASK',
+    ...(audit.scheduledAuditName ? { scheduledAuditName: audit.scheduledAuditName } : {}),
+    failedChecksCount: count('FAILED'),
+    canceledChecksCount: count('CANCELED'),
+    nonCompliantChecksCount: count('COMPLETED_NON_COMPLIANT'),
+    compliantChecksCount: count('COMPLETED_COMPLIANT'),
+    totalChecksCount: details.length,
+    taskStartTime: audit.taskStartTime,
+    auditDetails: details,
+  };
+}

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { auditCompletedEvent, sharedCertificateFindings } from '../fixtures';
+import { auditCompletedEvent, auditNotificationDetail, sharedCertificateFindings } from '../fixtures';
 import { runCli } from './helpers';
 
 /**
@@ -135,26 +135,12 @@ function largeFleetFiles(): { scenario: string; event: string; config: string } 
       }),
     ],
   };
-  const event = auditCompletedEvent('e-large-fleet-1', {
-    accountId: '123456789012',
-    taskId: 'task-audit',
-    taskStatus: 'COMPLETED',
-    taskType: 'ON_DEMAND_AUDIT_TASK',
-    failedChecksCount: 0,
-    canceledChecksCount: 0,
-    nonCompliantChecksCount: 1,
-    compliantChecksCount: 0,
-    totalChecksCount: 1,
-    taskStartTime: 1764028800000,
-    auditDetails: [
-      {
-        checkName: CHECK,
-        checkRunStatus: 'COMPLETED_NON_COMPLIANT',
-        nonCompliantResourcesCount: 3,
-        totalResourcesCount: 20_000,
-      },
-    ],
-  });
+  const event = auditCompletedEvent(
+    'e-large-fleet-1',
+    auditNotificationDetail({ taskId: 'task-audit', taskStartTime: 1764028800000 }, [
+      { checkName: CHECK, nonCompliantResourcesCount: 3, totalResourcesCount: 20_000 },
+    ]),
+  );
   const files = {
     scenario: join(dir, 'scenario.json'),
     event: join(dir, 'event.json'),

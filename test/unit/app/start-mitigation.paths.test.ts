@@ -7,6 +7,7 @@ import {
   type ExecutionState,
   parseRemediationConfig,
 } from '../../../src/core';
+import { auditNotificationDetail } from '../../fixtures';
 import { emptyDirectory, fakeFindings, recordingEvents } from './fakes';
 
 // The paths of start-mitigation past the first plan: IoT's record leaves nothing to do, IoT has no
@@ -194,19 +195,9 @@ describe('start-mitigation past the first plan', () => {
     const outcome = await run({
       'detail-type': 'Audit Task Completed',
       source: 'custom.iot.devicedefender',
-      detail: {
-        accountId: '123456789012',
-        taskId: 'audit-9',
-        taskStatus: 'COMPLETED',
-        taskType: 'ON_DEMAND_AUDIT_TASK',
-        failedChecksCount: 0,
-        canceledChecksCount: 0,
-        nonCompliantChecksCount: 1,
-        compliantChecksCount: 0,
-        totalChecksCount: 1,
-        taskStartTime: 1_700_000_000_000,
-        auditDetails: [{ checkName: 'LOGGING_DISABLED_CHECK', ...nonCompliant(1) }],
-      },
+      detail: auditNotificationDetail({ taskId: 'audit-9', taskStartTime: 1_700_000_000_000 }, [
+        { checkName: 'LOGGING_DISABLED_CHECK', ...nonCompliant(1) },
+      ]),
     });
     expect(outcome.status).toBe('started');
     expect(started).toEqual(['remediate-audit-9-auto']);
@@ -223,26 +214,9 @@ describe('start-mitigation past the first plan', () => {
     const outcome = await run({
       'detail-type': 'Audit Task Completed',
       source: 'custom.iot.devicedefender',
-      detail: {
-        accountId: '123456789012',
-        taskId: 'audit-8',
-        taskStatus: 'COMPLETED',
-        taskType: 'ON_DEMAND_AUDIT_TASK',
-        failedChecksCount: 0,
-        canceledChecksCount: 0,
-        nonCompliantChecksCount: 0,
-        compliantChecksCount: 1,
-        totalChecksCount: 1,
-        taskStartTime: 1_700_000_000_000,
-        auditDetails: [
-          {
-            checkName: 'LOGGING_DISABLED_CHECK',
-            checkRunStatus: 'COMPLETED_COMPLIANT',
-            nonCompliantResourcesCount: 0,
-            totalResourcesCount: 1,
-          },
-        ],
-      },
+      detail: auditNotificationDetail({ taskId: 'audit-8', taskStartTime: 1_700_000_000_000 }, [
+        { checkName: 'LOGGING_DISABLED_CHECK', nonCompliantResourcesCount: 0, totalResourcesCount: 1 },
+      ]),
     });
     expect(outcome.status).toBe('skipped');
     expect(described).toEqual([]);

@@ -7,7 +7,7 @@ import {
   type StartMitigationRequest,
   type WorkflowInput,
 } from '../../../src/core';
-import { readJson } from '../../fixtures';
+import { auditNotificationDetail, readJson } from '../../fixtures';
 import { emptyDirectory, fakeFindings, recordingEvents } from './fakes';
 
 // Every field of what the use case sends: the IoT start request, the execution name and the
@@ -22,32 +22,10 @@ const config = parseRemediationConfig({
     LOGGING_DISABLED_CHECK: { actions: ['EnableIoTLogging'] },
   },
 });
-const notification = {
-  accountId: '123456789012',
-  taskId: 'audit-42',
-  taskStatus: 'COMPLETED',
-  taskType: 'ON_DEMAND_AUDIT_TASK',
-  failedChecksCount: 0,
-  canceledChecksCount: 0,
-  nonCompliantChecksCount: 2,
-  compliantChecksCount: 0,
-  totalChecksCount: 2,
-  taskStartTime: 1_700_000_000_000,
-  auditDetails: [
-    {
-      checkName: 'LOGGING_DISABLED_CHECK',
-      checkRunStatus: 'COMPLETED_NON_COMPLIANT',
-      nonCompliantResourcesCount: 1,
-      totalResourcesCount: 1,
-    },
-    {
-      checkName: 'DEVICE_CERTIFICATE_SHARED_CHECK',
-      checkRunStatus: 'COMPLETED_NON_COMPLIANT',
-      nonCompliantResourcesCount: 3,
-      totalResourcesCount: 9,
-    },
-  ],
-};
+const notification = auditNotificationDetail({ taskId: 'audit-42', taskStartTime: 1_700_000_000_000 }, [
+  { checkName: 'LOGGING_DISABLED_CHECK', nonCompliantResourcesCount: 1, totalResourcesCount: 1 },
+  { checkName: 'DEVICE_CERTIFICATE_SHARED_CHECK', nonCompliantResourcesCount: 3, totalResourcesCount: 9 },
+]);
 const event = {
   'detail-type': 'Audit Task Completed',
   source: 'custom.iot.devicedefender',
