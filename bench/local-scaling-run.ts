@@ -11,8 +11,9 @@
  * are deferred to the state machine's durable retry, as in a real burst.
  */
 import { readFileSync } from 'node:fs';
+import { GetExecutionHistoryCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { TASK_FINISHED_DETAIL_TYPE } from '../src/core';
-import { startLocalStack } from '../src/local/stack';
+import { type LocalStack, startLocalStack } from '../src/local/stack';
 import { burstWorkload } from './burst-drain';
 import { withSeededMathRandom } from './lib';
 
@@ -36,6 +37,41 @@ export interface ScalingRun {
   /** Every AWS request the stack received (IoT, Step Functions, DynamoDB, S3, EventBridge...). */
   readonly requests: number;
   readonly deadLetters: number;
+  /**
+   * What the stack must keep of an execution for GetExecutionHistory, read through the API for the
+   * first 10 executions: events, and kB of the events as the API's JSON.
+   */
+  readonly historyEventsPerExecution: number;
+  readonly historyKBPerExecution: number;
+}
+
+/** The history of the first `count` executions, as GetExecutionHistory serves it (events, JSON bytes). */
+async function historySample(stack: LocalStack, count: number): Promise<{ events: number; kB: number }> {
+  const client = new SFNClient({
+    endpoint: stack.url,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  const executions = stack.stepFunctions.executions().slice(0, count);
+  let events = 0;
+  let bytes = 0;
+  try {
+    for (const { executionArn } of executions) {
+      let nextToken: string | undefined;
+      do {
+        const page = await stack.runAsClient(() =>
+          client.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1000, nextToken })),
+        );
+        events += page.events?.length ?? 0;
+        bytes += Buffer.byteLength(JSON.stringify(page.events ?? []));
+        nextToken = page.nextToken;
+      } while (nextToken);
+    }
+  } finally {
+    client.destroy();
+  }
+  const n = Math.max(1, executions.length);
+  return { events: events / n, kB: bytes / 1024 / n };
 }
 
 /**
@@ -72,12 +108,15 @@ async function run(audits: number, seed: number, verify: boolean): Promise<Scali
     await stack.settled();
     const wallMs = performance.now() - started;
     peakRss = Math.max(peakRss, process.memoryUsage.rss());
+    // The burst's own peak: what is read below, for the figures, is not the burst's.
+    clearInterval(sampler);
     // What the stack still holds once the burst is over (its executions, events, reports, tasks,
     // queue), apart from the garbage a collection would free: run with --expose-gc.
     (globalThis as { gc?: () => void }).gc?.();
     const liveHeapMB = process.memoryUsage().heapUsed / 2 ** 20;
     const executions = stack.stepFunctions.executions();
     const stats = stack.emulator.stats();
+    const history = await historySample(stack, 10);
     return {
       audits,
       verify,
@@ -95,6 +134,8 @@ async function run(audits: number, seed: number, verify: boolean): Promise<Scali
       findingsListCalls: stats.operations.ListAuditFindings?.calls ?? 0,
       requests: stack.requestsServed,
       deadLetters: stack.bus.deadLetters().length,
+      historyEventsPerExecution: history.events,
+      historyKBPerExecution: history.kB,
     };
   } finally {
     clearInterval(sampler);

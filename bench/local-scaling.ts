@@ -377,6 +377,23 @@ export async function localScaling(ctx: BenchContext): Promise<BenchResult> {
         baselineUnit: 'MB',
       }),
       figure({
+        // The floor of the memory: the process at 10 audits, then what the services keep per audit.
+        name: `1,000 audits: what the stack retains per audit (live heap growth from 10 audits), of which each execution's history, as GetExecutionHistory must serve it: ${round(largest.historyEventsPerExecution, 0)} events, ${round(largest.historyKBPerExecution, 0)} kB as the API's JSON; RSS at 10 audits ${round((verified[0] as ScalingRun).peakRssMB, 0)} MB`,
+        value: round(
+          ((largest.liveHeapMB - (verified[0] as ScalingRun).liveHeapMB) * 1024) /
+            (largest.audits - (verified[0] as ScalingRun).audits),
+          0,
+        ),
+        unit: 'kB',
+        against: 'what 300 MB leaves per audit above the RSS at 10 audits',
+        baseline: round(
+          ((300 - (verified[0] as ScalingRun).peakRssMB) * 1024) /
+            (largest.audits - (verified[0] as ScalingRun).audits),
+          0,
+        ),
+        baselineUnit: 'kB',
+      }),
+      figure({
         // What the wall time is made of: the product's own requests, each through a real SDK client
         // and the stack's HTTP endpoint. The bound is 30 s whatever the requests per audit.
         name: `1,000 audits: AWS requests the stack received (${round(largest.requests / 1000, 1)} per audit)`,
