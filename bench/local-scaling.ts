@@ -93,6 +93,29 @@ function recordedEvents(ctx: BenchContext, count: number): { dir: string; events
 }
 
 /**
+ * Ms of wall per call of `call`, `parallel` calls at a time: the median of 5 batches of `calls`,
+ * after `warmUp` untimed calls (10 at a time).
+ */
+async function wallPerCall(
+  call: () => Promise<unknown>,
+  { calls, parallel = 10, warmUp = 0 }: { calls: number; parallel?: number; warmUp?: number },
+): Promise<number> {
+  const batch = async (n: number, lanes: number): Promise<number> => {
+    const started = performance.now();
+    await Promise.all(
+      Array.from({ length: lanes }, async () => {
+        for (let i = 0; i < n / lanes; i++) await call();
+      }),
+    );
+    return (performance.now() - started) / n;
+  };
+  if (warmUp > 0) await batch(warmUp, 10);
+  const times = [];
+  for (let i = 0; i < 5; i++) times.push(await batch(calls, parallel));
+  return times.sort((a, b) => a - b)[2] as number;
+}
+
+/**
  * What one request costs on this machine, apart from the product: a GetItem through a real SDK
  * client (SigV4, HTTP keep-alive) against the stack's endpoint and local DynamoDB, one at a time
  * and 10 at once (ms of wall per request, the median of 5 batches of 400 after 200 untimed).
@@ -109,44 +132,15 @@ async function requestRoundTrip(): Promise<{ sequentialMs: number; concurrentMs:
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
   const get = () => client.send(new GetItemCommand({ TableName: 'round-trip', Key: { pk: { S: 'a' } } }));
-  const batch = async (calls: number, parallel: number): Promise<number> => {
-    const started = performance.now();
-    await Promise.all(
-      Array.from({ length: parallel }, async () => {
-        for (let i = 0; i < calls / parallel; i++) await get();
-      }),
-    );
-    return (performance.now() - started) / calls;
-  };
-  const medianOf = async (parallel: number) => {
-    const times = [];
-    for (let i = 0; i < 5; i++) times.push(await batch(400, parallel));
-    return times.sort((a, b) => a - b)[2] as number;
-  };
   try {
-    await batch(200, 10);
-    return { sequentialMs: await medianOf(1), concurrentMs: await medianOf(10) };
+    return {
+      sequentialMs: await wallPerCall(get, { calls: 400, parallel: 1, warmUp: 200 }),
+      concurrentMs: await wallPerCall(get, { calls: 400 }),
+    };
   } finally {
     client.destroy();
     await gateway.close();
   }
-}
-
-/** The median of 5 batches of `calls` calls, 10 at once (ms of wall per call), after 50 untimed. */
-async function wallPerCall(call: () => Promise<unknown>, calls: number): Promise<number> {
-  const batch = async (n: number): Promise<number> => {
-    const started = performance.now();
-    await Promise.all(
-      Array.from({ length: 10 }, async () => {
-        for (let i = 0; i < n / 10; i++) await call();
-      }),
-    );
-    return (performance.now() - started) / n;
-  };
-  await batch(50);
-  const times = [];
-  for (let i = 0; i < 5; i++) times.push(await batch(calls));
-  return times.sort((a, b) => a - b)[2] as number;
 }
 
 /**
@@ -202,9 +196,9 @@ async function findingsByteCost(): Promise<{ msPerMB: number; pageBytes: number;
   });
   const list = () => client.send(new ListAuditFindingsCommand({ taskId: 'floor-page', maxResults: 250 }));
   try {
-    const pageMs = await wallPerCall(list, 100);
+    const pageMs = await wallPerCall(list, { calls: 100, warmUp: 50 });
     answer = empty;
-    const emptyMs = await wallPerCall(list, 400);
+    const emptyMs = await wallPerCall(list, { calls: 400, warmUp: 50 });
     const msPerMB = ((pageMs - emptyMs) / (full.byteLength - empty.byteLength)) * 1_000_000;
     return { msPerMB, pageBytes: full.byteLength, pageMs };
   } finally {
@@ -285,10 +279,13 @@ async function replayBreakdown(ctx: BenchContext, count: number, replay: ReplayR
   });
   const withoutStackMs = replay.ms * (1 - shares.share.stack);
   ctx.log(
-    `  replay's profile: product ${round(shares.share.product * 100, 0)}% (functions and CLI with their SDK clients), local stack ${round(shares.share.stack * 100, 0)}% (emulators, interpreter), neither ${round(shares.share.other * 100, 0)}% (Node's HTTP internals, GC, idle): without the stack's own code, ${round(withoutStackMs / 1000, 1)} s`,
+    `  replay's profile: product ${percent(shares.share.product)} (functions and CLI with their SDK clients), local stack ${percent(shares.share.stack)} (emulators, interpreter), neither ${percent(shares.share.other)} (Node's HTTP internals, GC, idle): without the stack's own code, ${round(withoutStackMs / 1000, 1)} s`,
   );
   return { single, findingsCost, floor, floorMs, shares, withoutStackMs };
 }
+
+/** A fraction as a whole percentage, `37%`. */
+const percent = (fraction: number): string => `${round(fraction * 100, 0)}%`;
 
 /** Runs `work` with a fresh directory for a CPU profile, removed afterwards. */
 async function profiled<T>(work: (dir: string) => Promise<T>): Promise<T> {
@@ -327,7 +324,7 @@ export async function localScaling(ctx: BenchContext): Promise<BenchResult> {
       });
   if (burstShares)
     ctx.log(
-      `  1000 audits, profiled: product ${round(burstShares.share.product * 100, 0)}%, local stack ${round(burstShares.share.stack * 100, 0)}%, neither ${round(burstShares.share.other * 100, 0)}%`,
+      `  1000 audits, profiled: product ${percent(burstShares.share.product)}, local stack ${percent(burstShares.share.stack)}, neither ${percent(burstShares.share.other)}`,
     );
 
   const replayCount = ctx.quick ? 10 : 100;
@@ -346,6 +343,7 @@ export async function localScaling(ctx: BenchContext): Promise<BenchResult> {
 
   const bySize = new Map(verified.map((r) => [r.audits, r]));
   const largest = verified.at(-1) as ScalingRun;
+  const smallest = verified[0] as ScalingRun;
   const hundred = bySize.get(100);
   const figures: Figure[] = [];
   if (largest.audits === 1000) {
@@ -373,24 +371,19 @@ export async function localScaling(ctx: BenchContext): Promise<BenchResult> {
         value: round(largest.liveHeapMB, 0),
         unit: 'MB',
         against: 'after 10 audits',
-        baseline: round((verified[0] as ScalingRun).liveHeapMB, 0),
+        baseline: round(smallest.liveHeapMB, 0),
         baselineUnit: 'MB',
       }),
       figure({
         // The floor of the memory: the process at 10 audits, then what the services keep per audit.
-        name: `1,000 audits: what the stack retains per audit (live heap growth from 10 audits), of which each execution's history, as GetExecutionHistory must serve it: ${round(largest.historyEventsPerExecution, 0)} events, ${round(largest.historyKBPerExecution, 0)} kB as the API's JSON; RSS at 10 audits ${round((verified[0] as ScalingRun).peakRssMB, 0)} MB`,
+        name: `1,000 audits: what the stack retains per audit (live heap growth from 10 audits), of which each execution's history, as GetExecutionHistory must serve it: ${round(largest.historyEventsPerExecution, 0)} events, ${round(largest.historyKBPerExecution, 0)} kB as the API's JSON; RSS at 10 audits ${round(smallest.peakRssMB, 0)} MB`,
         value: round(
-          ((largest.liveHeapMB - (verified[0] as ScalingRun).liveHeapMB) * 1024) /
-            (largest.audits - (verified[0] as ScalingRun).audits),
+          ((largest.liveHeapMB - smallest.liveHeapMB) * 1024) / (largest.audits - smallest.audits),
           0,
         ),
         unit: 'kB',
         against: 'what 300 MB leaves per audit above the RSS at 10 audits',
-        baseline: round(
-          ((300 - (verified[0] as ScalingRun).peakRssMB) * 1024) /
-            (largest.audits - (verified[0] as ScalingRun).audits),
-          0,
-        ),
+        baseline: round(((300 - smallest.peakRssMB) * 1024) / (largest.audits - smallest.audits), 0),
         baselineUnit: 'kB',
       }),
       figure({
@@ -414,7 +407,7 @@ export async function localScaling(ctx: BenchContext): Promise<BenchResult> {
       ...(burstShares
         ? [
             figure({
-              name: `1,000 audits: wall time less the local stack's own share of the burst's CPU profile (${round(burstShares.share.stack * 100, 0)}%; the product's functions with their SDK clients ${round(burstShares.share.product * 100, 0)}%, Node's HTTP internals, GC, idle and the bench's driver ${round(burstShares.share.other * 100, 0)}%)`,
+              name: `1,000 audits: wall time less the local stack's own share of the burst's CPU profile (${percent(burstShares.share.stack)}; the product's functions with their SDK clients ${percent(burstShares.share.product)}, Node's HTTP internals, GC, idle and the bench's driver ${percent(burstShares.share.other)})`,
               value: round((largest.wallMs * (1 - burstShares.share.stack)) / 1000, 1),
               unit: 's',
               against: 'bound',
@@ -463,7 +456,6 @@ export async function localScaling(ctx: BenchContext): Promise<BenchResult> {
         }),
       );
   } else if (runs.length > 1) {
-    const smallest = runs[0] as ScalingRun;
     figures.push(
       figure({
         name: `time per audit at ${largest.audits} against at ${smallest.audits} (quick run; info)`,
@@ -500,7 +492,7 @@ export async function localScaling(ctx: BenchContext): Promise<BenchResult> {
     ...(breakdown
       ? [
           figure({
-            name: `replay --local of ${replayCount} events: its wall time less the local stack's own share of its CPU profile (${round(breakdown.shares.share.stack * 100, 0)}%; the product's functions and CLI with their SDK clients ${round(breakdown.shares.share.product * 100, 0)}%, Node's HTTP internals, GC and idle ${round(breakdown.shares.share.other * 100, 0)}%)`,
+            name: `replay --local of ${replayCount} events: its wall time less the local stack's own share of its CPU profile (${percent(breakdown.shares.share.stack)}; the product's functions and CLI with their SDK clients ${percent(breakdown.shares.share.product)}, Node's HTTP internals, GC and idle ${percent(breakdown.shares.share.other)})`,
             value: round(breakdown.withoutStackMs / 1000, 1),
             unit: 's',
             against: 'bound',

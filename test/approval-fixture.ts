@@ -2,6 +2,12 @@
 // device certificates (3, policy approve: deactivating a certificate is destructive) and disabled
 // logging (1, policy auto), with the config and the audit-completion event that go with it.
 
+import {
+  type LocalApprovalLink,
+  type LocalStack,
+  type LocalStackOptions,
+  startLocalStack,
+} from '../src/local/stack';
 import { auditCompletedEvent, auditNotificationDetail, sharedCertificateFindings } from './fixtures';
 
 export const APPROVAL_ACCOUNT = '123456789012';
@@ -64,4 +70,23 @@ export function approvalAudit(auditTaskId: string, eventId: string) {
     ),
   );
   return { scenario, config, auditEvent };
+}
+
+/**
+ * A local stack started with `options`, that has handled `auditEvent`, and the link it printed for
+ * the approval request. `started` receives the stack as soon as it exists (for a test's cleanup).
+ */
+export async function startWithApprovalLink(
+  options: Omit<LocalStackOptions, 'onApprovalLink'>,
+  auditEvent: unknown,
+  started: (local: LocalStack) => void = () => undefined,
+): Promise<{ local: LocalStack; link: LocalApprovalLink }> {
+  let printed: (link: LocalApprovalLink) => void = () => undefined;
+  const linked = new Promise<LocalApprovalLink>((resolve) => {
+    printed = resolve;
+  });
+  const local = await startLocalStack({ ...options, onApprovalLink: (link) => printed(link) });
+  started(local);
+  await local.invokeStartMitigation(auditEvent);
+  return { local, link: await linked };
 }

@@ -5,13 +5,8 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { linkSigner } from '../../src/app/approval-page';
 import { createLinkToken } from '../../src/core';
-import {
-  completionEvents,
-  type LocalApprovalLink,
-  type LocalStack,
-  startLocalStack,
-} from '../../src/local/stack';
-import { approvalAudit, SHARED } from '../approval-fixture';
+import { completionEvents, type LocalApprovalLink, type LocalStack } from '../../src/local/stack';
+import { approvalAudit, SHARED, startWithApprovalLink } from '../approval-fixture';
 
 /**
  * The approval page in a real browser (Debian's chromium, driven by playwright-core) against the
@@ -53,21 +48,14 @@ afterEach(async () => {
 });
 
 /** A local stack that handled the audit event, and the link printed for its approval request. */
-async function open(holdPendingCallbacks = true): Promise<{ local: LocalStack; link: LocalApprovalLink }> {
-  let printed: (link: LocalApprovalLink) => void = () => undefined;
-  const linked = new Promise<LocalApprovalLink>((resolve) => {
-    printed = resolve;
-  });
-  const local = await startLocalStack({
-    scenario,
-    config,
-    holdPendingCallbacks,
-    approvalLinkSecret: SECRET,
-    onApprovalLink: (link) => printed(link),
-  });
-  stack = local;
-  await local.invokeStartMitigation(auditEvent);
-  return { local, link: await linked };
+function open(holdPendingCallbacks = true): Promise<{ local: LocalStack; link: LocalApprovalLink }> {
+  return startWithApprovalLink(
+    { scenario, config, holdPendingCallbacks, approvalLinkSecret: SECRET },
+    auditEvent,
+    (local) => {
+      stack = local;
+    },
+  );
 }
 
 async function newPage(): Promise<Page> {

@@ -1,6 +1,6 @@
 import { afterEach, expect, it } from 'vitest';
-import { type LocalApprovalLink, type LocalStack, startLocalStack } from '../../src/local/stack';
-import { approvalAudit } from '../approval-fixture';
+import type { LocalStack } from '../../src/local/stack';
+import { approvalAudit, startWithApprovalLink } from '../approval-fixture';
 
 /**
  * The approval page's SDK retries on the virtual clock. Its handler runs in the stack's process,
@@ -19,25 +19,24 @@ it('answers a visit whose Step Functions call was throttled once: the retry back
   const { scenario, config, auditEvent } = approvalAudit('approvalpageretry01', 'e-approval-page-retry');
   let armed = false;
   let throttled = 0;
-  let printed: (link: LocalApprovalLink) => void = () => undefined;
-  const linked = new Promise<LocalApprovalLink>((resolve) => {
-    printed = resolve;
-  });
-  stack = await startLocalStack({
-    scenario,
-    config,
-    holdPendingCallbacks: true,
-    approvalLinkSecret: 'approval-page-retry-secret',
-    onApprovalLink: (link) => printed(link),
-    // Once armed, the first DescribeExecution (the page reading the approval's execution) is throttled.
-    stepFunctionsFaults: (operation) => {
-      if (!armed || operation !== 'DescribeExecution' || throttled > 0) return undefined;
-      throttled += 1;
-      return 'throttle';
+  const { link } = await startWithApprovalLink(
+    {
+      scenario,
+      config,
+      holdPendingCallbacks: true,
+      approvalLinkSecret: 'approval-page-retry-secret',
+      // Once armed, the first DescribeExecution (the page reading the approval's execution) is throttled.
+      stepFunctionsFaults: (operation) => {
+        if (!armed || operation !== 'DescribeExecution' || throttled > 0) return undefined;
+        throttled += 1;
+        return 'throttle';
+      },
     },
-  });
-  await stack.invokeStartMitigation(auditEvent);
-  const link = await linked;
+    auditEvent,
+    (local) => {
+      stack = local;
+    },
+  );
 
   armed = true;
   const response = await fetch(link.url, { signal: AbortSignal.timeout(15_000) });

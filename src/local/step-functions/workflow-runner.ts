@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { ExecutionError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import type { Clock } from '../clock';
 import { createHistoryRecorder, type HistoryEvent } from './execution-history';
@@ -185,7 +185,7 @@ function validateOnce(text: string, definition: StateMachineDefinition, cacheDir
 /** Writes the verdict file whole (a rename), or not at all: a cache that cannot be written is skipped. */
 function recordValid(verdict: string): void {
   try {
-    mkdirSync(join(verdict, '..'), { recursive: true });
+    mkdirSync(dirname(verdict), { recursive: true });
     const partial = `${verdict}.${process.pid}.tmp`;
     writeFileSync(partial, 'valid\n');
     renameSync(partial, verdict);
